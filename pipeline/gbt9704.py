@@ -1,0 +1,82 @@
+"""GB/T 9704-2012 geometry and typography as named constants (mm unless the name says pt).
+
+One source for the PDF typesetter, the DOCX template builder and the tests. Model B grid:
+22 lines fill the 225 mm 版心 (first em-top on the 版心 top, last em-bottom on its bottom).
+"""
+
+from __future__ import annotations
+
+MM = 72 / 25.4  # points per mm
+
+PAGE_W = 210.0
+PAGE_H = 297.0
+TOP = 37.0  # 天头
+LEFT = 28.0  # 订口
+BODY_W = 156.0
+BODY_H = 225.0
+RIGHT = LEFT + BODY_W  # 184
+BOTTOM = TOP + BODY_H  # 262
+CENTRE_X = LEFT + BODY_W / 2  # 106
+
+LINES = 22
+CHARS = 28
+SIZE_3 = 16.0  # 三号, pt
+SIZE_4 = 14.0  # 四号
+SIZE_2 = 22.0  # 二号
+SIZE_0 = 42.0  # 初号
+EM_3 = SIZE_3 / MM  # 5.644 mm
+CHAR = BODY_W / CHARS  # 1 字 = 5.571 mm
+PITCH = (BODY_H - EM_3) / (LINES - 1)  # 10.4455 mm
+CHAR_4 = SIZE_4 / MM  # 1 字 in the 版记 and page numbers: a 四号 character, 4.94 mm
+
+MARK_INK_TOP = TOP + 35.0  # 发文机关标志 / 纪要标志 ink top, 72 mm
+SEPARATOR_GAP = 4.0  # red line below the 发文字号 em-bottom
+SEPARATOR_WIDTH = 0.5
+FOOTER_RULE_THICK = 0.35
+FOOTER_RULE_THIN = 0.25
+PAGE_NUMBER_DASH_Y = BOTTOM + 7.0  # 269 mm
+
+RED_RGB = (230 / 255, 0.0, 18 / 255)  # #E60012
+RED_HEX = "E60012"
+
+# Word/WPS implementation of model B (GB/T 33476.2 figures).
+DOCX_MARGIN_TOP = 34.6
+DOCX_MARGIN_BOTTOM = 32.6
+DOCX_MARGIN_LEFT = 28.0
+DOCX_MARGIN_RIGHT = 26.0
+DOCX_LINE_PT = 29.6
+
+
+def line_top(n: int) -> float:
+    """Em-top (mm from the page top) of grid line ``n`` (1-based; may exceed 22 for maths)."""
+    return TOP + (n - 1) * PITCH
+
+
+# Font roles: the standard face names a DOCX asks for, per role.
+ROLE_XBS = "小标宋"
+ROLE_FANGSONG = "仿宋"
+ROLE_HEI = "黑体"
+ROLE_KAI = "楷体"
+ROLE_SONG = "宋体"
+ROLES = (ROLE_XBS, ROLE_FANGSONG, ROLE_HEI, ROLE_KAI, ROLE_SONG)
+
+DOCX_FONT = {
+    ROLE_XBS: "方正小标宋简体",
+    ROLE_FANGSONG: "仿宋_GB2312",
+    ROLE_HEI: "黑体",
+    ROLE_KAI: "楷体_GB2312",
+    ROLE_SONG: "宋体",
+}
+
+HEADING_ROLE = {1: ROLE_HEI, 2: ROLE_KAI, 3: ROLE_FANGSONG, 4: ROLE_FANGSONG}
+
+# 避头尾 (GB/T 15834 and common practice): characters that may not start / end a line.
+NO_LINE_START = set(
+    "，。、；：？！）》」』】〕〉］｝”’…—·％‰℃°,.;:?!)]}>%"
+    "〗〙〛｠｡､ー々〻ゝゞ・"
+)
+NO_LINE_END = set("（《「『【〔〈［｛“‘([{<〖〘〚｟")
+# Full-width punctuation that may be set at half width to pull a forbidden character in.
+SQUEEZABLE = set("，。、；：？！）》」』】〕〉（《「『【〔〈“”‘’")
+
+NUMBER_PLACEHOLDER = "□"

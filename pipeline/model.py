@@ -1,0 +1,236 @@
+"""The vocabulary: frozen dataclasses every stage speaks. Imports nothing from ``pipeline``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class DocumentKind(StrEnum):
+    """文种."""
+
+    NOTICE = "通知"
+    MEETING_NOTICE = "会议通知"
+    MINUTES = "会议纪要"
+    BULLETIN = "督查通报"
+    REPORT = "专题报告"
+    REQUEST = "请示"
+
+    @property
+    def upward(self) -> bool:
+        """上行文: 签发人 in the 版头."""
+        return self in (DocumentKind.REPORT, DocumentKind.REQUEST)
+
+    @property
+    def serial(self) -> bool:
+        """Kinds numbered by 期号 within a series rather than by 发文字号."""
+        return self in (DocumentKind.MINUTES, DocumentKind.BULLETIN)
+
+
+class BlockKind(StrEnum):
+    PARAGRAPH = "paragraph"
+    HEADING = "heading"  # 一、 （一） 1. （1）
+    ITEM = "item"  # a list item numbered as written
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of a body (正文段落). ``level`` 1–4 for headings, 0 otherwise."""
+
+    kind: BlockKind
+    text: str
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """附件: either a body typeset on new pages, or an existing file appended."""
+
+    name: str
+    body: tuple[Block, ...] = ()
+    file: str | None = None  # relative to the input file
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    title: str = ""
+    unit: str = ""
+    reason: str = ""  # 请假事由
+
+    def label(self) -> str:
+        """How a person is printed in a 纪要 attendance line."""
+        text = self.name
+        if self.unit:
+            text = f"{self.unit}{self.name}"
+        if self.title:
+            text += f"（{self.title}）"
+        if self.reason:
+            text += f"（{self.reason}）"
+        return text
+
+
+@dataclass(frozen=True)
+class MemberUnit:
+    """联席会议成员单位."""
+
+    name: str
+    liaison: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Organ:
+    """发文机关."""
+
+    name: str
+    mark: str  # 发文机关标志, printed in red
+    short_name: str = ""
+    fonds: str = ""  # 全宗号
+    issuer: str = ""  # 印发机关
+    codes: dict[str, str] = field(default_factory=dict)  # 文种 -> 机关代字
+
+
+@dataclass(frozen=True)
+class JointMeeting:
+    """信访工作联席会议: the body whose rules (the seed) fawen implements."""
+
+    name: str
+    conveners: tuple[Person, ...] = ()
+    office_host: str = ""
+    office_head: Person | None = None
+    members: tuple[MemberUnit, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkspaceConfig:
+    """What ``fawen.yaml`` says: the organ and its rules."""
+
+    organ: Organ
+    meeting: JointMeeting | None
+    retention: dict[str, str] = field(default_factory=dict)  # 文种 -> Y / D30 / D10
+    problem_code: str = ""  # 机构问题
+    code_profile: str = "DA/T 22-2015"
+    seal_image: str | None = None  # relative to the workspace
+    font_dirs: tuple[str, ...] = ()
+    allow_classified: bool = False
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """会议 block of a 会议通知 or 会议纪要."""
+
+    type: str = ""  # 全体会议 / 专题会议
+    time: str = ""
+    place: str = ""
+    chair: str = ""
+    recorder: str = ""
+    attendees: str = ""
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """议定事项."""
+
+    matter: str
+    lead: str
+    partners: tuple[str, ...] = ()
+    deadline: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Approval:
+    """审定 (the convener's approval) or one 会签 entry."""
+
+    by: str
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class InspectionRow:
+    """One row of a 督查事项 table."""
+
+    unit: str
+    matter: str
+    received: dt.date
+    deadline: dt.date
+    status: str
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    """A validated input: everything needed to typeset one document (公文)."""
+
+    source: str  # file name, for messages
+    kind: DocumentKind
+    title: str
+    number: str | None = None  # 发文字号 as given
+    issue: int | None = None  # 期号 as given
+    recipients: tuple[str, ...] = ()  # 主送
+    body: tuple[Block, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    signature: str = ""  # 署名
+    date: dt.date | None = None  # 成文日期
+    seal: bool = False
+    signers: tuple[str, ...] = ()  # 签发人
+    copy_number: str = ""  # 份号
+    secrecy: str = ""  # 密级
+    secrecy_period: str = ""  # 保密期限
+    urgency: str = ""  # 紧急程度
+    note: str = ""  # 附注
+    contact: str = ""
+    phone: str = ""
+    cc: tuple[str, ...] = ()  # 抄送
+    printer: str = ""  # 印发机关
+    print_date: dt.date | None = None  # 印发日期
+    retention: str = ""  # 保管期限
+    problem: str = ""  # 机构问题
+    identity: str = ""  # 标识
+    # kind-specific
+    meeting: Meeting | None = None
+    meeting_type: str = ""
+    present: tuple[Person, ...] = ()  # 出席
+    absent: tuple[Person, ...] = ()  # 请假
+    attending: tuple[Person, ...] = ()  # 列席
+    resolutions: tuple[Resolution, ...] = ()
+    approval: Approval | None = None  # 审定
+    countersigns: tuple[Approval, ...] = ()  # 会签
+    cross_domain: bool = False  # 跨分管领域
+    proposer: str = ""  # 议题提出单位
+    distribution: tuple[str, ...] = ()  # 分送
+    inspection_type: str = ""
+    inspection_time: str = ""
+    inspection_team: str = ""
+    inspection_rows: tuple[InspectionRow, ...] = ()
+    inspection_ledger: str = ""  # path of a CSV/XLSX ledger
+    cutoff: dt.date | None = None  # 统计截止日期
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The two renderings of one document."""
+
+    name: str
+    pdf: bytes
+    docx: bytes
+    pages: int
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """A parsed input file before validation."""
+
+    name: str
+    data: dict[str, Any]
+    lines: dict[str, int] = field(default_factory=dict)  # key path -> 1-based line
+
+    def line(self, path: str) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None

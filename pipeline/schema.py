@@ -1,0 +1,107 @@
+"""The input contract's vocabulary: canonical Chinese keys and their English aliases.
+
+Keys are grouped by the key they sit under ("" = top level; ``附件`` = an attachment item).
+"""
+
+from __future__ import annotations
+
+TOP = ""
+
+ALIASES: dict[str, dict[str, str]] = {
+    TOP: {
+        "kind": "文种",
+        "title": "标题",
+        "number": "发文字号",
+        "issue": "期号",
+        "to": "主送",
+        "body": "正文",
+        "attachments": "附件",
+        "signature": "署名",
+        "date": "成文日期",
+        "seal": "印章",
+        "signer": "签发人",
+        "signers": "签发人",
+        "copy_number": "份号",
+        "secrecy": "密级",
+        "secrecy_period": "保密期限",
+        "urgency": "紧急程度",
+        "note": "附注",
+        "contact": "联系人",
+        "phone": "联系电话",
+        "cc": "抄送",
+        "printer": "印发机关",
+        "print_date": "印发日期",
+        "retention": "保管期限",
+        "problem": "机构问题",
+        "id": "标识",
+        "meeting": "会议",
+        "meeting_type": "会议类型",
+        "present": "出席",
+        "absent": "请假",
+        "attending": "列席",
+        "resolutions": "议定事项",
+        "approval": "审定",
+        "countersign": "会签",
+        "cross_domain": "跨分管领域",
+        "proposer": "议题提出单位",
+        "distribution": "分送",
+        "inspection_type": "督查类型",
+        "inspection": "督查",
+        "items": "督查事项",
+        "cutoff": "统计截止日期",
+    },
+    "附件": {"name": "名称", "body": "正文", "file": "文件"},
+    "会议": {
+        "type": "类型",
+        "time": "时间",
+        "place": "地点",
+        "chair": "主持",
+        "recorder": "记录",
+        "attendees": "参会人员",
+        "topics": "议题",
+    },
+    "出席": {"unit": "单位", "name": "姓名", "title": "职务", "reason": "事由"},
+    "议定事项": {"matter": "事项", "lead": "责任单位", "partners": "配合单位", "deadline": "完成时限"},
+    "审定": {"by": "审定人", "date": "日期"},
+    "会签": {"convener": "召集人", "date": "日期"},
+    "督查": {"time": "时间", "team": "督查组"},
+    "督查事项": {
+        "unit": "单位",
+        "matter": "事项",
+        "received": "受理日期",
+        "deadline": "办理时限",
+        "status": "状态",
+    },
+}
+# Attendance lists share one item shape.
+ALIASES["请假"] = ALIASES["出席"]
+ALIASES["列席"] = ALIASES["出席"]
+
+# Which top-level keys each 文种 may carry beyond the common ones.
+COMMON_KEYS = frozenset(
+    {
+        "文种", "标题", "发文字号", "期号", "主送", "正文", "附件", "署名", "成文日期", "印章",
+        "签发人", "份号", "密级", "保密期限", "紧急程度", "附注", "联系人", "联系电话", "抄送",
+        "印发机关", "印发日期", "保管期限", "机构问题", "标识",
+    }
+)  # fmt: skip
+KIND_KEYS: dict[str, frozenset[str]] = {
+    "通知": frozenset(),
+    "会议通知": frozenset({"会议"}),
+    "会议纪要": frozenset(
+        {"会议", "会议类型", "出席", "请假", "列席", "议定事项", "审定", "会签", "跨分管领域",
+         "议题提出单位", "分送"}
+    ),  # fmt: skip
+    "督查通报": frozenset({"督查类型", "督查", "督查事项", "统计截止日期"}),
+    "专题报告": frozenset(),
+    "请示": frozenset(),
+}
+
+
+def canonical(context: str, key: str) -> str:
+    """The canonical Chinese key for ``key`` under ``context`` (unchanged if unknown)."""
+    return ALIASES.get(context, {}).get(key, key)
+
+
+def known_keys(context: str) -> set[str]:
+    return set(ALIASES.get(context, {}).values())

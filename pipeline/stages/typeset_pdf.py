@@ -1,0 +1,715 @@
+"""Step 5: DocumentRequest + fonts -> PDF bytes, typeset with reportlab to GB/T 9704-2012.
+
+The page is the model-B grid: 22 lines of 三号 text filling the 225 mm 版心, 28 characters a
+line. Everything in the 主体 is composed into grid-line slots (one slot = one grid line), the
+slots are paginated, then the 版记 is set at the bottom of the last (even) page and the page
+numbers are added. Every glyph is drawn at an exact position with the canvas, each by a font that
+has it (per-glyph fallback), so nothing is ever drawn as an empty box.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Protocol
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+
+from pipeline import gbt9704 as g
+from pipeline.linebreak import BrokenLine
+from pipeline.linebreak import break_lines
+from pipeline.linebreak import is_wide
+from pipeline.linebreak import units
+from pipeline.model import Block
+from pipeline.model import BlockKind
+from pipeline.model import DocumentRequest
+
+MM = g.MM
+BLACK = (0.0, 0.0, 0.0)
+RED = g.RED_RGB
+EPS = 1e-4
+
+
+class Fonts(Protocol):
+    """What the typesetter needs from the font edge (pipeline.store.fonts.FontSet)."""
+
+    def role_font(self, role: str) -> str: ...
+    def font_for(self, char: str, role: str) -> str: ...
+    def width(self, name: str, text: str, size: float) -> float: ...
+    def descent(self, name: str) -> float: ...
+    def ink(self, name: str, char: str) -> tuple[float, float, float, float]: ...
+
+
+@dataclass
+class Run:
+    """Glyphs drawn in one go: x and baseline in mm from the page's top-left corner."""
+
+    x: float
+    baseline: float
+    font: str
+    size: float
+    text: str
+    char_space: float = 0.0  # pt
+    color: tuple[float, float, float] = BLACK
+    hscale: float = 100.0
+
+
+@dataclass
+class Rule:
+    """A horizontal line; ``y`` is the centre of the stroke, mm from the top."""
+
+    x1: float
+    x2: float
+    y: float
+    width: float
+    color: tuple[float, float, float] = BLACK
+
+
+@dataclass
+class Picture:
+    data: bytes
+    x: float
+    top: float
+    w: float
+    h: float
+
+
+@dataclass
+class Page:
+    runs: list[Run] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    pictures: list[Picture] = field(default_factory=list)
+    numbered: bool = True
+    used: int = 0  # last grid line holding content
+
+
+@dataclass
+class Slot:
+    """One grid line of the 主体: ``make(em_top)`` returns what is drawn on it."""
+
+    make: Callable[[float], list[Run]]
+    blank: bool = False
+    keep_next: bool = False
+    break_before: bool = False
+    pictures: Callable[[float], list[Picture]] | None = None
+
+
+def _blank() -> Slot:
+    return Slot(lambda top: [], blank=True)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the typesetter needs besides the request: resolved texts and the workspace's bits."""
+
+    mark: str  # 发文机关标志
+    number: str  # 发文字号 as printed (placeholder when not yet allocated)
+    seal: bytes | None = None  # seal image (PNG) when 印章 is set and the workspace has one
+    title: str = ""  # PDF document information
+
+
+class Typesetter:
+    """Composes one document. Not thread-safe; make one per document."""
+
+    def __init__(self, fonts: Fonts) -> None:
+        self.fonts = fonts
+        self.pages: list[Page] = []
+
+    # ---- glyph level -------------------------------------------------------------------
+
+    def _narrow(self, role: str, size: float) -> Callable[[str], float]:
+        def measure(text: str) -> float:
+            return sum(self.fonts.width(self.fonts.font_for(ch, role), ch, size) for ch in text) / MM
+
+        return measure
+
+    def baseline(self, em_top: float, role: str, size: float) -> float:
+        """Baseline (mm) that puts a PDF reader's em box top at ``em_top``."""
+        d = self.fonts.descent(self.fonts.role_font(role))
+        return em_top + (1 - d) * size / MM
+
+    def glyph_runs(self, pieces: list[tuple[str, float, float]], baseline: float, role: str, size: float,
+                   color: tuple[float, float, float] = BLACK) -> list[Run]:  # fmt: skip
+        """Runs for (char, x, advance) triples; neighbours with one font and spacing merge."""
+        runs: list[Run] = []
+        last_end = None
+        for ch, x, adv in pieces:
+            font = self.fonts.font_for(ch, role)
+            tc = adv * MM - self.fonts.width(font, ch, size)
+            prev = runs[-1] if runs else None
+            if (prev is not None and prev.font == font and abs(prev.char_space - tc) < EPS
+                    and last_end is not None and abs(last_end - x) < EPS):  # fmt: skip
+                prev.text += ch
+            else:
+                runs.append(Run(x, baseline, font, size, ch, tc, color))
+            last_end = x + adv
+        return runs
+
+    def line_runs(self, line: BrokenLine, left: float, baseline: float, role: str, size: float) -> list[Run]:
+        pieces: list[tuple[str, float, float]] = []
+        items = line.items
+        for k, placed in enumerate(items):
+            unit = placed.unit
+            if unit.space:
+                continue
+            x = left + placed.x
+            # the justification space after a unit belongs to its advance, so runs stay whole
+            end = left + items[k + 1].x if k + 1 < len(items) else x + unit.placed
+            if unit.wide:
+                adv = (end - x) / len(unit.text)
+                for ch in unit.text:
+                    pieces.append((ch, x, adv))
+                    x += adv
+            else:
+                for i, ch in enumerate(unit.text):
+                    adv = self.fonts.width(self.fonts.font_for(ch, role), ch, size) / MM
+                    if i == len(unit.text) - 1:
+                        adv = end - x
+                    pieces.append((ch, x, adv))
+                    x += adv
+        return self.glyph_runs(pieces, baseline, role, size)
+
+    def compose(self, text: str, role: str, size: float, first_width: float, rest_width: float,
+                pitch: float) -> list[BrokenLine]:  # fmt: skip
+        narrow = self._narrow(role, size)
+        return break_lines(units(text, pitch, narrow), first_width, rest_width, narrow)
+
+    def text_width(self, text: str, role: str, size: float, pitch: float) -> float:
+        """Width in mm of a one-line text on the grid (wide chars at ``pitch``)."""
+        narrow = self._narrow(role, size)
+        return sum(u.width for u in units(text, pitch, narrow))
+
+    def simple_runs(self, text: str, x: float, baseline: float, role: str, size: float, pitch: float,
+                    color: tuple[float, float, float] = BLACK) -> list[Run]:  # fmt: skip
+        pieces = []
+        for ch in text:
+            if is_wide(ch):
+                adv = pitch
+            else:
+                adv = self.fonts.width(self.fonts.font_for(ch, role), ch, size) / MM
+            pieces.append((ch, x, adv))
+            x += adv
+        return self.glyph_runs(pieces, baseline, role, size, color)
+
+    # ---- slots ---------------------------------------------------------------------------
+
+    def paragraph_slots(self, text: str, role: str, indent: float = 2 * g.CHAR, hanging: float = 0.0,
+                        size: float = g.SIZE_3) -> list[Slot]:  # fmt: skip
+        """A paragraph on the grid: first line at ``indent``, the rest at ``hanging``."""
+        lines = self.compose(text, role, size, g.BODY_W - indent, g.BODY_W - hanging, g.CHAR)
+        slots = []
+        for i, line in enumerate(lines):
+            left = g.LEFT + (indent if i == 0 else hanging)
+            slots.append(Slot(self._line_maker(line, left, role, size)))
+        return slots
+
+    def _line_maker(self, line: BrokenLine, left: float, role: str, size: float) -> Callable[[float], list[Run]]:
+        def make(top: float) -> list[Run]:
+            return self.line_runs(line, left, self.baseline(top, role, size), role, size)
+
+        return make
+
+    def block_slots(self, block: Block) -> list[Slot]:
+        role = g.ROLE_FANGSONG
+        if block.kind == BlockKind.HEADING:
+            role = g.HEADING_ROLE.get(block.level, g.ROLE_FANGSONG)
+        slots = self.paragraph_slots(block.text, role)
+        if block.kind == BlockKind.HEADING and slots:
+            slots[-1].keep_next = True
+        return slots
+
+    def centred_slots(self, lines: list[str], role: str, size: float, pitch: float) -> list[Slot]:
+        slots = []
+        for text in lines:
+            width = self.text_width(text, role, size, pitch)
+            x = g.CENTRE_X - width / 2
+
+            def make(top: float, text: str = text, x: float = x) -> list[Run]:
+                # a larger size is centred on the grid line's em box
+                em_top = top + g.EM_3 / 2 - size / MM / 2
+                return self.simple_runs(text, x, self.baseline(em_top, role, size), role, size, pitch)
+
+            slots.append(Slot(make))
+        return slots
+
+    # ---- pagination ----------------------------------------------------------------------
+
+    def paginate(self, slots: list[Slot], first_page: Page, first_line: int) -> None:
+        page = first_page
+        self.pages.append(page)
+        line = first_line
+        i = 0
+        while i < len(slots):
+            slot = slots[i]
+            if slot.break_before and (page.used or len(self.pages) > 1 or line > first_line):
+                page = Page()
+                self.pages.append(page)
+                line = 1
+            if slot.blank and line == 1 and len(self.pages) > 1:
+                i += 1
+                continue
+            chain = 1
+            while i + chain - 1 < len(slots) - 1 and slots[i + chain - 1].keep_next:
+                chain += 1
+            remaining = g.LINES - line + 1
+            if (chain > remaining and chain <= g.LINES and line > 1) or line > g.LINES:
+                page = Page()
+                self.pages.append(page)
+                line = 1
+                continue
+            page.runs.extend(slot.make(g.line_top(line)))
+            if slot.pictures is not None:
+                page.pictures.extend(slot.pictures(g.line_top(line)))
+            if not slot.blank:
+                page.used = line
+            line += 1
+            i += 1
+
+    # ---- the 版头 -------------------------------------------------------------------------
+
+    def mark_runs(self, text: str, ink_top: float) -> tuple[list[Run], float]:
+        """The red 发文机关标志, ink top at ``ink_top``; returns runs and the ink bottom (mm)."""
+        role = g.ROLE_XBS
+        size = g.SIZE_0
+        width = self.text_width(text, role, size, size / MM)
+        scale = min(1.0, g.BODY_W / width) if width else 1.0
+        if scale < 0.7:  # shrink before squeezing the letters too narrow
+            size = size * scale / 0.7
+            scale = 0.7
+            width = self.text_width(text, role, size, size / MM)
+            scale = min(scale, g.BODY_W / width)
+        inks = [self.fonts.ink(self.fonts.font_for(ch, role), ch) for ch in text if not ch.isspace()]
+        top_em = max((i[3] for i in inks), default=0.88)
+        bottom_em = min((i[1] for i in inks), default=-0.12)
+        baseline = ink_top + top_em * size / MM
+        x0 = g.CENTRE_X - width * scale / 2
+        runs = self.simple_runs(text, x0, baseline, role, size, size / MM, RED)
+        for r in runs:  # Tz scales glyphs and spacing alike: only the origins move
+            r.x = x0 + (r.x - x0) * scale
+            r.hscale = scale * 100
+        return runs, baseline - bottom_em * size / MM
+
+    def head(self, req: DocumentRequest, layout: Layout) -> tuple[Page, int]:
+        """Page 1's 版头; returns the page and the first grid line for the title."""
+        page = Page()
+        line = 1
+        for text, role in ((req.copy_number, g.ROLE_FANGSONG),
+                           ((req.secrecy + ("★" + req.secrecy_period if req.secrecy_period else "")) if req.secrecy else "", g.ROLE_HEI),
+                           (req.urgency, g.ROLE_HEI)):  # fmt: skip
+            if text:
+                top = g.line_top(line)
+                page.runs += self.simple_runs(text, g.LEFT, self.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
+                line += 1
+        runs, ink_bottom = self.mark_runs(layout.mark, g.MARK_INK_TOP)
+        page.runs += runs
+        n = math.ceil((ink_bottom + 2 * g.PITCH - g.TOP) / g.PITCH - 1e-6) + 1
+        number_line = n
+        role = g.ROLE_FANGSONG
+        if req.kind.upward and req.signers:
+            number_line = n + (len(req.signers) - 1) // 2
+            self._signers(page, req.signers, n)
+            x = g.LEFT + g.CHAR
+        else:
+            x = g.CENTRE_X - self.text_width(layout.number, role, g.SIZE_3, g.CHAR) / 2
+        top = g.line_top(number_line)
+        page.runs += self.simple_runs(layout.number, x, self.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
+        sep_y = top + g.EM_3 + g.SEPARATOR_GAP
+        page.rules.append(Rule(g.LEFT, g.RIGHT, sep_y, g.SEPARATOR_WIDTH, RED))
+        page.used = number_line
+        return page, number_line + 3
+
+    def _signers(self, page: Page, signers: tuple[str, ...], first_line: int) -> None:
+        """签发人: label in 仿宋, names in 楷体, two a line, block right edge 1 字 in."""
+        label = "签发人："
+        rows = [signers[i : i + 2] for i in range(0, len(signers), 2)]
+        names_w = max(self.text_width("　".join(r), g.ROLE_KAI, g.SIZE_3, g.CHAR) for r in rows)
+        label_w = self.text_width(label, g.ROLE_FANGSONG, g.SIZE_3, g.CHAR)
+        names_x = g.RIGHT - g.CHAR - names_w
+        for k, row in enumerate(rows):
+            top = g.line_top(first_line + k)
+            if k == 0:
+                page.runs += self.simple_runs(label, names_x - label_w, self.baseline(top, g.ROLE_FANGSONG, g.SIZE_3),
+                                              g.ROLE_FANGSONG, g.SIZE_3, g.CHAR)  # fmt: skip
+            page.runs += self.simple_runs("　".join(row), names_x, self.baseline(top, g.ROLE_KAI, g.SIZE_3),
+                                          g.ROLE_KAI, g.SIZE_3, g.CHAR)  # fmt: skip
+
+    # ---- title -----------------------------------------------------------------------------
+
+    def title_lines(self, title: str, protected: tuple[str, ...] = ()) -> list[str]:
+        return break_title(title, int(g.BODY_W // (g.SIZE_2 / MM)), protected)
+
+    # ---- 版记 and page numbers ----------------------------------------------------------------
+
+    def imprint_rows(self, req: DocumentRequest, moved_recipients: str) -> list[list[Run]]:
+        """The 版记 text rows, bottom-up order reversed (top first); each row one grid pitch."""
+        size = g.SIZE_4
+        role = g.ROLE_FANGSONG
+        pitch = size / MM
+        rows: list[tuple[list[Run], str]] = []
+        width = g.BODY_W - 2 * g.CHAR_4
+
+        def labelled(label: str, text: str) -> None:
+            label_w = self.text_width(label, role, size, pitch)
+            lines = self.compose(text, role, size, width - label_w, width - label_w, pitch)
+            for i, line in enumerate(lines):
+                left = g.LEFT + g.CHAR_4 + label_w
+                runs: list[Run] = []
+                if i == 0:
+                    runs += self.simple_runs(label, g.LEFT + g.CHAR_4, 0.0, role, size, pitch)
+                runs += self.line_runs(line, left, 0.0, role, size)
+                rows.append((runs, "text"))
+
+        if moved_recipients:
+            labelled("主送：", moved_recipients)
+        if req.cc:
+            labelled("抄送：", _ended("，".join(req.cc)))
+        date = f"{_cn_date(req.print_date)}印发" if req.print_date else ""
+        runs = self.simple_runs(req.printer, g.LEFT + g.CHAR_4, 0.0, role, size, pitch)
+        date_w = self.text_width(date, role, size, pitch)
+        runs += self.simple_runs(date, g.RIGHT - g.CHAR_4 - date_w, 0.0, role, size, pitch)
+        rows.append((runs, "imprint"))
+        return [r for r, _ in rows]
+
+    def place_imprint(self, page: Page, rows: list[list[Run]]) -> None:
+        count = len(rows)
+        band = g.PITCH
+        role = g.ROLE_FANGSONG
+        for k, runs in enumerate(rows):
+            band_bottom = g.BOTTOM - (count - 1 - k) * band
+            em_top = band_bottom - band / 2 - g.SIZE_4 / MM / 2
+            base = self.baseline(em_top, role, g.SIZE_4)
+            for r in runs:
+                r.baseline = base
+            page.runs += runs
+        top_y = g.BOTTOM - count * band
+        page.rules.append(Rule(g.LEFT, g.RIGHT, top_y, g.FOOTER_RULE_THICK))
+        if count > 1:
+            page.rules.append(Rule(g.LEFT, g.RIGHT, g.BOTTOM - band, g.FOOTER_RULE_THIN))
+        page.rules.append(Rule(g.LEFT, g.RIGHT, g.BOTTOM - g.FOOTER_RULE_THICK / 2, g.FOOTER_RULE_THICK))
+        # the bottom rule's lower edge sits on the 版心 bottom; its centre just above it
+
+    def add_imprint(self, rows: list[list[Run]]) -> None:
+        """Put the 版记 on the last page, which must be even; add unnumbered pages if needed."""
+        need = len(rows)
+        last = self.pages[-1]
+        index = len(self.pages)
+        if index % 2 == 0 and last.used <= g.LINES - need - 1:
+            self.place_imprint(last, rows)
+            return
+        if index % 2 == 0:  # even but full: a blank odd page, then the 版记 page
+            self.pages.append(Page(numbered=False))
+        page = Page(numbered=False)
+        self.pages.append(page)
+        self.place_imprint(page, rows)
+        # the pages added here hold no 主体 text: neither carries a page number (§7.5)
+
+    def number_pages(self) -> None:
+        role = g.ROLE_SONG
+        size = g.SIZE_4
+        dash_font = self.fonts.font_for("—", role)
+        ink = self.fonts.ink(dash_font, "—")
+        mid = (ink[1] + ink[3]) / 2 * size / MM
+        baseline = g.PAGE_NUMBER_DASH_Y + mid
+        for i, page in enumerate(self.pages, 1):
+            if not page.numbered:
+                continue
+            text = f"— {i} —"
+            width = sum(self.fonts.width(self.fonts.font_for(ch, role), ch, size) for ch in text) / MM
+            x = g.RIGHT - g.CHAR_4 - width if i % 2 == 1 else g.LEFT + g.CHAR_4
+            pieces = []
+            for ch in text:
+                adv = self.fonts.width(self.fonts.font_for(ch, role), ch, size) / MM
+                pieces.append((ch, x, adv))
+                x += adv
+            page.runs += self.glyph_runs(pieces, baseline, role, size)
+
+    # ---- output -------------------------------------------------------------------------------
+
+    def render(self, layout: Layout, req: DocumentRequest) -> bytes:
+        buf = io.BytesIO()
+        c = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
+        c.setTitle(layout.title)
+        c.setAuthor(req.signature)
+        c.setSubject(layout.number)
+        c.setCreator("fawen")
+        c.setProducer("fawen (reportlab)")
+        height = A4[1]
+        for page in self.pages:
+            for pic in page.pictures:
+                c.drawImage(ImageReader(io.BytesIO(pic.data)), pic.x * MM, height - (pic.top + pic.h) * MM,
+                            pic.w * MM, pic.h * MM, mask="auto")  # fmt: skip
+            for rule in page.rules:
+                c.setStrokeColorRGB(*rule.color)
+                c.setLineWidth(rule.width * MM)
+                c.line(rule.x1 * MM, height - rule.y * MM, rule.x2 * MM, height - rule.y * MM)
+            text = c.beginText()
+            for run in page.runs:
+                text.setFont(run.font, run.size)
+                text.setFillColorRGB(*run.color)
+                text.setCharSpace(run.char_space)
+                text.setHorizScale(run.hscale)
+                text.setTextOrigin(run.x * MM, height - run.baseline * MM)
+                text.textOut(run.text)
+            c.drawText(text)
+            c.showPage()
+        c.save()
+        return buf.getvalue()
+
+
+def _ended(text: str) -> str:
+    return text if text.endswith("。") else text.rstrip("，,;；、") + "。"
+
+
+def _cn_date(d: object) -> str:
+    """2021-09-16 -> 2021年9月16日 (GB/T 9704 §7.3.5.4: no leading zeros)."""
+    return f"{d.year}年{d.month}月{d.day}日"  # type: ignore[attr-defined]
+
+
+# ---- title breaking ----------------------------------------------------------------------------
+
+# Words a title line should not be broken inside; the workspace adds its own names.
+TITLE_WORDS = (
+    "关于", "印发", "转发", "召开", "开展", "加强", "进一步", "做好", "工作", "制度", "通知", "通报",
+    "报告", "请示", "纪要", "会议", "联席", "信访", "专题", "全体", "督查", "专项", "情况", "问题",
+    "季度", "年度", "形势", "分析", "研判", "补偿款", "土地", "分配", "方案", "重新", "欠薪", "冬季",
+    "人民政府", "党委", "办公室", "委员会", "鄂尔多斯市", "东胜区", "罕台镇", "九成功村",
+)  # fmt: skip
+PREFER_BEFORE = ("关于", "《", "的通知", "的通报", "的报告", "的请示", "的纪要", "的意见", "的决定", "的函")
+
+
+def break_title(title: str, max_chars: int, protected: tuple[str, ...] = ()) -> list[str]:
+    """Break a 标题 into lines that keep words whole and form a 梯形 (upper lines no longer)."""
+    n = len(title)
+    if n <= max_chars:
+        return [title]
+    bad = [0.0] * (n + 1)  # penalty for a break before position i
+    for i in range(1, n):
+        left, right = title[i - 1], title[i]
+        if right in g.NO_LINE_START or left in g.NO_LINE_END:
+            bad[i] = 1000
+        elif left.isascii() and right.isascii() and left.isalnum() and right.isalnum():
+            bad[i] = 1000
+        elif left.isdigit() or right.isdigit():
+            bad[i] = 40
+        else:
+            bad[i] = 12
+    for word in tuple(protected) + TITLE_WORDS:
+        start = title.find(word)
+        while start >= 0:
+            for i in range(start + 1, start + len(word)):
+                bad[i] = max(bad[i], 60 if len(word) > 6 else 200)
+            start = title.find(word, start + 1)
+    depth = 0
+    for i, ch in enumerate(title):  # keep 《…》 whole where possible
+        if ch == "《":
+            depth += 1
+        elif ch == "》":
+            depth -= 1
+        elif depth > 0 and i > 0:
+            bad[i] = max(bad[i], 50)
+    for mark in PREFER_BEFORE:
+        start = title.find(mark)
+        while start > 0:
+            bad[start] = min(bad[start], 0)
+            start = title.find(mark, start + 1)
+    for i in range(1, n):
+        if title[i - 1] in "、，》":
+            bad[i] = min(bad[i], 2)
+    best: tuple[float, list[str]] | None = None
+    k_min = math.ceil(n / max_chars)
+    for k in (k_min, k_min + 1):
+        result = _title_dp(title, k, max_chars, bad)
+        if result is not None and (best is None or result[0] < best[0]):
+            best = result
+    return best[1] if best else [title[i : i + max_chars] for i in range(0, n, max_chars)]
+
+
+def _title_dp(title: str, k: int, max_chars: int, bad: list[float]) -> tuple[float, list[str]] | None:
+    n = len(title)
+    ideal = n / k
+    # cost[j][m] = best cost for the first m characters in j lines
+    inf = float("inf")
+    cost = [[inf] * (n + 1) for _ in range(k + 1)]
+    back = [[0] * (n + 1) for _ in range(k + 1)]
+    cost[0][0] = 0.0
+    for j in range(1, k + 1):
+        for m in range(1, n + 1):
+            for s in range(max(0, m - max_chars), m):
+                if cost[j - 1][s] == inf or (j > 1 and s == 0):
+                    continue
+                length = m - s
+                c = cost[j - 1][s] + (length - ideal) ** 2 + (bad[m] if m < n else 0)
+                if j > 1:
+                    prev_len = s - back[j - 1][s]
+                    if prev_len > length:  # upper line longer than the one below: not a 梯形
+                        c += 6 * (prev_len - length)
+                if c < cost[j][m]:
+                    cost[j][m] = c
+                    back[j][m] = s
+    if cost[k][n] == inf:
+        return None
+    lines = []
+    m = n
+    for j in range(k, 0, -1):
+        s = back[j][m]
+        lines.append(title[s:m])
+        m = s
+    return cost[k][n], lines[::-1]
+
+
+# ---- the document --------------------------------------------------------------------------------
+
+
+def note_text(req: DocumentRequest) -> str:
+    """附注, with the contact appended: （此件公开发布；联系人：周强；联系电话：0477-8000002）."""
+    parts = []
+    if req.note:
+        parts.append(req.note.strip().removeprefix("（").removesuffix("）").strip("()"))
+    if req.contact:
+        parts.append(f"联系人：{req.contact}")
+    if req.phone:
+        parts.append(f"联系电话：{req.phone}")
+    return f"（{'；'.join(parts)}）" if parts else ""
+
+
+def attachment_note_slots(ts: Typesetter, names: list[str]) -> list[Slot]:
+    """附件说明: 附件：name, or 附件：1.name / 2.name with names aligned (GB/T 9704 §7.3.4)."""
+    role = g.ROLE_FANGSONG
+    label = "附件："
+    slots: list[Slot] = []
+    base = g.LEFT + 2 * g.CHAR
+    label_w = ts.text_width(label, role, g.SIZE_3, g.CHAR)
+    for k, name in enumerate(names, 1):
+        prefix = f"{k}." if len(names) > 1 else ""
+        prefix_w = ts.text_width(prefix, role, g.SIZE_3, g.CHAR) if prefix else 0.0
+        x_name = base + label_w + prefix_w
+        lines = ts.compose(name, role, g.SIZE_3, g.RIGHT - x_name, g.RIGHT - x_name, g.CHAR)
+        for i, line in enumerate(lines):
+            def make(top: float, line: BrokenLine = line, first: bool = i == 0, k: int = k,
+                     prefix: str = prefix, x_name: float = x_name) -> list[Run]:  # fmt: skip
+                base_y = ts.baseline(top, role, g.SIZE_3)
+                runs: list[Run] = []
+                if first and k == 1:
+                    runs += ts.simple_runs(label, base, base_y, role, g.SIZE_3, g.CHAR)
+                if first and prefix:
+                    runs += ts.simple_runs(prefix, base + label_w, base_y, role, g.SIZE_3, g.CHAR)
+                return runs + ts.line_runs(line, x_name, base_y, role, g.SIZE_3)
+
+            slots.append(Slot(make, keep_next=True))
+    if slots:
+        slots[-1].keep_next = False
+    return slots
+
+
+def signature_slots(ts: Typesetter, req: DocumentRequest, layout: Layout) -> list[Slot]:
+    """署名 and 成文日期 (GB/T 9704 §7.3.5), with or without a seal; the seal slot draws the image."""
+    role = g.ROLE_FANGSONG
+    date = _cn_date(req.date)
+    sign = req.signature
+    sign_w = ts.text_width(sign, role, g.SIZE_3, g.CHAR)
+    date_w = ts.text_width(date, role, g.SIZE_3, g.CHAR)
+    if req.seal:
+        date_x = g.RIGHT - 4 * g.CHAR - date_w
+        sign_x = date_x + date_w / 2 - sign_w / 2
+        if sign_x + sign_w > g.RIGHT:
+            sign_x = g.RIGHT - sign_w
+        blanks = 2
+    else:
+        sign_x = g.RIGHT - 2 * g.CHAR - sign_w
+        date_x = sign_x + 2 * g.CHAR
+        if date_x + date_w > g.RIGHT - 2 * g.CHAR:
+            date_x = g.RIGHT - 2 * g.CHAR - date_w
+            sign_x = date_x - 2 * g.CHAR
+        blanks = 1
+    slots = [Slot(lambda top: [], blank=True, keep_next=True) for _ in range(blanks)]
+
+    def sign_make(top: float) -> list[Run]:
+        return ts.simple_runs(sign, sign_x, ts.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
+
+    def date_make(top: float) -> list[Run]:
+        return ts.simple_runs(date, date_x, ts.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
+
+    slots.append(Slot(sign_make, keep_next=True))
+    date_slot = Slot(date_make)
+    slots.append(date_slot)
+    note = note_text(req)
+    if note:
+        date_slot.keep_next = True
+        lines = ts.compose(note, role, g.SIZE_3, g.BODY_W - 2 * g.CHAR, g.BODY_W, g.CHAR)
+        for i, line in enumerate(lines):
+            slots.append(Slot(ts._line_maker(line, g.LEFT + (2 * g.CHAR if i == 0 else 0), role, g.SIZE_3),
+                              keep_next=i < len(lines) - 1))  # fmt: skip
+    if req.seal and layout.seal:
+        centre_x = date_x + date_w / 2
+        seal = layout.seal
+        diameter = 42.0
+
+        def seal_picture(top: float) -> list[Picture]:
+            # 署名 and date sit slightly below the seal's centre (§7.3.5.1)
+            centre_y = top + g.EM_3 + (g.PITCH - g.EM_3) / 2 - 2.0
+            return [Picture(seal, centre_x - diameter / 2, centre_y - diameter / 2, diameter, diameter)]
+
+        slots[blanks].pictures = seal_picture
+    return slots
+
+
+def attachment_slots(ts: Typesetter, index: int | None, name: str, body: tuple[Block, ...],
+                     protected: tuple[str, ...]) -> list[Slot]:  # fmt: skip
+    """An attachment on new pages: 附件N (黑体) on line 1, its title centred on line 3 (§7.3.7)."""
+    label = "附件" + (str(index) if index else "")
+    role = g.ROLE_HEI
+
+    def label_make(top: float) -> list[Run]:
+        return ts.simple_runs(label, g.LEFT, ts.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
+
+    slots = [Slot(label_make, break_before=True, keep_next=True), Slot(lambda top: [], blank=True, keep_next=True)]
+    title = ts.centred_slots(ts.title_lines(name, protected), g.ROLE_XBS, g.SIZE_2, g.SIZE_2 / MM)
+    for s in title:
+        s.keep_next = True
+    slots += title
+    slots.append(_blank())
+    for block in body:
+        slots += ts.block_slots(block)
+    return slots
+
+
+def typeset(req: DocumentRequest, layout: Layout, fonts: Fonts, protected: tuple[str, ...] = ()) -> tuple[bytes, int]:
+    """Typeset a 通知-shaped document; returns the PDF and its page count."""
+    ts = Typesetter(fonts)
+    page, title_line = ts.head(req, layout)
+    title = ts.title_lines(req.title, protected)
+    recipients = "，".join(req.recipients)
+    recipient_slots = ts.paragraph_slots(recipients + "：", g.ROLE_FANGSONG, indent=0.0) if recipients else []
+    body_line = title_line + len(title) + 1 + len(recipient_slots)
+    moved = ""
+    if body_line > g.LINES:  # page 1 must show 正文: the 主送 moves into the 版记 (§7.4.2)
+        moved = _ended(recipients)
+        recipient_slots = []
+    slots: list[Slot] = []
+    slots += ts.centred_slots(title, g.ROLE_XBS, g.SIZE_2, g.SIZE_2 / MM)
+    slots.append(Slot(lambda top: [], blank=True))
+    slots += recipient_slots
+    for block in req.body:
+        slots += ts.block_slots(block)
+    if req.attachments:
+        if slots:
+            slots[-1].keep_next = True
+        slots.append(Slot(lambda top: [], blank=True, keep_next=True))
+        slots += attachment_note_slots(ts, [a.name for a in req.attachments])
+    sig = signature_slots(ts, req, layout)
+    if slots:
+        slots[-1].keep_next = True  # the signature never stands alone on a page
+    slots += sig
+    numbered = len(req.attachments) > 1
+    for k, att in enumerate(req.attachments, 1):
+        if att.body:
+            slots += attachment_slots(ts, k if numbered else None, att.name, att.body, protected)
+    ts.paginate(slots, page, title_line)
+    ts.add_imprint(ts.imprint_rows(req, moved))
+    ts.number_pages()
+    return ts.render(layout, req), len(ts.pages)

@@ -6,6 +6,8 @@ One source for the PDF typesetter, the DOCX template builder and the tests. Mode
 
 from __future__ import annotations
 
+import re
+
 MM = 72 / 25.4  # points per mm
 
 PAGE_W = 210.0
@@ -80,3 +82,18 @@ NO_LINE_END = set("（《「『【〔〈［｛“‘([{<〖〘〚｟")
 SQUEEZABLE = set("，。、；：？！）》」』】〕〉（《「『【〔〈“”‘’")
 
 NUMBER_PLACEHOLDER = "□"
+# 发文字号 (§7.2.5): 〔〕 brackets, four-digit year, no leading zero, no 第.
+NUMBER_FORM = re.compile(r"^(?P<code>\S+?)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
+
+
+def mark_fit(width_at_42: float) -> tuple[float, float]:
+    """Size (pt) and horizontal scale of a 发文机关标志 whose width at 初号 is ``width_at_42`` mm.
+
+    初号 if it fits the 版心; else condensed, but never below 70 %: the size shrinks first.
+    """
+    scale = min(1.0, BODY_W / width_at_42) if width_at_42 else 1.0
+    size = SIZE_0
+    if scale < 0.7:
+        size = SIZE_0 * scale / 0.7
+        scale = 0.7
+    return size, scale

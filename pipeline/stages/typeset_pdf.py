@@ -275,14 +275,8 @@ class Typesetter:
     def mark_runs(self, text: str, ink_top: float) -> tuple[list[Run], float]:
         """The red 发文机关标志, ink top at ``ink_top``; returns runs and the ink bottom (mm)."""
         role = g.ROLE_XBS
-        size = g.SIZE_0
+        size, scale = g.mark_fit(self.text_width(text, role, g.SIZE_0, g.SIZE_0 / MM))
         width = self.text_width(text, role, size, size / MM)
-        scale = min(1.0, g.BODY_W / width) if width else 1.0
-        if scale < 0.7:  # shrink before squeezing the letters too narrow
-            size = size * scale / 0.7
-            scale = 0.7
-            width = self.text_width(text, role, size, size / MM)
-            scale = min(scale, g.BODY_W / width)
         inks = [self.fonts.ink(self.fonts.font_for(ch, role), ch) for ch in text if not ch.isspace()]
         top_em = max((i[3] for i in inks), default=0.88)
         bottom_em = min((i[1] for i in inks), default=-0.12)

@@ -16,6 +16,7 @@ from pipeline import schema
 from pipeline.body import parse_body
 from pipeline.errors import InputError
 from pipeline.errors import Problem
+from pipeline.gbt9704 import NUMBER_FORM
 from pipeline.model import Approval
 from pipeline.model import Attachment
 from pipeline.model import DocumentKind
@@ -27,7 +28,6 @@ from pipeline.model import RawInput
 from pipeline.model import Resolution
 from pipeline.model import WorkspaceConfig
 
-NUMBER_RE = re.compile(r"^(?P<code>\S+?)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
 _DATE_FORMS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
     re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
@@ -401,7 +401,7 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date) -> Docum
     if title.endswith("。"):
         c.add("标题", "标题末尾不加句号", title.rstrip("。"))
     number = c.text(data, "发文字号")
-    if number and not NUMBER_RE.match(number):
+    if number and not NUMBER_FORM.match(number):
         c.add("发文字号", f"「{number}」{describe_number_mistake(number)}", "机关代字〔年份〕序号号，如 罕政发〔2026〕7号")
     issue = c.integer(data, "期号")
     recipients = c.texts(data, "主送")

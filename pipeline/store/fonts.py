@@ -457,3 +457,32 @@ def install_open_fonts(source_dirs: Iterable[Path], workers: int = 2) -> list[Pa
         with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
             list(pool.map(convert_cff_to_truetype, [s for s, _ in jobs], [t for _, t in jobs]))
     return [cache_dir() / n for n in INSTALLED_BY_SETUP]
+
+
+def fontconfig_aliases(choices: dict[str, FontChoice]) -> str:
+    """A fontconfig file mapping the standard face names a DOCX asks for to the faces in use,
+    so LibreOffice on Linux renders a fawen DOCX with the same faces as the PDF."""
+    lines = ['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">', "<fontconfig>",
+             f"  <dir>{cache_dir()}</dir>"]  # fmt: skip
+    for role, choice in choices.items():
+        if not choice.fallback:
+            continue
+        names = _read_family_names(Path(choice.path))
+        index = choice.subfont if choice.subfont < len(names) else 0
+        family = next((n for n in (names[index] if names else []) if n.isascii()), choice.family)
+        wanted = [choice.wanted] + [f for f in STANDARD[role][1] if f != choice.wanted]
+        for name in wanted:
+            lines.append(f'  <alias binding="same"><family>{name}</family><prefer><family>{family}</family></prefer></alias>')
+    lines.append("</fontconfig>")
+    return "\n".join(lines) + "\n"
+
+
+def install_fontconfig(choices: dict[str, FontChoice]) -> Path | None:
+    """Write the aliases into the user's fontconfig folder (Linux only)."""
+    if sys.platform in ("win32", "darwin"):
+        return None
+    base = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
+    target = base / "fontconfig" / "conf.d" / "60-fawen.conf"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(fontconfig_aliases(choices), encoding="utf-8")
+    return target

@@ -22,7 +22,8 @@ from pipeline.model import WorkspaceConfig
 CONFIG_NAME = "fawen.yaml"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_TEMPLATES = REPO_ROOT / "templates"
-SAMPLE_CONFIG = REPO_ROOT / "examples" / "罕台镇.fawen.yaml"
+EXAMPLES = REPO_ROOT / "examples"
+SAMPLE_CONFIG = EXAMPLES / "罕台镇.fawen.yaml"
 
 
 @dataclass(frozen=True)
@@ -114,17 +115,22 @@ def load(root: Path) -> Workspace:
             f"  用 fawen init <文件夹> 创建一个工作区（含示例机关的 {CONFIG_NAME}），"
             f"或用 -w <工作区> / 环境变量 FAWEN_WORKSPACE 指定已有的工作区。"
         )
-    try:
-        yaml = YAML(typ="safe", pure=True)
-        data = yaml.load(path.read_text(encoding="utf-8-sig"))
-    except (YAMLError, UnicodeDecodeError) as exc:
-        raise WorkspaceError(f"{path} 无法读取：{exc}") from exc
-    if not isinstance(data, dict):
-        raise WorkspaceError(f"{path} 的内容不是「键: 值」的配置。")
-    config = config_from_data(data, str(path))
+    config = load_config_file(path)
     font_dirs = tuple(str((root / d).resolve()) for d in config.font_dirs)
     config = WorkspaceConfig(**{**config.__dict__, "font_dirs": font_dirs})
     return Workspace(root, config)
+
+
+def load_config_file(path: Path) -> WorkspaceConfig:
+    """Read one ``fawen.yaml``-shaped file."""
+    try:
+        yaml = YAML(typ="safe", pure=True)
+        data = yaml.load(path.read_text(encoding="utf-8-sig"))
+    except (YAMLError, UnicodeDecodeError, OSError) as exc:
+        raise WorkspaceError(f"{path} 无法读取：{exc}") from exc
+    if not isinstance(data, dict):
+        raise WorkspaceError(f"{path} 的内容不是「键: 值」的配置。")
+    return config_from_data(data, str(path))
 
 
 def init(root: Path) -> Path:

@@ -1,0 +1,358 @@
+"""Builds the docxtpl templates in ``templates/`` from python-docx, so they can be reviewed and
+rebuilt (``python templates/build.py``) and still be edited by users in Word or WPS.
+
+Page setup and styles follow the Word implementation of the GB/T 9704 model-B grid: margins
+34.6/32.6/28/26 mm, exact 29.6 pt lines, 28 characters a line, the standard fonts named with
+the eastAsia attribute set.
+"""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm
+from docx.shared import Pt
+from docx.shared import RGBColor
+from docx.styles.style import ParagraphStyle
+
+from pipeline import gbt9704 as g
+
+LATIN = "Times New Roman"
+# 28 characters a line. Word's character grid (docGrid linesAndChars with a negative charSpace)
+# is misread by LibreOffice (13–15 characters a line), so the grid is a line grid and the 28
+# characters come from tracking: 三号 less 0.25 pt gives 28 x 15.75 pt = 155.6 mm, and a 29th
+# character does not fit the 156 mm line, in Word, WPS and LibreOffice alike.
+TRACKING_TWENTIETHS = -5
+
+# Style names: what users see in Word's style list.
+S_BODY = "公文正文"
+S_H1 = "公文一级标题"
+S_H2 = "公文二级标题"
+S_MARK = "发文机关标志"
+S_HEADMARK = "版头标注"  # 份号, 密级, 紧急程度
+S_NUMBER = "发文字号"
+S_TITLE = "公文标题"
+S_TO = "主送机关"
+S_ATTACH_NOTE = "附件说明"
+S_SIGN = "发文机关署名"
+S_DATE = "成文日期"
+S_NOTE = "附注"
+S_ATTACH_LABEL = "附件标识"
+S_IMPRINT = "版记"
+S_PAGENO = "页码"
+
+
+def _fonts(element: object, latin: str, east_asia: str) -> None:
+    rpr = element.get_or_add_rPr()  # type: ignore[attr-defined]
+    rfonts = rpr.get_or_add_rFonts()
+    for key in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(key), None)
+    rfonts.set(qn("w:ascii"), latin)
+    rfonts.set(qn("w:hAnsi"), latin)
+    rfonts.set(qn("w:eastAsia"), east_asia)
+    rfonts.set(qn("w:cs"), latin)
+
+
+def _indent_chars(style: ParagraphStyle, first_line_chars: int = 0, left_chars: int = 0,
+                  right_chars: int = 0, hanging_chars: int = 0) -> None:  # fmt: skip
+    """Indents in 字 (w:firstLineChars etc., hundredths of a character): they follow the grid."""
+    ppr = style.element.get_or_add_pPr()
+    ind = ppr.find(qn("w:ind"))
+    if ind is None:
+        ind = OxmlElement("w:ind")
+        ppr.append(ind)
+    pitch_twips = round(g.CHAR * 1440 / 25.4)
+    if first_line_chars:
+        ind.set(qn("w:firstLineChars"), str(first_line_chars * 100))
+        ind.set(qn("w:firstLine"), str(first_line_chars * pitch_twips))
+    if hanging_chars:
+        ind.set(qn("w:hangingChars"), str(hanging_chars * 100))
+        ind.set(qn("w:hanging"), str(hanging_chars * pitch_twips))
+    if left_chars:
+        ind.set(qn("w:leftChars"), str(left_chars * 100))
+        ind.set(qn("w:left"), str(left_chars * pitch_twips))
+    if right_chars:
+        ind.set(qn("w:rightChars"), str(right_chars * 100))
+        ind.set(qn("w:right"), str(right_chars * pitch_twips))
+
+
+def _style(doc: Document, name: str, role: str = g.ROLE_FANGSONG, size: float = g.SIZE_3,
+           align: WD_ALIGN_PARAGRAPH | None = None, color: str | None = None,
+           line_pt: float = g.DOCX_LINE_PT) -> ParagraphStyle:  # fmt: skip
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles["Normal"]
+    style.quick_style = True
+    _fonts(style.element, LATIN, g.DOCX_FONT[role])
+    style.font.size = Pt(size)
+    if color:
+        style.font.color.rgb = RGBColor.from_string(color)
+    pf = style.paragraph_format
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = Pt(line_pt)
+    pf.space_before = Pt(0)
+    pf.space_after = Pt(0)
+    if align is not None:
+        pf.alignment = align
+    return style
+
+
+def _page_setup(doc: Document) -> None:
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(g.PAGE_W), Mm(g.PAGE_H)
+    sec.top_margin = Mm(g.DOCX_MARGIN_TOP)
+    sec.bottom_margin = Mm(g.DOCX_MARGIN_BOTTOM)
+    sec.left_margin = Mm(g.DOCX_MARGIN_LEFT)
+    sec.right_margin = Mm(g.DOCX_MARGIN_RIGHT)
+    sec.header_distance = Mm(15)
+    sec.footer_distance = Mm(24.5)  # puts the page number's dash near 269 mm
+    sec.start_type = WD_SECTION.NEW_PAGE
+    grid = sec._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        sec._sectPr.append(grid)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(round(g.DOCX_LINE_PT * 20)))
+    grid.attrib.pop(qn("w:charSpace"), None)
+    # the grid's character pitch is computed from the document default size: make it 三号
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    rpr_default = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for tag in ("w:sz", "w:szCs"):
+        el = rpr_default.find(qn(tag))
+        if el is None:
+            el = OxmlElement(tag)
+            rpr_default.append(el)
+        el.set(qn("w:val"), str(int(g.SIZE_3 * 2)))
+    rfonts = rpr_default.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr_default.insert(0, rfonts)
+    for key in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(key), None)
+    for key, val in (("w:ascii", LATIN), ("w:hAnsi", LATIN), ("w:eastAsia", g.DOCX_FONT[g.ROLE_FANGSONG]), ("w:cs", LATIN)):
+        rfonts.set(qn(key), val)
+    normal = doc.styles["Normal"]
+    _fonts(normal.element, LATIN, g.DOCX_FONT[g.ROLE_FANGSONG])
+    normal.font.size = Pt(g.SIZE_3)
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), str(TRACKING_TWENTIETHS))
+    normal.element.get_or_add_rPr().append(spacing)
+    pf = normal.paragraph_format
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = Pt(g.DOCX_LINE_PT)
+    pf.space_before = Pt(0)
+    pf.space_after = Pt(0)
+    pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    # kinsoku and punctuation compression, as Word/WPS do for Chinese
+    ppr = normal.element.get_or_add_pPr()
+    for tag in ("w:kinsoku", "w:overflowPunct", "w:autoSpaceDE", "w:autoSpaceDN"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "1" if tag in ("w:kinsoku", "w:overflowPunct") else "0")
+        ppr.append(el)
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    normal.element.get_or_add_rPr().append(lang)
+
+
+def _border(paragraph_style: ParagraphStyle, side: str, size_eighths: int, color: str, space_pt: int) -> None:
+    ppr = paragraph_style.element.get_or_add_pPr()
+    bdr = OxmlElement("w:pBdr")
+    el = OxmlElement(f"w:{side}")
+    el.set(qn("w:val"), "single")
+    el.set(qn("w:sz"), str(size_eighths))
+    el.set(qn("w:space"), str(space_pt))
+    el.set(qn("w:color"), color)
+    bdr.append(el)
+    ppr.append(bdr)
+
+
+def _styles(doc: Document) -> None:
+    body = _style(doc, S_BODY, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    _indent_chars(body, first_line_chars=2)
+    h1 = _style(doc, S_H1, g.ROLE_HEI, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    _indent_chars(h1, first_line_chars=2)
+    h1.paragraph_format.keep_with_next = True
+    h2 = _style(doc, S_H2, g.ROLE_KAI, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    _indent_chars(h2, first_line_chars=2)
+    h2.paragraph_format.keep_with_next = True
+    _style(doc, S_HEADMARK, g.ROLE_HEI, align=WD_ALIGN_PARAGRAPH.LEFT)
+    mark = _style(doc, S_MARK, g.ROLE_XBS, size=36, align=WD_ALIGN_PARAGRAPH.CENTER, color=g.RED_HEX, line_pt=48)
+    mark.paragraph_format.space_before = Pt(8)
+    number = _style(doc, S_NUMBER, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _border(number, "bottom", 12, g.RED_HEX, 4)  # the red 版头 separator, 1.5 pt
+    number.paragraph_format.space_before = Pt(2 * g.DOCX_LINE_PT)
+    _style(doc, S_TITLE, g.ROLE_XBS, size=g.SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _style(doc, S_TO, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    note = _style(doc, S_ATTACH_NOTE, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _indent_chars(note, left_chars=5, hanging_chars=3)
+    _style(doc, S_SIGN, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _style(doc, S_DATE, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    remark = _style(doc, S_NOTE, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    _indent_chars(remark, first_line_chars=2)
+    label = _style(doc, S_ATTACH_LABEL, g.ROLE_HEI, align=WD_ALIGN_PARAGRAPH.LEFT)
+    label.paragraph_format.page_break_before = True
+    _style(doc, S_IMPRINT, size=g.SIZE_4, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _style(doc, S_PAGENO, g.ROLE_SONG, size=g.SIZE_4, line_pt=g.SIZE_4 * 1.2)
+
+
+def _para(doc: Document, text: str, style: str) -> None:
+    p = doc.add_paragraph(style=style)
+    if text:
+        p.add_run(text)  # one run per tag: never split
+    return None
+
+
+def _page_number_field(paragraph: object) -> None:
+    """``— PAGE —`` (U+2014 dashes, half-width spaces, ASCII digits)."""
+    p = paragraph
+    p.add_run("— ")  # type: ignore[attr-defined]
+    run = p.add_run()  # type: ignore[attr-defined]
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            run._r.append(fld)
+        elif text == " PAGE ":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+        else:
+            t = OxmlElement("w:t")
+            t.text = text
+            run._r.append(t)
+    p.add_run(" —")  # type: ignore[attr-defined]
+
+
+def _footers(doc: Document) -> None:
+    doc.settings.odd_and_even_pages_header_footer = True
+    sec = doc.sections[0]
+    pitch_twips = round(g.CHAR_4 * 1440 / 25.4)
+    for footer, align, side in ((sec.footer, WD_ALIGN_PARAGRAPH.RIGHT, "w:right"),
+                                (sec.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "w:left")):  # fmt: skip
+        footer.is_linked_to_previous = False
+        p = footer.paragraphs[0]
+        p.style = doc.styles[S_PAGENO]
+        p.alignment = align
+        ind = OxmlElement("w:ind")
+        ind.set(qn(side), str(pitch_twips))  # 1 字 (a 四号 character) in from the edge
+        p._p.get_or_add_pPr().append(ind)
+        _page_number_field(p)
+
+
+def _imprint_style(doc: Document) -> None:
+    """版记 paragraphs: 四号, 1 字 in both sides, thick lines above and below the block and a
+    thin one between its rows (paragraph borders merge across consecutive 版记 paragraphs)."""
+    style = doc.styles[S_IMPRINT]
+    pad = round(g.CHAR_4 * 1440 / 25.4)
+    pf = style.paragraph_format
+    pf.left_indent = Pt(pad / 20)
+    pf.right_indent = Pt(pad / 20)
+    ppr = style.element.get_or_add_pPr()
+    tabs = OxmlElement("w:tabs")
+    tab = OxmlElement("w:tab")
+    tab.set(qn("w:val"), "right")
+    tab.set(qn("w:pos"), str(round(g.BODY_W * 1440 / 25.4) - pad))
+    tabs.append(tab)
+    ppr.append(tabs)
+    bdr = OxmlElement("w:pBdr")
+    for side, size in (("top", 8), ("bottom", 8), ("between", 6)):  # 0.35 / 0.25 mm
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), str(size))
+        el.set(qn("w:space"), "1")
+        el.set(qn("w:color"), "000000")
+        bdr.append(el)
+    ppr.append(bdr)
+    # a frame anchored to the page keeps the block at the 版心 bottom of the last page;
+    # its vertical position is set after rendering, when the number of rows is known
+    frame = OxmlElement("w:framePr")
+    for key, val in (("w:w", str(round(g.BODY_W * 1440 / 25.4))), ("w:hAnchor", "margin"),
+                     ("w:vAnchor", "page"), ("w:x", "0"), ("w:y", "14000"), ("w:wrap", "notBeside")):  # fmt: skip
+        frame.set(qn(key), val)
+    ppr.insert(0, frame)
+
+
+def _imprint(doc: Document) -> None:
+    """版记 (GB/T 9704 §7.4): the optional 抄送 row and the 印发 row."""
+    _imprint_style(doc)
+    _para(doc, "{%p if imprint_cc %}", S_IMPRINT)
+    _para(doc, "{{ imprint_cc }}", S_IMPRINT)
+    _para(doc, "{%p endif %}", S_IMPRINT)
+    _para(doc, "{{ printer }}\t{{ print_date }}", S_IMPRINT)
+
+
+def build_notice_template() -> bytes:
+    """The 通知 template (templates/通知.docx)."""
+    doc = Document()
+    _page_setup(doc)
+    _styles(doc)
+    _footers(doc)
+    body = doc.element.body
+    for p in list(body.iterchildren(qn("w:p"))):
+        body.remove(p)
+    # 版头: three fixed lines for 份号, 密级, 紧急程度 keep the 标志 at the same height
+    _para(doc, "{{ copy_number }}", S_HEADMARK)
+    _para(doc, "{{ secrecy }}", S_HEADMARK)
+    _para(doc, "{{ urgency }}", S_HEADMARK)
+    _para(doc, "{{ mark }}", S_MARK)
+    _para(doc, "{{ number }}", S_NUMBER)
+    _para(doc, "", S_BODY)
+    _para(doc, "", S_BODY)
+    _para(doc, "{{ title }}", S_TITLE)
+    _para(doc, "", S_BODY)
+    _para(doc, "{%p if recipients %}", S_TO)
+    _para(doc, "{{ recipients }}", S_TO)
+    _para(doc, "{%p endif %}", S_TO)
+    _blocks(doc, "blocks")
+    _para(doc, "{%p if attachment_note %}", S_BODY)
+    _para(doc, "", S_BODY)
+    _para(doc, "{%p for line in attachment_note %}", S_ATTACH_NOTE)
+    _para(doc, "{{ line }}", S_ATTACH_NOTE)
+    _para(doc, "{%p endfor %}", S_ATTACH_NOTE)
+    _para(doc, "{%p endif %}", S_BODY)
+    _para(doc, "", S_BODY)
+    _para(doc, "{%p if seal %}", S_BODY)
+    _para(doc, "", S_BODY)
+    _para(doc, "{%p endif %}", S_BODY)
+    _para(doc, "{{ signature }}", S_SIGN)
+    _para(doc, "{{ date }}", S_DATE)
+    _para(doc, "{%p if note %}", S_NOTE)
+    _para(doc, "{{ note }}", S_NOTE)
+    _para(doc, "{%p endif %}", S_NOTE)
+    _para(doc, "{%p for att in attachments %}", S_BODY)
+    _para(doc, "{{ att.label }}", S_ATTACH_LABEL)
+    _para(doc, "", S_BODY)
+    _para(doc, "{{ att.title }}", S_TITLE)
+    _para(doc, "", S_BODY)
+    _blocks(doc, "att.blocks")
+    _para(doc, "{%p endfor %}", S_BODY)
+    _imprint(doc)
+    buf = io.BytesIO()
+    doc.core_properties.author = "fawen"
+    doc.core_properties.title = "通知模板"
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _blocks(doc: Document, source: str) -> None:
+    """Body paragraphs, each in the style of its level (一、黑体；（一）楷体；others 仿宋)."""
+    _para(doc, f"{{%p for b in {source} %}}", S_BODY)
+    _para(doc, "{%p if b.level == 1 %}", S_H1)
+    _para(doc, "{{ b.text }}", S_H1)
+    _para(doc, "{%p elif b.level == 2 %}", S_H2)
+    _para(doc, "{{ b.text }}", S_H2)
+    _para(doc, "{%p else %}", S_BODY)
+    _para(doc, "{{ b.text }}", S_BODY)
+    _para(doc, "{%p endif %}", S_BODY)
+    _para(doc, "{%p endfor %}", S_BODY)
+
+
+TEMPLATES = {"通知": build_notice_template}

@@ -1,0 +1,145 @@
+"""The pipeline's one written order of stages, and the library calls the CLI (and later the
+inbox watcher) are thin shells over.
+
+    1 read the input file           (edge)
+    2 parse                          stages.parse
+    3 validate                       stages.validate
+    4 check attachment files         (edge)
+    5 number (placeholder for now)   stages.numbering
+    6 render the DOCX                stages.render_docx
+    7 typeset the PDF                stages.typeset_pdf
+    8 write both, atomically         (edge)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import FawenError
+from pipeline.errors import InputError
+from pipeline.errors import Problem
+from pipeline.errors import UnsupportedKindError
+from pipeline.model import DocumentKind
+from pipeline.model import DocumentRequest
+from pipeline.model import Rendered
+from pipeline.stages.numbering import printed_number
+from pipeline.stages.parse import parse_input
+from pipeline.stages.render_docx import DocxTexts
+from pipeline.stages.render_docx import render_docx
+from pipeline.stages.typeset_pdf import Layout
+from pipeline.stages.typeset_pdf import break_title
+from pipeline.stages.typeset_pdf import note_text
+from pipeline.stages.typeset_pdf import typeset
+from pipeline.stages.validate import validate
+from pipeline.store import fonts as font_store
+from pipeline.store.workspace import Workspace
+
+SUPPORTED = (DocumentKind.NOTICE,)
+TITLE_CHARS = 20  # 二号 characters on a 156 mm line
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one input file: ok, or the error a person reads."""
+
+    source: Path
+    ok: bool
+    message: str = ""
+    outputs: tuple[Path, ...] = ()
+    pages: int = 0
+    error: FawenError | None = None
+
+
+def read_request(path: Path, workspace: Workspace, today: dt.date) -> DocumentRequest:
+    """Steps 1–4: the validated request, or InputError."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path.name, [Problem("", f"无法读取文件：{exc.strerror}", "一个存在且可读的文件")]) from exc
+    req = validate(parse_input(path.name, path.suffix, data), workspace.config, today)
+    problems = []
+    base = path.parent.resolve()
+    for i, att in enumerate(req.attachments, 1):
+        if att.file is None:
+            continue
+        target = (path.parent / att.file).resolve()
+        if not target.is_relative_to(base):
+            problems.append(Problem(f"附件[{i}].文件", f"「{att.file}」指向输入文件夹之外（符号链接）",
+                                    "输入文件所在文件夹内的文件"))  # fmt: skip
+        elif not target.is_file():
+            problems.append(Problem(f"附件[{i}].文件", f"找不到附件文件「{att.file}」",
+                                    "与输入文件放在一起的 PDF 或 DOCX 文件"))  # fmt: skip
+    if problems:
+        raise InputError(path.name, problems)
+    return req
+
+
+def protected_words(workspace: Workspace) -> tuple[str, ...]:
+    """Names a title line should not be broken inside: the organ, the meeting, its units."""
+    cfg = workspace.config
+    words = [cfg.organ.name, cfg.organ.short_name]
+    if cfg.meeting:
+        words.append(cfg.meeting.name)
+        words += [m.name for m in cfg.meeting.members]
+        words += [p.name for p in cfg.meeting.conveners]
+    return tuple(w for w in words if w)
+
+
+def render_request(req: DocumentRequest, workspace: Workspace) -> Rendered:
+    """Steps 5–7: both renderings of a validated request, in memory."""
+    if req.kind not in SUPPORTED:
+        raise UnsupportedKindError(
+            f"{req.source}：文种「{req.kind.value}」的排版尚未支持（本版本支持：{'、'.join(k.value for k in SUPPORTED)}）。"
+            f"文件内容已通过校验。"
+        )
+    for att in req.attachments:
+        if att.file:
+            raise UnsupportedKindError(f"{req.source}：附件「{att.name}」以文件形式提供，合并附件文件的功能尚未支持。")
+    number = printed_number(req, workspace.config.organ)
+    fonts = font_store.font_set(workspace.config.font_dirs)
+    protected = protected_words(workspace)
+    seal = workspace.seal_path.read_bytes() if (req.seal and workspace.seal_path) else None
+    title_lines = tuple(break_title(req.title, TITLE_CHARS, protected))
+    pdf, pages = typeset(req, Layout(workspace.config.organ.mark, number, seal, req.title), fonts, protected)
+    texts = DocxTexts(
+        mark=workspace.config.organ.mark,
+        number=number,
+        title_lines=title_lines,
+        attachment_titles=tuple(tuple(break_title(a.name, TITLE_CHARS, protected)) for a in req.attachments),
+        note=note_text(req),
+    )
+    docx = render_docx(req, texts, workspace.template(req.kind.value).read_bytes())
+    return Rendered(Path(req.source).stem, pdf, docx, pages)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary name in the same folder, then rename: never a half-written file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def render_file(path: Path, workspace: Workspace, out_dir: Path, today: dt.date) -> Outcome:
+    """A one-off document: no archive, no number consumed. Never raises FawenError."""
+    try:
+        req = read_request(path, workspace, today)
+        rendered = render_request(req, workspace)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        docx_path = out_dir / f"{rendered.name}.docx"
+        pdf_path = out_dir / f"{rendered.name}.pdf"
+        write_atomically(docx_path, rendered.docx)
+        write_atomically(pdf_path, rendered.pdf)
+    except FawenError as exc:
+        return Outcome(path, False, exc.message, error=exc)
+    return Outcome(path, True, f"已生成 {docx_path} 和 {pdf_path}（{rendered.pages} 页）",
+                   (docx_path, pdf_path), rendered.pages)  # fmt: skip

@@ -117,7 +117,8 @@ def _split_long(unit: Unit, width: float, narrow_width: Callable[[str], float]) 
 def _try_push_in(line: list[Unit], pulled: list[Unit], width: float) -> bool:
     """Squeeze full-width punctuation so ``pulled`` fits at the end of ``line``."""
     need = sum(u.width for u in line) + sum(u.width for u in pulled) - width
-    candidates = [u for u in reversed(line + pulled) if u.squeezable]
+    # squeeze inside the line first: the line's last glyph then keeps its full box on the edge
+    candidates = [u for u in reversed(line) if u.squeezable]
     room = sum(u.width / 2 for u in candidates)
     if room + EPS < need:
         return False

@@ -131,8 +131,8 @@ def _adjust(doc: Any, req: DocumentRequest, texts: DocxTexts) -> None:
     sign_w = _width_mm(req.signature)
     date_w = _width_mm(_cn_date(req.date))
     if req.seal:
-        date_right = 4 * g.CHAR
-        sign_right = date_right + (date_w - sign_w) / 2
+        date_right = 4 * g.CHAR + min(max(sign_w / 2 - date_w / 2 - 4 * g.CHAR, 0.0), 1.0)
+        sign_right = max(date_right + (date_w - sign_w) / 2, 0.0)
     else:
         sign_right = 2 * g.CHAR
         date_right = sign_right + sign_w - 2 * g.CHAR - date_w

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
 from pipeline import gbt9704 as g
@@ -447,12 +448,28 @@ class Typesetter:
                 text.setFillColorRGB(*run.color)
                 text.setCharSpace(run.char_space)
                 text.setHorizScale(run.hscale)
-                text.setTextOrigin(run.x * MM, height - run.baseline * MM)
-                text.textOut(run.text)
+                self._draw_run(c, text, run, height)
             c.drawText(text)
             c.showPage()
         c.save()
         return buf.getvalue()
+
+
+    def _draw_run(self, c: canvas.Canvas, text: object, run: Run, height: float) -> None:
+        """One positioned Tj per font subset. PDF applies Tc after every glyph, but some readers
+        (pdfminer) drop it after the last glyph of each Tj: placing each piece explicitly keeps
+        every reader's positions exact."""
+        font = pdfmetrics.getFont(run.font)
+        pieces = font.splitString(run.text, c._doc) if hasattr(font, "splitString") else [(0, run.text)]
+        y = height - run.baseline * MM
+        x = run.x * MM
+        start = 0
+        for _subset, chunk in pieces:
+            part = run.text[start : start + len(chunk)]
+            start += len(chunk)
+            text.setTextOrigin(x, y)  # type: ignore[attr-defined]
+            text.textOut(part)  # type: ignore[attr-defined]
+            x += (self.fonts.width(run.font, part, run.size) + run.char_space * len(part)) * run.hscale / 100
 
 
 def _ended(text: str) -> str:
@@ -471,6 +488,7 @@ TITLE_WORDS = (
     "关于", "印发", "转发", "召开", "开展", "加强", "进一步", "做好", "工作", "制度", "通知", "通报",
     "报告", "请示", "纪要", "会议", "联席", "信访", "专题", "全体", "督查", "专项", "情况", "问题",
     "季度", "年度", "形势", "分析", "研判", "补偿款", "土地", "分配", "方案", "重新", "欠薪", "冬季",
+    "矛盾", "纠纷", "排查", "化解", "冬春季", "贯彻", "落实", "执行", "部署", "安排", "建设", "管理",
     "人民政府", "党委", "办公室", "委员会", "鄂尔多斯市", "东胜区", "罕台镇", "九成功村",
 )  # fmt: skip
 PREFER_BEFORE = ("关于", "《", "的通知", "的通报", "的报告", "的请示", "的纪要", "的意见", "的决定", "的函")
@@ -608,10 +626,10 @@ def signature_slots(ts: Typesetter, req: DocumentRequest, layout: Layout) -> lis
     sign_w = ts.text_width(sign, role, g.SIZE_3, g.CHAR)
     date_w = ts.text_width(date, role, g.SIZE_3, g.CHAR)
     if req.seal:
-        date_x = g.RIGHT - 4 * g.CHAR - date_w
-        sign_x = date_x + date_w / 2 - sign_w / 2
-        if sign_x + sign_w > g.RIGHT:
-            sign_x = g.RIGHT - sign_w
+        # date 右空四字, 署名 centred on it; a long 署名 moves the date left by up to 1 mm first
+        shift = min(max(sign_w / 2 - date_w / 2 - 4 * g.CHAR, 0.0), 1.0)
+        date_x = g.RIGHT - 4 * g.CHAR - date_w - shift
+        sign_x = min(date_x + date_w / 2 - sign_w / 2, g.RIGHT - sign_w)
         blanks = 2
     else:
         sign_x = g.RIGHT - 2 * g.CHAR - sign_w

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline import run
+from pipeline.store import workspace as ws_store
+from tests.support import PdfFacts
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+SHARED_EXAMPLES = REPO.parent / "shared" / "examples"
+TODAY = dt.date(2026, 11, 24)
+SEED = "001-印发制度的通知.yaml"
+
+
+def example_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json", ".md")
+                  and not p.name.endswith(".fawen.yaml"))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> ws_store.Workspace:
+    """A fresh workspace with the sample organ and a copy of the examples."""
+    root = tmp_path / "ws"
+    ws_store.init(root)
+    shutil.copytree(EXAMPLES, root / "examples")
+    return ws_store.load(root)
+
+
+@pytest.fixture(scope="session")
+def session_workspace(tmp_path_factory: pytest.TempPathFactory) -> ws_store.Workspace:
+    root = tmp_path_factory.mktemp("ws")
+    ws_store.init(root)
+    shutil.copytree(EXAMPLES, root / "examples")
+    return ws_store.load(root)
+
+
+def render(workspace: ws_store.Workspace, source: Path, out: Path) -> tuple[Path, Path]:
+    outcome = run.render_file(source, workspace, out, TODAY)
+    assert outcome.ok, outcome.message
+    docx, pdf = outcome.outputs
+    return docx, pdf
+
+
+@pytest.fixture(scope="session")
+def seed(session_workspace: ws_store.Workspace, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, PdfFacts]:
+    """The seed notice rendered once: (docx, pdf, facts)."""
+    out = tmp_path_factory.mktemp("seed")
+    docx, pdf = render(session_workspace, session_workspace.root / "examples" / SEED, out)
+    return docx, pdf, PdfFacts(pdf)
+
+
+def write_input(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path

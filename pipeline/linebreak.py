@@ -157,6 +157,8 @@ def break_lines(
             pieces = _split_long(head, width, narrow_width)
             queue[0:0] = pieces
             continue
+        while queue and queue[0].space:  # a space at a break disappears
+            queue.pop(0)
         if queue:
             _fix_kinsoku(line, queue, width)
         while line and line[-1].space:

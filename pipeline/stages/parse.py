@@ -82,9 +82,15 @@ def _canonicalise(name: str, node: Any, context: str, path: str, lines: dict[str
     return node
 
 
+def _timestamp_as_text(constructor: Any, node: Any) -> str:
+    return str(constructor.construct_scalar(node))
+
+
 def _load_yaml(name: str, text: str, line_offset: int = 0) -> tuple[Any, dict[str, int]]:
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)
+    # dates stay text until validation, which names the key and line of an impossible one
+    yaml.constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
     try:
         doc = yaml.load(text)
     except MarkedYAMLError as exc:

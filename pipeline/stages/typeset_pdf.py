@@ -340,8 +340,8 @@ class Typesetter:
 
     # ---- 版记 and page numbers ----------------------------------------------------------------
 
-    def imprint_rows(self, req: DocumentRequest, moved_recipients: str) -> list[list[Run]]:
-        """The 版记 text rows, bottom-up order reversed (top first); each row one grid pitch."""
+    def imprint_rows(self, req: DocumentRequest, moved_recipients: str) -> tuple[list[list[Run]], int]:
+        """The 版记 text rows, top first, one grid pitch each; and how many are the 印发 rows."""
         size = g.SIZE_4
         role = g.ROLE_FANGSONG
         pitch = size / MM
@@ -364,13 +364,17 @@ class Typesetter:
         if req.cc:
             labelled("抄送：", _ended("，".join(req.cc)))
         date = f"{_cn_date(req.print_date)}印发" if req.print_date else ""
-        runs = self.simple_runs(req.printer, g.LEFT + g.CHAR_4, 0.0, role, size, pitch)
         date_w = self.text_width(date, role, size, pitch)
-        runs += self.simple_runs(date, g.RIGHT - g.CHAR_4 - date_w, 0.0, role, size, pitch)
-        rows.append((runs, "imprint"))
-        return [r for r, _ in rows]
+        room = width - date_w - g.CHAR_4  # 印发机关 wraps rather than run into the date
+        printer_lines = self.compose(req.printer, role, size, room, room, pitch) or []
+        for i, line in enumerate(printer_lines or [None]):
+            runs = self.line_runs(line, g.LEFT + g.CHAR_4, 0.0, role, size) if line is not None else []
+            if i == len(printer_lines or [None]) - 1:
+                runs += self.simple_runs(date, g.RIGHT - g.CHAR_4 - date_w, 0.0, role, size, pitch)
+            rows.append((runs, "imprint"))
+        return [r for r, _ in rows], sum(1 for _, kind in rows if kind == "imprint")
 
-    def place_imprint(self, page: Page, rows: list[list[Run]]) -> None:
+    def place_imprint(self, page: Page, rows: list[list[Run]], imprint_rows: int = 1) -> None:
         count = len(rows)
         band = g.PITCH
         role = g.ROLE_FANGSONG
@@ -383,24 +387,24 @@ class Typesetter:
             page.runs += runs
         top_y = g.BOTTOM - count * band
         page.rules.append(Rule(g.LEFT, g.RIGHT, top_y, g.FOOTER_RULE_THICK))
-        if count > 1:
-            page.rules.append(Rule(g.LEFT, g.RIGHT, g.BOTTOM - band, g.FOOTER_RULE_THIN))
+        if count > imprint_rows:
+            page.rules.append(Rule(g.LEFT, g.RIGHT, g.BOTTOM - imprint_rows * band, g.FOOTER_RULE_THIN))
         page.rules.append(Rule(g.LEFT, g.RIGHT, g.BOTTOM - g.FOOTER_RULE_THICK / 2, g.FOOTER_RULE_THICK))
         # the bottom rule's lower edge sits on the 版心 bottom; its centre just above it
 
-    def add_imprint(self, rows: list[list[Run]]) -> None:
+    def add_imprint(self, rows: list[list[Run]], imprint_rows: int = 1) -> None:
         """Put the 版记 on the last page, which must be even; add unnumbered pages if needed."""
         need = len(rows)
         last = self.pages[-1]
         index = len(self.pages)
         if index % 2 == 0 and last.used <= g.LINES - need - 1:
-            self.place_imprint(last, rows)
+            self.place_imprint(last, rows, imprint_rows)
             return
         if index % 2 == 0:  # even but full: a blank odd page, then the 版记 page
             self.pages.append(Page(numbered=False))
         page = Page(numbered=False)
         self.pages.append(page)
-        self.place_imprint(page, rows)
+        self.place_imprint(page, rows, imprint_rows)
         # the pages added here hold no 主体 text: neither carries a page number (§7.5)
 
     def number_pages(self) -> None:
@@ -538,7 +542,8 @@ def break_title(title: str, max_chars: int, protected: tuple[str, ...] = ()) -> 
         result = _title_dp(title, k, max_chars, bad)
         if result is not None and (best is None or result[0] < best[0]):
             best = result
-    return best[1] if best else [title[i : i + max_chars] for i in range(0, n, max_chars)]
+    lines = best[1] if best else [title[i : i + max_chars] for i in range(0, n, max_chars)]
+    return [ln.strip() for ln in lines if ln.strip()]
 
 
 def _title_dp(title: str, k: int, max_chars: int, bad: list[float]) -> tuple[float, list[str]] | None:
@@ -639,14 +644,23 @@ def signature_slots(ts: Typesetter, req: DocumentRequest, layout: Layout) -> lis
             sign_x = date_x - 2 * g.CHAR
         blanks = 1
     slots = [Slot(lambda top: [], blank=True, keep_next=True) for _ in range(blanks)]
+    limit = g.BODY_W - 2 * g.CHAR
+    if sign_w > limit:  # an over-long 署名 wraps, each line 右空二字, the date under it
+        lines = ts.compose(sign, role, g.SIZE_3, limit, limit, g.CHAR)
+        for line in lines:
+            width = line.items[-1].x + line.items[-1].unit.placed
+            slots.append(Slot(ts._line_maker(line, g.RIGHT - 2 * g.CHAR - width, role, g.SIZE_3), keep_next=True))
+        date_x = g.RIGHT - 2 * g.CHAR - date_w
+    else:
 
-    def sign_make(top: float) -> list[Run]:
-        return ts.simple_runs(sign, sign_x, ts.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
+        def sign_make(top: float) -> list[Run]:
+            return ts.simple_runs(sign, sign_x, ts.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
+
+        slots.append(Slot(sign_make, keep_next=True))
 
     def date_make(top: float) -> list[Run]:
         return ts.simple_runs(date, date_x, ts.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
 
-    slots.append(Slot(sign_make, keep_next=True))
     date_slot = Slot(date_make)
     slots.append(date_slot)
     note = note_text(req)
@@ -722,6 +736,6 @@ def typeset(req: DocumentRequest, layout: Layout, fonts: Fonts, protected: tuple
         if att.body:
             slots += attachment_slots(ts, k if numbered else None, att.name, att.body, protected)
     ts.paginate(slots, page, title_line)
-    ts.add_imprint(ts.imprint_rows(req, moved))
+    ts.add_imprint(*ts.imprint_rows(req, moved))
     ts.number_pages()
     return ts.render(layout, req), len(ts.pages)

@@ -112,7 +112,7 @@ class PdfFacts:
         for i, page in enumerate(self.pages, 1):
             rows: dict[float, list[dict]] = {}
             for c in page.chars:
-                key = round(c["bottom"], 0)
+                key = round(PAGE_H_PT - c["matrix"][5], 0)  # the baseline: faces differ in descent
                 rows.setdefault(key, []).append(c)
             for key in sorted(rows):
                 chars = sorted(rows[key], key=lambda c: c["x0"])

@@ -1,0 +1,139 @@
+"""The fawen command: help everywhere, Chinese messages, exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from tests.conftest import EXAMPLES
+from tests.conftest import SEED
+
+COMMANDS = ["init", "render", "validate", "new", "fonts", "demo"]
+
+
+def invoke(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_chinese_help(command):
+    result = invoke(*([command] if command else []), "--help")
+    assert result.exit_code == 0
+    assert "用法" in result.output and "选项" in result.output
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in result.output.split("选项")[0])
+
+
+def test_render_writes_docx_and_pdf(workspace, tmp_path):
+    out = tmp_path / "out"
+    result = invoke("-w", str(workspace.root), "render", str(workspace.root / "examples" / SEED), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    stem = SEED.rsplit(".", 1)[0]
+    assert (out / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / f"{stem}.docx").read_bytes().startswith(b"PK")
+    assert "已生成" in result.stdout
+
+
+def test_missing_number_shows_a_visible_placeholder(workspace, tmp_path):
+    src = tmp_path / "n.yaml"
+    src.write_text("文种: 通知\n标题: 关于测试的通知\n正文: 请执行。\n成文日期: 2026-11-12\n", encoding="utf-8")
+    assert invoke("-w", str(workspace.root), "render", str(src), "-o", str(tmp_path)).exit_code == 0
+    from tests.support import PdfFacts
+
+    assert PdfFacts(tmp_path / "n.pdf").find("罕政发").text == "罕政发〔2026〕□号"
+
+
+def test_invalid_input_exits_1_with_the_key_and_line(workspace, tmp_path):
+    src = tmp_path / "bad.yaml"
+    src.write_text("文种: 通知\n标题: 关于测试的通知\n正文: 请执行。\n成文日期: 2026-02-30\n", encoding="utf-8")
+    result = invoke("-w", str(workspace.root), "render", str(src), "-o", str(tmp_path))
+    assert result.exit_code == 1
+    assert "bad.yaml" in result.stderr and "第 4 行" in result.stderr and "成文日期" in result.stderr
+    assert not (tmp_path / "bad.pdf").exists()
+
+
+def test_one_bad_file_does_not_stop_the_others(workspace, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("文种: 通知\n", encoding="utf-8")
+    good = workspace.root / "examples" / SEED
+    result = invoke("-w", str(workspace.root), "render", str(bad), str(good), "-o", str(tmp_path / "o"))
+    assert result.exit_code == 1
+    assert (tmp_path / "o" / (SEED.rsplit(".", 1)[0] + ".pdf")).exists()
+    assert "共 2 个文件：成功 1 个，输入有误 1 个" in result.stdout
+
+
+def test_kinds_not_typeset_yet_are_refused_clearly(workspace, tmp_path):
+    src = workspace.root / "examples" / "002-全体会议通知.yaml"
+    result = invoke("-w", str(workspace.root), "render", str(src), "-o", str(tmp_path))
+    assert result.exit_code == 1
+    assert "尚未支持" in result.stderr and "Traceback" not in result.output
+
+
+def test_usage_errors_exit_2(workspace):
+    assert invoke("-w", str(workspace.root), "render").exit_code == 2
+    result = invoke("-w", str(workspace.root), "render", "no-such-file.yaml")
+    assert result.exit_code == 2 and "不存在" in result.stderr
+    assert invoke("new", "公告").exit_code == 2
+
+
+def test_without_a_workspace_commands_say_how_to_create_one(tmp_path):
+    src = tmp_path / "a.yaml"
+    src.write_text("文种: 通知\n", encoding="utf-8")
+    result = invoke("-w", str(tmp_path), "validate", str(src))
+    assert result.exit_code == 2
+    assert "fawen.yaml" in result.stderr and "fawen init" in result.stderr
+
+
+def test_workspace_from_the_environment(workspace, tmp_path):
+    src = workspace.root / "examples" / SEED
+    result = invoke("validate", str(src), env={"FAWEN_WORKSPACE": str(workspace.root)})
+    assert result.exit_code == 0, result.output
+
+
+def test_init_creates_a_workspace_once(tmp_path):
+    target = tmp_path / "镇政府"
+    assert invoke("init", str(target)).exit_code == 0
+    assert (target / "fawen.yaml").is_file() and (target / "inbox").is_dir() and (target / "outbox").is_dir()
+    again = invoke("init", str(target))
+    assert again.exit_code == 2 and "已存在" in again.stderr
+
+
+def test_validate_json_lists_every_problem(workspace, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("文种: 通知\n发文字号: 罕政发[2026]7号\n", encoding="utf-8")
+    good = workspace.root / "examples" / SEED
+    result = invoke("-w", str(workspace.root), "validate", "--json", str(good), str(bad))
+    assert result.exit_code == 1
+    rows = json.loads(result.stdout)
+    assert rows[0]["有效"] is True and rows[1]["有效"] is False
+    keys = {p["键"] for p in rows[1]["问题"]}
+    assert {"标题", "正文", "发文字号"} <= keys
+    assert [p for p in rows[1]["问题"] if p["键"] == "发文字号"][0]["行"] == 2
+
+
+def test_new_skeleton_validates_and_renders(workspace, tmp_path):
+    target = tmp_path / "新通知.yaml"
+    assert invoke("new", "通知", "-o", str(target)).exit_code == 0
+    assert invoke("-w", str(workspace.root), "validate", str(target)).exit_code == 0
+    assert invoke("-w", str(workspace.root), "render", str(target), "-o", str(tmp_path)).exit_code == 0
+    assert invoke("new", "通知", "-o", str(target)).exit_code == 2  # never overwrites
+
+
+def test_demo_renders_the_examples_into_a_fresh_folder(tmp_path):
+    out = tmp_path / "demo"
+    cwd = os.getcwd()
+    os.chdir(tmp_path)  # no workspace here: the demo uses the sample organ
+    try:
+        result = invoke("demo", "-o", str(out))
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    assert str(out) in result.stdout
+    pdfs = sorted(p.name for p in out.glob("*.pdf"))
+    assert SEED.replace(".yaml", ".pdf") in pdfs
+    assert len(list(out.glob("*.docx"))) == len(pdfs)
+    shutil.rmtree(out)

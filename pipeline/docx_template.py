@@ -338,8 +338,51 @@ def build_notice_template() -> bytes:
     buf = io.BytesIO()
     doc.core_properties.author = "fawen"
     doc.core_properties.title = "通知模板"
+    _prune_styles(doc)
     doc.save(buf)
-    return buf.getvalue()
+    return _slim(buf.getvalue())
+
+
+def _prune_styles(doc: Document) -> None:
+    """Keep only the styles in use: python-docx's default template carries ~160 (350 KB)."""
+    keep_names = {"Normal", "Default Paragraph Font", "Normal Table", "No List", "Table Grid"}
+    root = doc.styles.element
+    latent = root.find(qn("w:latentStyles"))
+    if latent is not None:
+        root.remove(latent)
+    for style in list(root.iterchildren(qn("w:style"))):
+        name_el = style.find(qn("w:name"))
+        name = name_el.get(qn("w:val")) if name_el is not None else ""
+        custom = style.get(qn("w:customStyle")) == "1"
+        if not custom and name not in keep_names:
+            root.remove(style)
+
+
+_DROPPED_PARTS = ("word/stylesWithEffects.xml", "docProps/thumbnail.jpeg", "customXml/")
+
+
+def _slim(data: bytes) -> bytes:
+    """Drop parts a template does not need (thumbnail, stylesWithEffects, customXml) with their
+    relationships and content types: a smaller package is faster to open and save each time."""
+    import re
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            name = item.filename
+            if name.startswith(_DROPPED_PARTS):
+                continue
+            body = src.read(name)
+            if name.endswith(".rels") or name == "[Content_Types].xml":
+                text = body.decode("utf-8")
+                for part in ("stylesWithEffects.xml", "thumbnail.jpeg", "customXml/"):
+                    text = re.sub(r"<Relationship [^>]*Target=\"[^\"]*" + re.escape(part) + r"[^\"]*\"[^>]*/>", "", text)
+                    text = re.sub(r"<Override [^>]*PartName=\"[^\"]*" + re.escape(part) + r"[^\"]*\"[^>]*/>", "", text)
+                body = text.encode("utf-8")
+            dst.writestr(item, body)
+    return out.getvalue()
 
 
 def _blocks(doc: Document, source: str) -> None:

@@ -117,6 +117,31 @@ def context(req: DocumentRequest, texts: DocxTexts) -> dict[str, Any]:
     }
 
 
+class _Styled:
+    """A body paragraph with its style name, found without python-docx's slow style lookup."""
+
+    def __init__(self, p: Any, style_name: str) -> None:
+        self._p = p
+        self.style_name = style_name
+
+    @property
+    def runs(self) -> list[Any]:
+        from docx.text.run import Run
+
+        return [Run(r, None) for r in self._p.iterchildren(qn("w:r"))]
+
+
+def _styled(doc: Any, *names: str) -> list[_Styled]:
+    ids = {doc.styles[name].style_id: name for name in names}
+    out = []
+    for p in doc.element.body.iterchildren(qn("w:p")):
+        ppr = p.pPr
+        style = ppr.pStyle if ppr is not None else None
+        if style is not None and style.val in ids:
+            out.append(_Styled(p, ids[style.val]))
+    return out
+
+
 def _set_right_indent(paragraph: Any, mm: float) -> None:
     ppr = paragraph._p.get_or_add_pPr()
     ind = ppr.find(qn("w:ind"))
@@ -139,8 +164,8 @@ def _adjust(doc: Any, req: DocumentRequest, texts: DocxTexts) -> None:
         if date_right < 2 * g.CHAR:
             date_right = 2 * g.CHAR
             sign_right = date_right + date_w + 2 * g.CHAR - sign_w
-    for p in doc.paragraphs:
-        name = p.style.name if p.style is not None else ""
+    for p in _styled(doc, S_MARK, S_SIGN, S_DATE):
+        name = p.style_name
         if name == S_MARK:
             for run in p.runs:
                 run.font.size = Pt(round(size * 2) / 2)
@@ -160,7 +185,7 @@ def _anchor_imprint(doc: Any) -> None:
     All rows share one frame (identical framePr), so Word and LibreOffice keep them together;
     the row lines come from the style's paragraph borders.
     """
-    rows = [p for p in doc.paragraphs if p.style is not None and p.style.name == S_IMPRINT]
+    rows = list(_styled(doc, S_IMPRINT))
     if not rows:
         return
     top_mm = g.BOTTOM - len(rows) * g.DOCX_LINE_PT / g.MM

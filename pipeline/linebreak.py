@@ -10,6 +10,7 @@ so the last glyph ends on the right edge.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ OPENING = set("（《「『【〔〈“‘［｛")
 EPS = 1e-6
 
 
+@functools.lru_cache(maxsize=65536)
 def is_wide(ch: str) -> bool:
     """Full-width (set on the character grid) rather than proportional."""
     if ch in "“”‘’—…·":

@@ -18,6 +18,8 @@ from typing import Protocol
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
+from reportlab.lib.rl_accel import escapePDF
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
@@ -446,34 +448,42 @@ class Typesetter:
                 c.setStrokeColorRGB(*rule.color)
                 c.setLineWidth(rule.width * MM)
                 c.line(rule.x1 * MM, height - rule.y * MM, rule.x2 * MM, height - rule.y * MM)
-            text = c.beginText()
+            ops: list[str] = ["BT"]
+            colour: tuple[float, float, float] | None = None
+            hscale = 100.0
             for run in page.runs:
-                text.setFont(run.font, run.size)
-                text.setFillColorRGB(*run.color)
-                text.setCharSpace(run.char_space)
-                text.setHorizScale(run.hscale)
-                self._draw_run(c, text, run, height)
-            c.drawText(text)
+                if run.color != colour:
+                    colour = run.color
+                    ops.append(f"{fp_str(*colour)} rg")
+                if run.hscale != hscale:
+                    hscale = run.hscale
+                    ops.append(f"{fp_str(hscale)} Tz")
+                ops.append(f"1 0 0 1 {fp_str(run.x * MM, height - run.baseline * MM)} Tm")
+                ops.extend(self._show(c, run))
+            ops.append("ET")
+            c._code.append("\n".join(ops))  # noqa: SLF001 — the canvas's page content stream
             c.showPage()
         c.save()
         return buf.getvalue()
 
-
-    def _draw_run(self, c: canvas.Canvas, text: object, run: Run, height: float) -> None:
-        """One positioned Tj per font subset. PDF applies Tc after every glyph, but some readers
-        (pdfminer) drop it after the last glyph of each Tj: placing each piece explicitly keeps
-        every reader's positions exact."""
+    @staticmethod
+    def _show(c: canvas.Canvas, run: Run) -> list[str]:
+        """Text-showing operators for a run, the way reportlab documents for its dynamic
+        (subset) fonts. The spacing goes into TJ adjustments rather than Tc: every reader then
+        agrees on each glyph's position, including after a subset change."""
         font = pdfmetrics.getFont(run.font)
-        pieces = font.splitString(run.text, c._doc) if hasattr(font, "splitString") else [(0, run.text)]
-        y = height - run.baseline * MM
-        x = run.x * MM
-        start = 0
-        for _subset, chunk in pieces:
-            part = run.text[start : start + len(chunk)]
-            start += len(chunk)
-            text.setTextOrigin(x, y)  # type: ignore[attr-defined]
-            text.textOut(part)  # type: ignore[attr-defined]
-            x += (self.fonts.width(run.font, part, run.size) + run.char_space * len(part)) * run.hscale / 100
+        doc = c._doc  # noqa: SLF001
+        size = fp_str(run.size)
+        adjust = fp_str(-run.char_space * 1000 / run.size) if abs(run.char_space) > 1e-6 else ""
+        out = []
+        for subset, chunk in font.splitString(run.text, doc):
+            name = font.getSubsetInternalName(subset, doc)
+            if adjust:
+                body = " ".join(f"({escapePDF(bytes((b,)))}) {adjust}" for b in chunk)
+                out.append(f"{name} {size} Tf [{body}] TJ")
+            else:
+                out.append(f"{name} {size} Tf ({escapePDF(chunk)}) Tj")
+        return out
 
 
 def _ended(text: str) -> str:

@@ -262,6 +262,7 @@ class FontSet:
         self._paths: dict[str, tuple[str, int]] = {}
         self._char_cache: dict[tuple[str, str], str] = {}
         self._ink: dict[tuple[str, str], tuple[float, float, float, float]] = {}
+        self._em: dict[tuple[str, str], float] = {}
         fallback_names = [self._register(p, i) for p, i in glyph_fallbacks]
         for role, choice in choices.items():
             name = self._register(Path(choice.path), choice.subfont)
@@ -311,6 +312,12 @@ class FontSet:
 
     def width(self, name: str, text: str, size: float) -> float:
         """Advance width in points."""
+        if len(text) == 1:
+            key = (name, text)
+            em = self._em.get(key)
+            if em is None:
+                em = self._em[key] = float(self._rl[name].stringWidth(text, 1000))
+            return em * size / 1000
         return float(self._rl[name].stringWidth(text, size))
 
     def descent(self, name: str) -> float:

@@ -31,7 +31,7 @@ def is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     text: str
     width: float  # natural advance on the grid, mm
@@ -56,7 +56,7 @@ class Unit:
         return self.width - self.squeeze
 
 
-@dataclass
+@dataclass(slots=True)
 class Placed:
     """A unit placed on a line: x offset from the line's left edge, in mm."""
 

@@ -24,6 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
 from pipeline import gbt9704 as g
+from pipeline import rltuning
 from pipeline.linebreak import BrokenLine
 from pipeline.linebreak import break_lines
 from pipeline.linebreak import is_wide
@@ -31,6 +32,9 @@ from pipeline.linebreak import units
 from pipeline.model import Block
 from pipeline.model import BlockKind
 from pipeline.model import DocumentRequest
+
+rltuning.install()
+_ESCAPED = [escapePDF(bytes((b,))) for b in range(256)]
 
 MM = g.MM
 BLACK = (0.0, 0.0, 0.0)
@@ -46,6 +50,7 @@ class Fonts(Protocol):
     def width(self, name: str, text: str, size: float) -> float: ...
     def descent(self, name: str) -> float: ...
     def ink(self, name: str, char: str) -> tuple[float, float, float, float]: ...
+    def glyph(self, char: str, role: str) -> tuple[str, float]: ...
 
 
 @dataclass
@@ -126,8 +131,10 @@ class Typesetter:
     # ---- glyph level -------------------------------------------------------------------
 
     def _narrow(self, role: str, size: float) -> Callable[[str], float]:
+        glyph = self.fonts.glyph
+
         def measure(text: str) -> float:
-            return sum(self.fonts.width(self.fonts.font_for(ch, role), ch, size) for ch in text) / MM
+            return sum(glyph(ch, role)[1] for ch in text) * size / MM
 
         return measure
 
@@ -141,9 +148,10 @@ class Typesetter:
         """Runs for (char, x, advance) triples; neighbours with one font and spacing merge."""
         runs: list[Run] = []
         last_end = None
+        glyph = self.fonts.glyph
         for ch, x, adv in pieces:
-            font = self.fonts.font_for(ch, role)
-            tc = adv * MM - self.fonts.width(font, ch, size)
+            font, em = glyph(ch, role)
+            tc = adv * MM - em * size
             prev = runs[-1] if runs else None
             if (prev is not None and prev.font == font and abs(prev.char_space - tc) < EPS
                     and last_end is not None and abs(last_end - x) < EPS):  # fmt: skip
@@ -170,7 +178,7 @@ class Typesetter:
                     x += adv
             else:
                 for i, ch in enumerate(unit.text):
-                    adv = self.fonts.width(self.fonts.font_for(ch, role), ch, size) / MM
+                    adv = self.fonts.glyph(ch, role)[1] * size / MM
                     if i == len(unit.text) - 1:
                         adv = end - x
                     pieces.append((ch, x, adv))
@@ -479,8 +487,8 @@ class Typesetter:
         for subset, chunk in font.splitString(run.text, doc):
             name = font.getSubsetInternalName(subset, doc)
             if adjust:
-                body = " ".join(f"({escapePDF(bytes((b,)))}) {adjust}" for b in chunk)
-                out.append(f"{name} {size} Tf [{body}] TJ")
+                body = f") {adjust} (".join([_ESCAPED[b] for b in chunk])
+                out.append(f"{name} {size} Tf [({body}) {adjust}] TJ")
             else:
                 out.append(f"{name} {size} Tf ({escapePDF(chunk)}) Tj")
         return out

@@ -263,6 +263,7 @@ class FontSet:
         self._char_cache: dict[tuple[str, str], str] = {}
         self._ink: dict[tuple[str, str], tuple[float, float, float, float]] = {}
         self._em: dict[tuple[str, str], float] = {}
+        self._glyphs: dict[tuple[str, str], tuple[str, float]] = {}
         fallback_names = [self._register(p, i) for p, i in glyph_fallbacks]
         for role, choice in choices.items():
             name = self._register(Path(choice.path), choice.subfont)
@@ -305,6 +306,15 @@ class FontSet:
             f"请安装包含此字的字体（放入字体文件夹或在 fawen.yaml 的「字体目录」中配置），"
             f"或改用常用字。"
         )
+
+    def glyph(self, char: str, role: str) -> tuple[str, float]:
+        """(font, advance in em) for a character in a role: the typesetter's hot path."""
+        key = (char, role)
+        hit = self._glyphs.get(key)
+        if hit is None:
+            name = self.font_for(char, role)
+            hit = self._glyphs[key] = (name, self.width(name, char, 1000) / 1000)
+        return hit
 
     def has_char(self, char: str) -> bool:
         code = ord(char)

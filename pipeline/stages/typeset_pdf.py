@@ -448,6 +448,7 @@ class Typesetter:
         c.setCreator("fawen")
         c.setProducer("fawen (reportlab)")
         height = A4[1]
+        self._assign_subsets(c)
         for page in self.pages:
             for pic in page.pictures:
                 c.drawImage(ImageReader(io.BytesIO(pic.data)), pic.x * MM, height - (pic.top + pic.h) * MM,
@@ -473,6 +474,20 @@ class Typesetter:
             c.showPage()
         c.save()
         return buf.getvalue()
+
+    def _assign_subsets(self, c: canvas.Canvas) -> None:
+        """Give each face's most frequent characters the first 256-glyph subset: lines then
+        switch subsets (and fonts) less often."""
+        counts: dict[str, dict[str, int]] = {}
+        for page in self.pages:
+            for run in page.runs:
+                per_font = counts.setdefault(run.font, {})
+                for ch in run.text:
+                    per_font[ch] = per_font.get(ch, 0) + 1
+        for name, per_font in counts.items():
+            font = pdfmetrics.getFont(name)
+            ordered = "".join(sorted(per_font, key=lambda ch: -per_font[ch]))
+            font.splitString(ordered, c._doc)  # noqa: SLF001 — assigns codes in this order
 
     @staticmethod
     def _show(c: canvas.Canvas, run: Run) -> list[str]:
@@ -572,10 +587,13 @@ def _title_dp(title: str, k: int, max_chars: int, bad: list[float]) -> tuple[flo
     cost = [[inf] * (n + 1) for _ in range(k + 1)]
     back = [[0] * (n + 1) for _ in range(k + 1)]
     cost[0][0] = 0.0
+    breakable = [s for s in range(n) if s == 0 or bad[s] < 1000]
     for j in range(1, k + 1):
         for m in range(1, n + 1):
-            for s in range(max(0, m - max_chars), m):
-                if cost[j - 1][s] == inf or (j > 1 and s == 0):
+            if m < n and bad[m] >= 1000:
+                continue
+            for s in breakable:
+                if s < m - max_chars or s >= m or cost[j - 1][s] == inf or (j > 1 and s == 0):
                     continue
                 length = m - s
                 c = cost[j - 1][s] + (length - ideal) ** 2 + (bad[m] if m < n else 0)

@@ -587,16 +587,17 @@ def _title_dp(title: str, k: int, max_chars: int, bad: list[float]) -> tuple[flo
     cost = [[inf] * (n + 1) for _ in range(k + 1)]
     back = [[0] * (n + 1) for _ in range(k + 1)]
     cost[0][0] = 0.0
-    breakable = [s for s in range(n) if s == 0 or bad[s] < 1000]
+    blocked = [s > 0 and bad[s] >= 1000 for s in range(n + 1)]
     for j in range(1, k + 1):
+        previous = cost[j - 1]
         for m in range(1, n + 1):
-            if m < n and bad[m] >= 1000:
+            if m < n and blocked[m]:
                 continue
-            for s in breakable:
-                if s < m - max_chars or s >= m or cost[j - 1][s] == inf or (j > 1 and s == 0):
+            for s in range(max(0 if j == 1 else 1, m - max_chars), m):
+                if blocked[s] or previous[s] == inf:
                     continue
                 length = m - s
-                c = cost[j - 1][s] + (length - ideal) ** 2 + (bad[m] if m < n else 0)
+                c = previous[s] + (length - ideal) ** 2 + (bad[m] if m < n else 0)
                 if j > 1:
                     prev_len = s - back[j - 1][s]
                     if prev_len > length:  # upper line longer than the one below: not a 梯形

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Sets up fawen on a Debian/Ubuntu machine, idempotently:
+#   1. the open CJK fonts from Debian (黑体: WenQuanYi Micro Hei; 楷体: AR PL UKai; 宋体: AR PL UMing),
+#      and LibreOffice when --libreoffice is given (used by the tests to open the DOCX);
+#   2. a virtual environment .venv with fawen and its dependencies (and the test tools);
+#   3. the Fandol faces (仿宋, and a heavy 宋 for 小标宋) from Debian's texlive-lang-chinese,
+#      converted once from OpenType-CFF to TrueType (reportlab reads TrueType only) into the
+#      user's font cache, plus fontconfig aliases so LibreOffice shows a DOCX in the same faces.
+# Usage: bash scripts/setup.sh [--libreoffice]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_libreoffice=0
+for arg in "$@"; do
+  case "$arg" in
+    --libreoffice) with_libreoffice=1 ;;
+    *) echo "未知参数：$arg（可用：--libreoffice）" >&2; exit 2 ;;
+  esac
+done
+
+sudo=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
+
+if command -v apt-get >/dev/null 2>&1; then
+  packages="fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming fontconfig"
+  if [ "$with_libreoffice" = 1 ]; then packages="$packages libreoffice-writer-nogui"; fi
+  missing=""
+  for p in $packages; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+  done
+  if [ -n "$missing" ]; then
+    echo "== 安装系统软件包：$missing"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  fi
+else
+  echo "== 没有 apt-get：请自行安装黑体、楷体、宋体的字体（或标准的 Windows/方正字体）。" >&2
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "== 创建虚拟环境 .venv"
+  "$python" -m venv .venv
+fi
+echo "== 安装 fawen 及其依赖"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+cache="${FAWEN_FONT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fawen/fonts}"
+if [ -f "$cache/FandolFang-Regular.ttf" ] && [ -f "$cache/FandolSong-Bold.ttf" ]; then
+  .venv/bin/fawen fonts --install >/dev/null
+else
+  fandol=""
+  for d in /usr/share/texlive/texmf-dist/fonts/opentype/public/fandol /usr/share/texmf/fonts/opentype/public/fandol; do
+    if [ -f "$d/FandolFang-Regular.otf" ]; then fandol="$d"; fi
+  done
+  tmp=""
+  if [ -z "$fandol" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== 下载 Fandol 开源字体（Debian texlive-lang-chinese，仅解包，不安装 TeX）"
+    tmp=$(mktemp -d)
+    chmod 755 "$tmp"
+    if ! (cd "$tmp" && apt-get download texlive-lang-chinese >/dev/null 2>&1); then
+      $sudo apt-get update -qq
+      (cd "$tmp" && apt-get download texlive-lang-chinese >/dev/null 2>&1)
+    fi
+    dpkg -x "$tmp"/texlive-lang-chinese_*.deb "$tmp/x"
+    fandol="$tmp/x/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol"
+  fi
+  echo "== 把 Fandol 字体转换为 TrueType（仅首次，约半分钟）"
+  .venv/bin/fawen fonts --install --from "$fandol" >/dev/null
+  if [ -n "$tmp" ]; then rm -rf "$tmp"; fi
+fi
+if command -v fc-cache >/dev/null 2>&1; then fc-cache -f >/dev/null 2>&1 || true; fi
+.venv/bin/fawen fonts
+echo "== 准备完成"

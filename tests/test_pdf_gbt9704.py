@@ -454,3 +454,67 @@ def test_mixed_latin_and_digits_stay_whole(workspace, tmp_path):
     assert printed.count("GB/T9704-2012") == 6 and printed.count("DA/T22-2015") == 6
     for ln in lines:  # a half-width run is never split across lines (breaks only at spaces)
         assert set(re.findall(r"[A-Za-z0-9/\-]+", ln.text)) <= {"GB/T", "9704-2012", "DA/T", "22-2015", "GB/T9704-2012", "DA/T22-2015"}, ln.text
+
+
+def test_r8_r10_copy_number_secrecy_and_urgency(workspace, tmp_path):
+    config = workspace.root / "fawen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n允许涉密: true\n", encoding="utf-8")
+    workspace = ws_store.load(workspace.root)
+    text = "文种: 通知\n标题: 关于测试的通知\n正文: 请执行。\n份号: 1\n密级: 机密\n保密期限: 1\n紧急程度: 特急\n成文日期: 2026-11-12\n"
+    _, pdf = render(workspace, write_input(tmp_path, "marks.yaml", text), tmp_path / "out")
+    facts = PdfFacts(pdf)
+    copy_no, secrecy, urgency = facts.page_lines(1)[:3]
+    assert copy_no.text == "000001" and abs(copy_no.x0 - L) <= 0.5 and abs(copy_no.size - 16) <= 0.5
+    assert abs(copy_no.baseline - 42) <= 1.5 and abs(copy_no.top - T) <= 0.5
+    assert re.match(r"^(绝密|机密|秘密)(★\d+年)?$", secrecy.text) and secrecy.text == "机密★1年"
+    assert secrecy.roles() == {"黑体"} and abs(secrecy.x0 - L) <= 0.5
+    assert abs((secrecy.top - copy_no.top) - P) <= 0.2  # grid line 2
+    assert urgency.text == "特急" and urgency.roles() == {"黑体"} and abs((urgency.top - secrecy.top) - P) <= 0.2
+    ink = facts.ink_box(1, 20, 50, 190, 110, red=True)
+    assert abs(ink[1] - 72.0) <= 1.0  # the mark does not move for the marks above it
+
+
+def test_r22_seal_presses_signature_and_date(workspace, tmp_path):
+    from PIL import Image
+    from PIL import ImageDraw
+
+    seal = Image.new("RGBA", (420, 420), (255, 255, 255, 0))
+    ImageDraw.Draw(seal).ellipse((10, 10, 410, 410), outline=(230, 0, 18, 255), width=18)
+    seal.save(workspace.root / "seal.png")
+    config = workspace.root / "fawen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n印章图片: seal.png\n", encoding="utf-8")
+    workspace = ws_store.load(workspace.root)
+    text = "文种: 通知\n标题: 关于测试的通知\n正文: 请执行。\n印章: true\n成文日期: 2026-11-12\n"
+    _, pdf = render(workspace, write_input(tmp_path, "sealed.yaml", text), tmp_path / "out")
+    facts = PdfFacts(pdf)
+    sign = [ln for ln in facts.lines if ln.text == SIGNATURE][0]
+    date = [ln for ln in facts.lines if ln.text == "2026年11月12日"][0]
+    body = facts.find("请执行")
+    ink = facts.ink_box(1, 20, body.bottom, 190, 262, red=True)
+    assert ink is not None
+    x0, y0, x1, y1 = ink
+    assert x0 < sign.x1 and x1 > sign.x0 and y0 < sign.top and y1 > date.bottom  # over both
+    assert x0 < date.x1 and x1 > date.x0
+    assert y0 - body.bottom <= P  # within one line of the body
+    assert L - 0.5 <= x0 and x1 <= R + 0.5
+    centre = (y0 + y1) / 2
+    assert sign.top < centre + 6 and centre < date.bottom  # 署名 and date sit slightly below the centre
+
+
+def test_long_documents_paginate_on_the_grid(workspace, tmp_path):
+    paragraphs = "\n\n".join(f"  第{i}段，" + "联席会议办公室负责督促落实议定事项并及时通报办理情况。" * 3 for i in range(1, 61))
+    text = "文种: 通知\n标题: 关于测试的通知\n正文: |\n" + "\n".join("  " + p.strip() if p.strip() else "" for p in paragraphs.split("\n")) + "\n成文日期: 2026-11-12\n"
+    _, pdf = render(workspace, write_input(tmp_path, "long.yaml", text), tmp_path / "out")
+    facts = PdfFacts(pdf)
+    pages = len(facts.pages)
+    assert pages >= 10 and pages % 2 == 0
+    numbers = {ln.page: int(re.sub(r"\D", "", ln.text)) for ln in facts.lines if PAGE_NO.match(ln.text)}
+    assert all(numbers[p] == p for p in numbers)
+    assert set(numbers) >= set(range(1, pages))  # every page with 正文 carries its number
+    for page in range(2, pages - 1):
+        body = [ln for ln in facts.page_lines(page) if abs(ln.size - 16) < 0.5]
+        assert len(body) == 22, (page, len(body))
+        assert abs(body[0].top - T) <= 0.5 and body[-1].bottom <= B + 1
+    printed = "".join(ln.text for ln in facts.lines)
+    for i in (1, 30, 60):
+        assert f"第{i}段" in printed

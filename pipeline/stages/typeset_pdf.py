@@ -713,8 +713,9 @@ def signature_slots(ts: Typesetter, req: DocumentRequest, layout: Layout) -> lis
         diameter = 42.0
 
         def seal_picture(top: float) -> list[Picture]:
-            # 署名 and date sit slightly below the seal's centre (§7.3.5.1)
-            centre_y = top + g.EM_3 + (g.PITCH - g.EM_3) / 2 - 2.0
+            # 署名 and date sit slightly below the seal's centre, whose top stays within one line
+            # of the body (§7.3.5.1): the centre is just above the 署名's em-bottom
+            centre_y = top + g.EM_3 - 1.5
             return [Picture(seal, centre_x - diameter / 2, centre_y - diameter / 2, diameter, diameter)]
 
         slots[blanks].pictures = seal_picture

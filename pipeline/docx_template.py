@@ -111,7 +111,7 @@ def _page_setup(doc: Document) -> None:
     sec.left_margin = Mm(g.DOCX_MARGIN_LEFT)
     sec.right_margin = Mm(g.DOCX_MARGIN_RIGHT)
     sec.header_distance = Mm(15)
-    sec.footer_distance = Mm(24.5)  # puts the page number's dash near 269 mm
+    sec.footer_distance = Mm(25.7)  # puts the page number's dash near 269 mm
     sec.start_type = WD_SECTION.NEW_PAGE
     grid = sec._sectPr.find(qn("w:docGrid"))
     if grid is None:
@@ -184,7 +184,7 @@ def _styles(doc: Document) -> None:
     h2.paragraph_format.keep_with_next = True
     _style(doc, S_HEADMARK, g.ROLE_HEI, align=WD_ALIGN_PARAGRAPH.LEFT)
     mark = _style(doc, S_MARK, g.ROLE_XBS, size=36, align=WD_ALIGN_PARAGRAPH.CENTER, color=g.RED_HEX, line_pt=48)
-    mark.paragraph_format.space_before = Pt(8)
+    mark.paragraph_format.space_before = Pt(0)
     number = _style(doc, S_NUMBER, align=WD_ALIGN_PARAGRAPH.CENTER)
     _border(number, "bottom", 12, g.RED_HEX, 4)  # the red 版头 separator, 1.5 pt
     number.paragraph_format.space_before = Pt(2 * g.DOCX_LINE_PT)

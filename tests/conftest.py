@@ -58,3 +58,10 @@ def write_input(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def with_config(workspace: ws_store.Workspace, line: str) -> ws_store.Workspace:
+    """The workspace with one more line in its fawen.yaml, reloaded."""
+    config = workspace.root / ws_store.CONFIG_NAME
+    config.write_text(config.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    return ws_store.load(workspace.root)

@@ -16,6 +16,7 @@ from pipeline.cli import main
 from pipeline.store import fonts
 from pipeline.store import workspace as ws_store
 from tests.conftest import TODAY
+from tests.conftest import with_config
 from tests.conftest import write_input
 
 
@@ -51,8 +52,7 @@ def test_a_standard_font_in_a_workspace_folder_is_preferred(workspace):
     fangsong = fonts.font_set().choices["仿宋"].path
     (workspace.root / "字体").mkdir()
     shutil.copyfile(fangsong, workspace.root / "字体" / "simfang.ttf")
-    config = workspace.root / "fawen.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "\n字体目录: [字体]\n", encoding="utf-8")
+    with_config(workspace, "字体目录: [字体]")
     result = CliRunner().invoke(main, ["-w", str(workspace.root), "fonts", "--json"])
     rows = {r["角色"]: r for r in json.loads(result.stdout)}
     assert rows["仿宋"]["文件"].endswith("simfang.ttf") and rows["仿宋"]["替代字体"] is False

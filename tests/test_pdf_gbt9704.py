@@ -13,6 +13,7 @@ from pipeline.gbt9704 import NO_LINE_END
 from pipeline.gbt9704 import NO_LINE_START
 from pipeline.store import workspace as ws_store
 from tests.conftest import render
+from tests.conftest import with_config
 from tests.conftest import write_input
 from tests.support import PdfFacts
 from tests.support import is_black
@@ -457,9 +458,7 @@ def test_mixed_latin_and_digits_stay_whole(workspace, tmp_path):
 
 
 def test_r8_r10_copy_number_secrecy_and_urgency(workspace, tmp_path):
-    config = workspace.root / "fawen.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "\n允许涉密: true\n", encoding="utf-8")
-    workspace = ws_store.load(workspace.root)
+    workspace = with_config(workspace, "允许涉密: true")
     text = "文种: 通知\n标题: 关于测试的通知\n正文: 请执行。\n份号: 1\n密级: 机密\n保密期限: 1\n紧急程度: 特急\n成文日期: 2026-11-12\n"
     _, pdf = render(workspace, write_input(tmp_path, "marks.yaml", text), tmp_path / "out")
     facts = PdfFacts(pdf)
@@ -481,9 +480,7 @@ def test_r22_seal_presses_signature_and_date(workspace, tmp_path):
     seal = Image.new("RGBA", (420, 420), (255, 255, 255, 0))
     ImageDraw.Draw(seal).ellipse((10, 10, 410, 410), outline=(230, 0, 18, 255), width=18)
     seal.save(workspace.root / "seal.png")
-    config = workspace.root / "fawen.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "\n印章图片: seal.png\n", encoding="utf-8")
-    workspace = ws_store.load(workspace.root)
+    workspace = with_config(workspace, "印章图片: seal.png")
     text = "文种: 通知\n标题: 关于测试的通知\n正文: 请执行。\n印章: true\n成文日期: 2026-11-12\n"
     _, pdf = render(workspace, write_input(tmp_path, "sealed.yaml", text), tmp_path / "out")
     facts = PdfFacts(pdf)

@@ -197,7 +197,8 @@ def test_r14_title(seed):
         assert not ln.text.endswith("。")
     assert len(title[0].text) <= len(title[1].text)  # 梯形: no upper line longer
     separator = [r for r in facts.rules(1) if is_red(r["colour"])][0]
-    assert 1.8 * P <= title[0].top - separator["y"] <= 2.6 * P
+    gap = title[0].top - separator["y"]
+    assert gap >= 1.8 * P and gap <= 2.6 * P
 
 
 def test_r15_recipients(seed):

@@ -47,6 +47,14 @@ S_NOTE = "附注"
 S_ATTACH_LABEL = "附件标识"
 S_IMPRINT = "版记"
 S_PAGENO = "页码"
+S_NUMBER_UP = "发文字号（上行文）"
+S_ISSUE = "期号"
+S_EDITOR = "编发单位"
+S_ATTEND = "出席列席"
+S_CAPTION = "表格标题"
+S_CELL = "表格文字"
+S_CELL_HEAD = "表头文字"
+S_DRAFT = "草稿标记"
 
 
 def _fonts(element: object, latin: str, east_asia: str) -> None:
@@ -200,6 +208,32 @@ def _styles(doc: Document) -> None:
     label.paragraph_format.page_break_before = True
     _style(doc, S_IMPRINT, size=g.SIZE_4, align=WD_ALIGN_PARAGRAPH.LEFT)
     _style(doc, S_PAGENO, g.ROLE_SONG, size=g.SIZE_4, line_pt=g.SIZE_4 * 1.2)
+    up = _style(doc, S_NUMBER_UP, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _indent_chars(up, left_chars=1, right_chars=1)
+    _border(up, "bottom", 12, g.RED_HEX, 4)
+    _tab(up, "right", round((g.BODY_W - g.CHAR) * 1440 / 25.4))
+    _style(doc, S_ISSUE, align=WD_ALIGN_PARAGRAPH.CENTER)
+    editor = _style(doc, S_EDITOR, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _indent_chars(editor, left_chars=1, right_chars=1)
+    _border(editor, "bottom", 12, g.RED_HEX, 4)
+    _tab(editor, "right", round((g.BODY_W - g.CHAR) * 1440 / 25.4))
+    attend = _style(doc, S_ATTEND, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    _indent_chars(attend, left_chars=5, hanging_chars=3)
+    _style(doc, S_CAPTION, g.ROLE_HEI, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _style(doc, S_CELL, size=g.SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.LEFT, line_pt=g.SIZE_TABLE * 1.5)
+    _style(doc, S_CELL_HEAD, g.ROLE_HEI, size=g.SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=g.SIZE_TABLE * 1.5)
+    draft = _style(doc, S_DRAFT, g.ROLE_HEI, size=36, align=WD_ALIGN_PARAGRAPH.CENTER, color="BFBFBF", line_pt=40)
+    draft.paragraph_format.space_before = Pt(0)
+
+
+def _tab(style: ParagraphStyle, kind: str, pos_twips: int) -> None:
+    ppr = style.element.get_or_add_pPr()
+    tabs = OxmlElement("w:tabs")
+    tab = OxmlElement("w:tab")
+    tab.set(qn("w:val"), kind)
+    tab.set(qn("w:pos"), str(pos_twips))
+    tabs.append(tab)
+    ppr.append(tabs)
 
 
 def _para(doc: Document, text: str, style: str) -> None:
@@ -289,21 +323,52 @@ def _imprint(doc: Document) -> None:
     _para(doc, "{{ printer }}\t{{ print_date }}", S_IMPRINT)
 
 
-def build_notice_template() -> bytes:
-    """The 通知 template (templates/通知.docx)."""
-    doc = Document()
-    _page_setup(doc)
-    _styles(doc)
-    _footers(doc)
-    body = doc.element.body
-    for p in list(body.iterchildren(qn("w:p"))):
-        body.remove(p)
-    # 版头: three fixed lines for 份号, 密级, 紧急程度 keep the 标志 at the same height
+def _run(paragraph: object, text: str, east_asia: str | None = None) -> None:
+    """A run, optionally in another face than its paragraph's (签发人 names, 纪要 labels)."""
+    run = paragraph.add_run(text)  # type: ignore[attr-defined]
+    if east_asia:
+        _fonts(run._r, LATIN, east_asia)
+
+
+def _head(doc: Document, serial_possible: bool, upward: bool) -> None:
+    """版头: three fixed lines for 份号, 密级, 紧急程度 keep the 标志 at the same height."""
     _para(doc, "{{ copy_number }}", S_HEADMARK)
     _para(doc, "{{ secrecy }}", S_HEADMARK)
     _para(doc, "{{ urgency }}", S_HEADMARK)
     _para(doc, "{{ mark }}", S_MARK)
-    _para(doc, "{{ number }}", S_NUMBER)
+    if serial_possible:
+        _para(doc, "{%p if serial %}", S_BODY)
+        _para(doc, "", S_BODY)
+        _para(doc, "{{ number }}", S_ISSUE)
+        p = doc.add_paragraph(style=S_EDITOR)
+        p.add_run("{{ editor }}")
+        p.add_run("\t")
+        p.add_run("{{ head_date }}")
+        _para(doc, "{%p else %}", S_BODY)
+    if upward:
+        _para(doc, "", S_BODY)
+        p = doc.add_paragraph(style=S_NUMBER_UP)
+        p.add_run("{{ number }}")
+        p.add_run("\t签发人：")
+        _run(p, "{{ signers }}", g.DOCX_FONT[g.ROLE_KAI])
+    else:
+        _para(doc, "", S_BODY)
+        _para(doc, "{{ number }}", S_NUMBER)
+    if serial_possible:
+        _para(doc, "{%p endif %}", S_BODY)
+
+
+def build_template(kind: str) -> bytes:
+    """The template for a 文种 (templates/<文种>.docx)."""
+    doc = Document()
+    _page_setup(doc)
+    _styles(doc)
+    _footers(doc)
+    _draft_header(doc)
+    body = doc.element.body
+    for p in list(body.iterchildren(qn("w:p"))):
+        body.remove(p)
+    _head(doc, serial_possible=kind in ("会议纪要", "督查通报"), upward=kind in ("专题报告", "请示"))
     _para(doc, "", S_BODY)
     _para(doc, "", S_BODY)
     _para(doc, "{{ title }}", S_TITLE)
@@ -318,12 +383,14 @@ def build_notice_template() -> bytes:
     _para(doc, "{{ line }}", S_ATTACH_NOTE)
     _para(doc, "{%p endfor %}", S_ATTACH_NOTE)
     _para(doc, "{%p endif %}", S_BODY)
+    _para(doc, "{%p if signature %}", S_BODY)
     _para(doc, "", S_BODY)
     _para(doc, "{%p if seal %}", S_BODY)
     _para(doc, "", S_BODY)
     _para(doc, "{%p endif %}", S_BODY)
     _para(doc, "{{ signature }}", S_SIGN)
     _para(doc, "{{ date }}", S_DATE)
+    _para(doc, "{%p endif %}", S_BODY)
     _para(doc, "{%p if note %}", S_NOTE)
     _para(doc, "{{ note }}", S_NOTE)
     _para(doc, "{%p endif %}", S_NOTE)
@@ -337,10 +404,20 @@ def build_notice_template() -> bytes:
     _imprint(doc)
     buf = io.BytesIO()
     doc.core_properties.author = "fawen"
-    doc.core_properties.title = "通知模板"
+    doc.core_properties.title = f"{kind}模板"
     _prune_styles(doc)
     doc.save(buf)
     return _slim(buf.getvalue())
+
+
+def _draft_header(doc: Document) -> None:
+    """草稿: a large grey mark in the header of every page while minutes await 审定."""
+    sec = doc.sections[0]
+    for header in (sec.header, sec.even_page_header):
+        header.is_linked_to_previous = False
+        p = header.paragraphs[0]
+        p.style = doc.styles[S_DRAFT]
+        p.add_run("{{ draft_mark }}")
 
 
 def _prune_styles(doc: Document) -> None:
@@ -386,16 +463,56 @@ def _slim(data: bytes) -> bytes:
 
 
 def _blocks(doc: Document, source: str) -> None:
-    """Body paragraphs, each in the style of its level (一、黑体；（一）楷体；others 仿宋)."""
+    """Body blocks, each in the style of its kind: 一、黑体；（一）楷体；others 仿宋; 纪要 attendance
+    lines with a 黑体 label; tables; blank lines."""
     _para(doc, f"{{%p for b in {source} %}}", S_BODY)
-    _para(doc, "{%p if b.level == 1 %}", S_H1)
+    _para(doc, "{%p if b.kind == 'h1' %}", S_H1)
     _para(doc, "{{ b.text }}", S_H1)
-    _para(doc, "{%p elif b.level == 2 %}", S_H2)
+    _para(doc, "{%p elif b.kind == 'h2' %}", S_H2)
     _para(doc, "{{ b.text }}", S_H2)
+    _para(doc, "{%p elif b.kind == 'attendance' %}", S_ATTEND)
+    p = doc.add_paragraph(style=S_ATTEND)
+    _run(p, "{{ b.label }}：", g.DOCX_FONT[g.ROLE_HEI])
+    p.add_run("{{ b.text }}")
+    _para(doc, "{%p elif b.kind == 'blank' %}", S_BODY)
+    _para(doc, "", S_BODY)
+    _para(doc, "{%p elif b.kind == 'table' %}", S_CAPTION)
+    _para(doc, "{{ b.text }}", S_CAPTION)
+    _table(doc)
     _para(doc, "{%p else %}", S_BODY)
     _para(doc, "{{ b.text }}", S_BODY)
     _para(doc, "{%p endif %}", S_BODY)
     _para(doc, "{%p endfor %}", S_BODY)
 
 
-TEMPLATES = {"通知": build_notice_template}
+TABLE_COLUMNS = 6
+TABLE_WIDTHS = (2, 5, 8, 5, 5, 3)  # 字, as the PDF
+
+
+def _table(doc: Document) -> None:
+    """A ruled table: the header row (repeated on every page) and one row per item."""
+    table = doc.add_table(rows=4, cols=TABLE_COLUMNS)
+    table.style = doc.styles["Table Grid"]
+    total = sum(TABLE_WIDTHS)
+    for k, w in enumerate(TABLE_WIDTHS):
+        for cell in table.columns[k].cells:
+            cell.width = Mm(g.BODY_W * w / total)
+    header, opener, row, closer = table.rows
+    trpr = header._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    trpr.append(repeat)
+    for k, cell in enumerate(header.cells):
+        cell.paragraphs[0].style = doc.styles[S_CELL_HEAD]
+        cell.paragraphs[0].add_run(f"{{{{ b.header[{k}] }}}}")
+    opener.cells[0].paragraphs[0].add_run("{%tr for r in b.rows %}")
+    for k, cell in enumerate(row.cells):
+        cell.paragraphs[0].style = doc.styles[S_CELL]
+        cell.paragraphs[0].add_run(f"{{{{ r[{k}] }}}}")
+    closer.cells[0].paragraphs[0].add_run("{%tr endfor %}")
+
+
+TEMPLATES = {kind: (lambda kind=kind: build_template(kind)) for kind in ("通知", "会议通知", "会议纪要", "督查通报", "专题报告", "请示")}
+
+
+def build_notice_template() -> bytes:
+    return build_template("通知")

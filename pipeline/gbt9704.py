@@ -26,6 +26,7 @@ SIZE_3 = 16.0  # 三号, pt
 SIZE_4 = 14.0  # 四号
 SIZE_2 = 22.0  # 二号
 SIZE_0 = 42.0  # 初号
+SIZE_TABLE = 12.0  # 小四, for table cells
 EM_3 = SIZE_3 / MM  # 5.644 mm
 CHAR = BODY_W / CHARS  # 1 字 = 5.571 mm
 PITCH = (BODY_H - EM_3) / (LINES - 1)  # 10.4455 mm
@@ -97,3 +98,15 @@ def mark_fit(width_at_42: float) -> tuple[float, float]:
         size = SIZE_0 * scale / 0.7
         scale = 0.7
     return size, scale
+
+
+def cn_date(d: object) -> str:
+    """2021-09-16 -> 2021年9月16日 (§7.3.5.4: Arabic numerals, no leading zeros)."""
+    if d is None:
+        return ""
+    return f"{d.year}年{d.month}月{d.day}日"  # type: ignore[attr-defined]
+
+
+def ended(text: str) -> str:
+    """A 版记 list ends with 。 (§7.4.2)."""
+    return text if text.endswith("。") else text.rstrip("，,;；、") + "。"

@@ -33,6 +33,18 @@ class BlockKind(StrEnum):
     PARAGRAPH = "paragraph"
     HEADING = "heading"  # 一、 （一） 1. （1）
     ITEM = "item"  # a list item numbered as written
+    ATTENDANCE = "attendance"  # 纪要: 出席 / 请假 / 列席 label (黑体) + names, hanging indent
+    TABLE = "table"  # 督查事项 and the like
+    BLANK = "blank"  # one empty grid line
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table on the grid: column widths in 字 (full-width characters), adding up to 28."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,8 @@ class Block:
     kind: BlockKind
     text: str
     level: int = 0
+    label: str = ""  # ATTENDANCE: 出席 / 请假 / 列席
+    table: Table | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +224,71 @@ class DocumentRequest:
 
 
 @dataclass(frozen=True)
+class Head:
+    """版头: the red mark and what stands under it."""
+
+    mark: str  # 发文机关标志, or 纪要标志 / 督查通报
+    number: str = ""  # 发文字号, or 第N期 for a serial head
+    serial: bool = False  # 纪要/简报 head: 第N期, then 编发单位 and date over a red line
+    editor: str = ""  # 编发单位 (serial head)
+    date: str = ""  # printed date (serial head)
+    signers: tuple[str, ...] = ()  # 签发人 (上行文)
+    copy_number: str = ""
+    secrecy: str = ""  # 密级 with 保密期限, e.g. 机密★1年
+    urgency: str = ""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """署名 and 成文日期."""
+
+    organ: str
+    date: str
+    seal: bool = False
+
+
+@dataclass(frozen=True)
+class AttachmentPage:
+    """An attachment typeset after the body: 附件N label, title, body."""
+
+    label: str
+    title_lines: tuple[str, ...]
+    body: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Imprint:
+    """版记: 主送 moved here when page 1 would hold no 正文, 抄送 (or 分送), 印发."""
+
+    copies_label: str = "抄送"
+    copies: str = ""
+    recipients: str = ""
+    printer: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class Composition:
+    """A document laid out in words, before either renderer draws it: what goes where."""
+
+    kind: DocumentKind
+    head: Head
+    title: str
+    title_lines: tuple[str, ...]
+    recipients: str = ""  # 主送, joined, without the colon
+    blocks: tuple[Block, ...] = ()
+    attachment_names: tuple[str, ...] = ()
+    signature: Signature | None = None
+    note: str = ""  # 附注 in （）
+    attachments: tuple[AttachmentPage, ...] = ()
+    imprint: Imprint = field(default_factory=Imprint)
+    draft: str = ""  # why this is a 草稿 (watermarked); empty for an issued document
+    author: str = ""
+    keywords: str = ""
+    date: dt.date | None = None  # 成文日期, for the document properties
+
+
+@dataclass(frozen=True)
 class Rendered:
     """The two renderings of one document."""
 
@@ -217,6 +296,7 @@ class Rendered:
     pdf: bytes
     docx: bytes
     pages: int
+    draft: str = ""
 
 
 @dataclass(frozen=True)

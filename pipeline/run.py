@@ -6,9 +6,10 @@ inbox watcher) are thin shells over.
     3 validate                       stages.validate
     4 check attachment files         (edge)
     5 number (placeholder for now)   stages.numbering
-    6 render the DOCX                stages.render_docx
-    7 typeset the PDF                stages.typeset_pdf
-    8 write both, atomically         (edge)
+    6 compose: what goes where       stages.compose
+    7 render the DOCX                stages.render_docx
+    8 typeset the PDF                stages.typeset_pdf
+    9 write both, atomically         (edge)
 """
 
 from __future__ import annotations
@@ -25,21 +26,16 @@ from pipeline.errors import UnsupportedKindError
 from pipeline.model import DocumentKind
 from pipeline.model import DocumentRequest
 from pipeline.model import Rendered
-from pipeline.stages.numbering import printed_number
+from pipeline.model import Composition
+from pipeline.stages.compose import compose
+from pipeline.stages.compose import printed_issue
+from pipeline.stages.numbering import printed_number as printed_document_number
 from pipeline.stages.parse import parse_input
-from pipeline.stages.render_docx import DocxTexts
 from pipeline.stages.render_docx import render_docx
-from pipeline.stages.typeset_pdf import Layout
-from pipeline.stages.typeset_pdf import break_title
-from pipeline.stages.typeset_pdf import note_text
 from pipeline.stages.typeset_pdf import typeset
 from pipeline.stages.validate import validate
 from pipeline.store import fonts as font_store
 from pipeline.store.workspace import Workspace
-
-SUPPORTED = (DocumentKind.NOTICE,)
-TITLE_CHARS = 20  # 二号 characters on a 156 mm line
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -50,6 +46,7 @@ class Outcome:
     message: str = ""
     outputs: tuple[Path, ...] = ()
     pages: int = 0
+    draft: str = ""
     error: FawenError | None = None
 
 
@@ -88,31 +85,29 @@ def protected_words(workspace: Workspace) -> tuple[str, ...]:
     return tuple(w for w in words if w)
 
 
+def printed_number(req: DocumentRequest, workspace: Workspace) -> str:
+    """发文字号 or 第N期 as printed; a visible placeholder where none is allocated yet."""
+    if req.kind.serial and not req.number:
+        return printed_issue(req.issue)
+    return printed_document_number(req, workspace.config.organ)
+
+
+def compose_request(req: DocumentRequest, workspace: Workspace) -> Composition:
+    """Step 5: what goes where, in words."""
+    return compose(req, workspace.config, printed_number(req, workspace), protected_words(workspace))
+
+
 def render_request(req: DocumentRequest, workspace: Workspace) -> Rendered:
     """Steps 5–7: both renderings of a validated request, in memory."""
-    if req.kind not in SUPPORTED:
-        raise UnsupportedKindError(
-            f"{req.source}：文种「{req.kind.value}」的排版尚未支持（本版本支持：{'、'.join(k.value for k in SUPPORTED)}）。"
-            f"文件内容已通过校验。"
-        )
     for att in req.attachments:
         if att.file:
             raise UnsupportedKindError(f"{req.source}：附件「{att.name}」以文件形式提供，合并附件文件的功能尚未支持。")
-    number = printed_number(req, workspace.config.organ)
+    comp = compose_request(req, workspace)
     fonts = font_store.font_set(workspace.config.font_dirs)
-    protected = protected_words(workspace)
     seal = workspace.seal_path.read_bytes() if (req.seal and workspace.seal_path) else None
-    title_lines = tuple(break_title(req.title, TITLE_CHARS, protected))
-    pdf, pages = typeset(req, Layout(workspace.config.organ.mark, number, seal, req.title), fonts, protected)
-    texts = DocxTexts(
-        mark=workspace.config.organ.mark,
-        number=number,
-        title_lines=title_lines,
-        attachment_titles=tuple(tuple(break_title(a.name, TITLE_CHARS, protected)) for a in req.attachments),
-        note=note_text(req),
-    )
-    docx = render_docx(req, texts, workspace.template(req.kind.value).read_bytes())
-    return Rendered(Path(req.source).stem, pdf, docx, pages)
+    pdf, pages = typeset(comp, fonts, seal)
+    docx = render_docx(comp, workspace.template(req.kind.value).read_bytes())
+    return Rendered(Path(req.source).stem, pdf, docx, pages, comp.draft)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -141,5 +136,7 @@ def render_file(path: Path, workspace: Workspace, out_dir: Path, today: dt.date)
         write_atomically(pdf_path, rendered.pdf)
     except FawenError as exc:
         return Outcome(path, False, exc.message, error=exc)
-    return Outcome(path, True, f"已生成 {docx_path} 和 {pdf_path}（{rendered.pages} 页）",
-                   (docx_path, pdf_path), rendered.pages)  # fmt: skip
+    message = f"已生成 {docx_path} 和 {pdf_path}（{rendered.pages} 页）"
+    if rendered.draft:
+        message += f"。注意：这是草稿（已加水印），{rendered.draft}"
+    return Outcome(path, True, message, (docx_path, pdf_path), rendered.pages, draft=rendered.draft)

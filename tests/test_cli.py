@@ -66,8 +66,8 @@ def test_one_bad_file_does_not_stop_the_others(workspace, tmp_path):
     assert "共 2 个文件：成功 1 个，输入有误 1 个" in result.stdout
 
 
-def test_kinds_not_typeset_yet_are_refused_clearly(workspace, tmp_path):
-    src = workspace.root / "examples" / "002-全体会议通知.yaml"
+def test_what_is_not_supported_yet_is_refused_clearly(workspace, tmp_path):
+    src = workspace.root / "examples" / "007-请示.yaml"  # an attachment given as a file
     result = invoke("-w", str(workspace.root), "render", str(src), "-o", str(tmp_path))
     assert result.exit_code == 1
     assert "尚未支持" in result.stderr and "Traceback" not in result.output

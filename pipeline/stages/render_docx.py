@@ -1,4 +1,4 @@
-"""Step 4: DocumentRequest + printed texts + template bytes -> DOCX bytes (docxtpl).
+"""Step 5: Composition + template bytes -> DOCX bytes (docxtpl).
 
 User text is data: rendering runs in a sandboxed Jinja environment with autoescape, so
 ``{{ }}``, ``{% %}``, ``<`` and ``&`` print as written and a template cannot run code. Sizes
@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-from dataclasses import dataclass
 from typing import Any
 
 from docx.oxml import OxmlElement
@@ -30,20 +29,9 @@ from pipeline.docx_template import S_SIGN
 from pipeline.linebreak import is_wide
 from pipeline.model import Block
 from pipeline.model import BlockKind
-from pipeline.model import DocumentRequest
+from pipeline.model import Composition
 
 TWIPS_PER_MM = 1440 / 25.4
-
-
-@dataclass(frozen=True)
-class DocxTexts:
-    """Texts resolved before rendering, shared with the PDF so both say the same."""
-
-    mark: str
-    number: str
-    title_lines: tuple[str, ...]
-    attachment_titles: tuple[tuple[str, ...], ...] = ()
-    note: str = ""
 
 
 class _Environment(SandboxedEnvironment):
@@ -71,49 +59,56 @@ def _width_mm(text: str) -> float:
     return sum(g.CHAR if is_wide(ch) else g.CHAR / 2 for ch in text)
 
 
-def _cn_date(d: dt.date | None) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+_KINDS = {BlockKind.HEADING: {1: "h1", 2: "h2"}}
 
 
 def _blocks(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
-    return [{"level": b.level if b.kind == BlockKind.HEADING else 0, "text": b.text} for b in blocks]
+    out = []
+    for b in blocks:
+        kind = {BlockKind.ATTENDANCE: "attendance", BlockKind.BLANK: "blank", BlockKind.TABLE: "table"}.get(b.kind, "p")
+        if b.kind == BlockKind.HEADING and b.level in (1, 2):
+            kind = f"h{b.level}"
+        item: dict[str, Any] = {"kind": kind, "text": b.text, "label": b.label}
+        if b.table is not None:
+            item["header"] = list(b.table.header)
+            item["rows"] = [list(r) for r in b.table.rows]
+        out.append(item)
+    return out
 
 
-def context(req: DocumentRequest, texts: DocxTexts) -> dict[str, Any]:
+def context(comp: Composition) -> dict[str, Any]:
     """The template's variables: plain strings and lists, nothing callable."""
-    names = [a.name for a in req.attachments]
+    names = comp.attachment_names
     if len(names) == 1:
         note_lines = [f"附件：{names[0]}"]
     else:
         note_lines = [("附件：" if k == 1 else "　　　") + f"{k}.{n}" for k, n in enumerate(names, 1)]
-    numbered = len(req.attachments) > 1
-    attachments = []
-    for k, att in enumerate(req.attachments, 1):
-        if not att.body:
-            continue
-        title = texts.attachment_titles[k - 1] if k - 1 < len(texts.attachment_titles) else (att.name,)
-        attachments.append({"label": "附件" + (str(k) if numbered else ""), "title": "\n".join(title),
-                            "blocks": _blocks(att.body)})  # fmt: skip
-    secrecy = req.secrecy + (f"★{req.secrecy_period}" if req.secrecy and req.secrecy_period else "")
-    cc = "，".join(req.cc)
+    head = comp.head
+    imprint = comp.imprint
     return {
-        "copy_number": req.copy_number,
-        "secrecy": secrecy,
-        "urgency": req.urgency,
-        "mark": texts.mark,
-        "number": texts.number,
-        "title": "\n".join(texts.title_lines),
-        "recipients": ("，".join(req.recipients) + "：") if req.recipients else "",
-        "blocks": _blocks(req.body),
+        "copy_number": head.copy_number,
+        "secrecy": head.secrecy,
+        "urgency": head.urgency,
+        "mark": head.mark,
+        "number": head.number,
+        "serial": head.serial,
+        "editor": head.editor,
+        "head_date": head.date,
+        "signers": "　".join(head.signers),
+        "title": "\n".join(comp.title_lines),
+        "recipients": (comp.recipients + "：") if comp.recipients else "",
+        "blocks": _blocks(comp.blocks),
         "attachment_note": note_lines if names else [],
-        "seal": req.seal,
-        "signature": req.signature,
-        "date": _cn_date(req.date),
-        "note": texts.note,
-        "attachments": attachments,
-        "imprint_cc": f"抄送：{cc if cc.endswith('。') else cc.rstrip('，,') + '。'}" if cc else "",
-        "printer": req.printer,
-        "print_date": f"{_cn_date(req.print_date)}印发" if req.print_date else "",
+        "signature": comp.signature.organ if comp.signature else "",
+        "seal": bool(comp.signature and comp.signature.seal),
+        "date": comp.signature.date if comp.signature else "",
+        "note": comp.note,
+        "attachments": [{"label": a.label, "title": "\n".join(a.title_lines), "blocks": _blocks(a.body)}
+                        for a in comp.attachments if a.body],  # fmt: skip
+        "imprint_cc": f"{imprint.copies_label}：{imprint.copies}" if imprint.copies else "",
+        "printer": imprint.printer,
+        "print_date": imprint.date,
+        "draft_mark": "草　稿" if comp.draft else "",
     }
 
 
@@ -151,11 +146,12 @@ def _set_right_indent(paragraph: Any, mm: float) -> None:
     ind.set(qn("w:right"), str(max(0, round(mm * TWIPS_PER_MM))))
 
 
-def _adjust(doc: Any, req: DocumentRequest, texts: DocxTexts) -> None:
-    size, scale = g.mark_fit(_width_mm(texts.mark) / g.CHAR * g.SIZE_0 / g.MM)
-    sign_w = _width_mm(req.signature)
-    date_w = _width_mm(_cn_date(req.date))
-    if req.seal:
+def _adjust(doc: Any, comp: Composition) -> None:
+    size, scale = g.mark_fit(_width_mm(comp.head.mark) / g.CHAR * g.SIZE_0 / g.MM)
+    signature = comp.signature
+    sign_w = _width_mm(signature.organ) if signature else 0.0
+    date_w = _width_mm(signature.date) if signature else 0.0
+    if signature is not None and signature.seal:
         date_right = 4 * g.CHAR + min(max(sign_w / 2 - date_w / 2 - 4 * g.CHAR, 0.0), 1.0)
         sign_right = max(date_right + (date_w - sign_w) / 2, 0.0)
     else:
@@ -202,27 +198,27 @@ def _anchor_imprint(doc: Any) -> None:
         ppr.insert(1 if ppr.find(qn("w:pStyle")) is not None else 0, frame)
 
 
-def render_docx(req: DocumentRequest, texts: DocxTexts, template: bytes) -> bytes:
-    """Render the template with the request's texts; returns the DOCX bytes."""
+def render_docx(comp: Composition, template: bytes) -> bytes:
+    """Render the template with the composition; returns the DOCX bytes."""
     tpl = DocxTemplate(io.BytesIO(template))
-    tpl.render(context(req, texts), jinja_env=_ENV, autoescape=True)
+    tpl.render(context(comp), jinja_env=_ENV, autoescape=True)
     doc = tpl.docx
-    _adjust(doc, req, texts)
+    _adjust(doc, comp)
     _anchor_imprint(doc)
     props = doc.core_properties
-    props.title = req.title
-    props.author = req.signature
-    props.subject = texts.number
-    props.keywords = req.kind.value
+    props.title = comp.title + ("（草稿）" if comp.draft else "")
+    props.author = comp.author
+    props.subject = comp.head.number
+    props.keywords = comp.keywords
     props.category = "公文"
-    props.comments = "由 fawen 按 GB/T 9704-2012 生成"
+    props.comments = ("草稿：" + comp.draft) if comp.draft else "由 fawen 按 GB/T 9704-2012 生成"
     props.last_modified_by = "fawen"
     props.language = "zh-CN"
-    if req.date:
-        stamp = dt.datetime(req.date.year, req.date.month, req.date.day)
+    props.revision = 1
+    if comp.date:
+        stamp = dt.datetime(comp.date.year, comp.date.month, comp.date.day)
         props.created = stamp
         props.modified = stamp
-    props.revision = 1
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()

@@ -31,13 +31,21 @@ from pipeline.linebreak import is_wide
 from pipeline.linebreak import units
 from pipeline.model import Block
 from pipeline.model import BlockKind
-from pipeline.model import DocumentRequest
+from pipeline.model import AttachmentPage
+from pipeline.model import Composition
+from pipeline.model import Head
+from pipeline.model import Imprint
+from pipeline.model import Signature
+from pipeline.model import Table
+from pipeline.gbt9704 import ended
 
 rltuning.install()
 _ESCAPED = [escapePDF(bytes((b,))) for b in range(256)]
 
 MM = g.MM
 BLACK = (0.0, 0.0, 0.0)
+DRAFT_GREY = (0.82, 0.82, 0.82)
+TABLE_RULE = 0.25  # mm
 RED = g.RED_RGB
 EPS = 1e-4
 
@@ -69,13 +77,18 @@ class Run:
 
 @dataclass
 class Rule:
-    """A horizontal line; ``y`` is the centre of the stroke, mm from the top."""
+    """A straight line from (x1, y1) to (x2, y2), mm from the top-left; ``width`` its stroke."""
 
     x1: float
+    y1: float
     x2: float
-    y: float
+    y2: float
     width: float
     color: tuple[float, float, float] = BLACK
+
+
+def hrule(x1: float, x2: float, y: float, width: float, color: tuple[float, float, float] = BLACK) -> Rule:
+    return Rule(x1, y, x2, y, width, color)
 
 
 @dataclass
@@ -105,20 +118,12 @@ class Slot:
     keep_next: bool = False
     break_before: bool = False
     pictures: Callable[[float], list[Picture]] | None = None
+    rules: Callable[[float], list[Rule]] | None = None
+    header: list[Slot] | None = None  # a table's header row, repeated on a new page
 
 
 def _blank() -> Slot:
     return Slot(lambda top: [], blank=True)
-
-
-@dataclass(frozen=True)
-class Layout:
-    """What the typesetter needs besides the request: resolved texts and the workspace's bits."""
-
-    mark: str  # 发文机关标志
-    number: str  # 发文字号 as printed (placeholder when not yet allocated)
-    seal: bytes | None = None  # seal image (PNG) when 印章 is set and the workspace has one
-    title: str = ""  # PDF document information
 
 
 class Typesetter:
@@ -226,12 +231,92 @@ class Typesetter:
         return make
 
     def block_slots(self, block: Block) -> list[Slot]:
+        if block.kind == BlockKind.BLANK:
+            return [_blank()]
+        if block.kind == BlockKind.ATTENDANCE:
+            return self.attendance_slots(block.label, block.text)
+        if block.kind == BlockKind.TABLE and block.table is not None:
+            return self.table_slots(block.text, block.table)
         role = g.ROLE_FANGSONG
         if block.kind == BlockKind.HEADING:
             role = g.HEADING_ROLE.get(block.level, g.ROLE_FANGSONG)
         slots = self.paragraph_slots(block.text, role)
         if block.kind == BlockKind.HEADING and slots:
             slots[-1].keep_next = True
+        return slots
+
+    def attendance_slots(self, label: str, names: str) -> list[Slot]:
+        """纪要 出席/请假/列席 (§10.3): label in 黑体 2 字 in, names in 仿宋 hanging after the colon."""
+        label_text = f"{label}："
+        x_names = g.LEFT + 2 * g.CHAR + self.text_width(label_text, g.ROLE_HEI, g.SIZE_3, g.CHAR)
+        lines = self.compose(names, g.ROLE_FANGSONG, g.SIZE_3, g.RIGHT - x_names, g.RIGHT - x_names, g.CHAR)
+        slots = []
+        for i, line in enumerate(lines):
+            def make(top: float, line: BrokenLine = line, first: bool = i == 0) -> list[Run]:
+                runs: list[Run] = []
+                if first:
+                    runs += self.simple_runs(label_text, g.LEFT + 2 * g.CHAR, self.baseline(top, g.ROLE_HEI, g.SIZE_3),
+                                             g.ROLE_HEI, g.SIZE_3, g.CHAR)  # fmt: skip
+                return runs + self.line_runs(line, x_names, self.baseline(top, g.ROLE_FANGSONG, g.SIZE_3),
+                                             g.ROLE_FANGSONG, g.SIZE_3)  # fmt: skip
+
+            slots.append(Slot(make, keep_next=i < len(lines) - 1))
+        return slots
+
+    def table_slots(self, caption: str, table: Table) -> list[Slot]:
+        """A table on the grid: each text line of a row takes one grid line; ruled in black; the
+        header row is repeated at the top of every page the table continues on."""
+        size = g.SIZE_TABLE
+        pitch = size / MM
+        pad = 0.8
+        edges = [g.LEFT]
+        for w in table.widths:
+            edges.append(edges[-1] + w * g.BODY_W / sum(table.widths))
+        gap = (g.PITCH - g.EM_3) / 2
+
+        def row_slots(cells: tuple[str, ...], role: str, header: bool) -> list[Slot]:
+            broken = []
+            for k, text in enumerate(cells):
+                width = edges[k + 1] - edges[k] - 2 * pad
+                broken.append(self.compose(text, role, size, width, width, pitch) or [])
+            height = max(1, *(len(b) for b in broken))
+            slots = []
+            for li in range(height):
+                def make(top: float, li: int = li) -> list[Run]:
+                    base = self.baseline(top + (g.EM_3 - size / MM) / 2, role, size)
+                    runs: list[Run] = []
+                    for k, lines in enumerate(broken):
+                        if li < len(lines):
+                            line = lines[li]
+                            used = line.items[-1].x + line.items[-1].unit.placed if line.items else 0.0
+                            cell_w = edges[k + 1] - edges[k] - 2 * pad
+                            x = edges[k] + pad + (cell_w - used) / 2 if header or len(lines) == 1 and k != 2 else edges[k] + pad
+                            runs += self.line_runs(line, x, base, role, size)
+                    return runs
+
+                def rules(top: float, li: int = li) -> list[Rule]:
+                    y0, y1 = top - gap, top + g.EM_3 + gap
+                    out = [Rule(x, y0, x, y1, TABLE_RULE) for x in edges]
+                    if header and li == 0:
+                        out.append(hrule(g.LEFT, g.RIGHT, y0, TABLE_RULE))
+                    if li == height - 1:
+                        out.append(hrule(g.LEFT, g.RIGHT, y1, TABLE_RULE))
+                    return out
+
+                slots.append(Slot(make, keep_next=li < height - 1, rules=rules))
+            return slots
+
+        header = row_slots(table.header, g.ROLE_HEI, header=True)
+        header[-1].keep_next = True
+        caption_slots = self.centred_slots([caption], g.ROLE_HEI, g.SIZE_3, g.CHAR) if caption else []
+        for s in caption_slots:
+            s.keep_next = True
+        slots = caption_slots + header
+        for row in table.rows:
+            body = row_slots(row, g.ROLE_FANGSONG, header=False)
+            for s in body:
+                s.header = header
+            slots += body
         return slots
 
     def centred_slots(self, lines: list[str], role: str, size: float, pitch: float) -> list[Slot]:
@@ -255,11 +340,16 @@ class Typesetter:
         self.pages.append(page)
         line = first_line
         i = 0
+
+        def new_page() -> Page:
+            fresh = Page()
+            self.pages.append(fresh)
+            return fresh
+
         while i < len(slots):
             slot = slots[i]
             if slot.break_before and (page.used or len(self.pages) > 1 or line > first_line):
-                page = Page()
-                self.pages.append(page)
+                page = new_page()
                 line = 1
             if slot.blank and line == 1 and len(self.pages) > 1:
                 i += 1
@@ -269,17 +359,26 @@ class Typesetter:
                 chain += 1
             remaining = g.LINES - line + 1
             if (chain > remaining and chain <= g.LINES and line > 1) or line > g.LINES:
-                page = Page()
-                self.pages.append(page)
+                page = new_page()
                 line = 1
+                if slot.header is not None:  # a table goes on: its header row first
+                    for head in slot.header:
+                        line = self._place(page, head, line)
                 continue
-            page.runs.extend(slot.make(g.line_top(line)))
-            if slot.pictures is not None:
-                page.pictures.extend(slot.pictures(g.line_top(line)))
-            if not slot.blank:
-                page.used = line
-            line += 1
+            line = self._place(page, slot, line)
             i += 1
+
+    @staticmethod
+    def _place(page: Page, slot: Slot, line: int) -> int:
+        top = g.line_top(line)
+        page.runs.extend(slot.make(top))
+        if slot.pictures is not None:
+            page.pictures.extend(slot.pictures(top))
+        if slot.rules is not None:
+            page.rules.extend(slot.rules(top))
+        if not slot.blank:
+            page.used = line
+        return line + 1
 
     # ---- the 版头 -------------------------------------------------------------------------
 
@@ -299,32 +398,45 @@ class Typesetter:
             r.hscale = scale * 100
         return runs, baseline - bottom_em * size / MM
 
-    def head(self, req: DocumentRequest, layout: Layout) -> tuple[Page, int]:
+    def head(self, head: Head) -> tuple[Page, int]:
         """Page 1's 版头; returns the page and the first grid line for the title."""
         page = Page()
         line = 1
-        for text, role in ((req.copy_number, g.ROLE_FANGSONG),
-                           ((req.secrecy + ("★" + req.secrecy_period if req.secrecy_period else "")) if req.secrecy else "", g.ROLE_HEI),
-                           (req.urgency, g.ROLE_HEI)):  # fmt: skip
+        for text, role in ((head.copy_number, g.ROLE_FANGSONG), (head.secrecy, g.ROLE_HEI),
+                           (head.urgency, g.ROLE_HEI)):  # fmt: skip
             if text:
                 top = g.line_top(line)
                 page.runs += self.simple_runs(text, g.LEFT, self.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
                 line += 1
-        runs, ink_bottom = self.mark_runs(layout.mark, g.MARK_INK_TOP)
+        runs, ink_bottom = self.mark_runs(head.mark, g.MARK_INK_TOP)
         page.runs += runs
-        n = math.ceil((ink_bottom + 2 * g.PITCH - g.TOP) / g.PITCH - 1e-6) + 1
-        number_line = n
         role = g.ROLE_FANGSONG
-        if req.kind.upward and req.signers:
-            number_line = n + (len(req.signers) - 1) // 2
-            self._signers(page, req.signers, n)
-            x = g.LEFT + g.CHAR
+        if head.serial:
+            # 纪要/简报 head: 第N期 centred one blank line under the mark, then 编发单位 (left, 1 字 in)
+            # and the date (right, 1 字 in), then the red line
+            n = math.ceil((ink_bottom + g.PITCH - g.TOP) / g.PITCH - 1e-6) + 1
+            top = g.line_top(n)
+            x = g.CENTRE_X - self.text_width(head.number, role, g.SIZE_3, g.CHAR) / 2
+            page.runs += self.simple_runs(head.number, x, self.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
+            number_line = n + 1
+            top = g.line_top(number_line)
+            base = self.baseline(top, role, g.SIZE_3)
+            page.runs += self.simple_runs(head.editor, g.LEFT + g.CHAR, base, role, g.SIZE_3, g.CHAR)
+            date_w = self.text_width(head.date, role, g.SIZE_3, g.CHAR)
+            page.runs += self.simple_runs(head.date, g.RIGHT - g.CHAR - date_w, base, role, g.SIZE_3, g.CHAR)
         else:
-            x = g.CENTRE_X - self.text_width(layout.number, role, g.SIZE_3, g.CHAR) / 2
-        top = g.line_top(number_line)
-        page.runs += self.simple_runs(layout.number, x, self.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
-        sep_y = top + g.EM_3 + g.SEPARATOR_GAP
-        page.rules.append(Rule(g.LEFT, g.RIGHT, sep_y, g.SEPARATOR_WIDTH, RED))
+            n = math.ceil((ink_bottom + 2 * g.PITCH - g.TOP) / g.PITCH - 1e-6) + 1
+            number_line = n
+            if head.signers:
+                number_line = n + (len(head.signers) - 1) // 2
+                self._signers(page, head.signers, n)
+                x = g.LEFT + g.CHAR
+            else:
+                x = g.CENTRE_X - self.text_width(head.number, role, g.SIZE_3, g.CHAR) / 2
+            top = g.line_top(number_line)
+            page.runs += self.simple_runs(head.number, x, self.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
+        sep_y = g.line_top(number_line) + g.EM_3 + g.SEPARATOR_GAP
+        page.rules.append(hrule(g.LEFT, g.RIGHT, sep_y, g.SEPARATOR_WIDTH, RED))
         page.used = number_line
         return page, number_line + 3
 
@@ -343,14 +455,9 @@ class Typesetter:
             page.runs += self.simple_runs("　".join(row), names_x, self.baseline(top, g.ROLE_KAI, g.SIZE_3),
                                           g.ROLE_KAI, g.SIZE_3, g.CHAR)  # fmt: skip
 
-    # ---- title -----------------------------------------------------------------------------
-
-    def title_lines(self, title: str, protected: tuple[str, ...] = ()) -> list[str]:
-        return break_title(title, int(g.BODY_W // (g.SIZE_2 / MM)), protected)
-
     # ---- 版记 and page numbers ----------------------------------------------------------------
 
-    def imprint_rows(self, req: DocumentRequest, moved_recipients: str) -> tuple[list[list[Run]], int]:
+    def imprint_rows(self, imprint: Imprint, moved_recipients: str) -> tuple[list[list[Run]], int]:
         """The 版记 text rows, top first, one grid pitch each; and how many are the 印发 rows."""
         size = g.SIZE_4
         role = g.ROLE_FANGSONG
@@ -371,12 +478,12 @@ class Typesetter:
 
         if moved_recipients:
             labelled("主送：", moved_recipients)
-        if req.cc:
-            labelled("抄送：", _ended("，".join(req.cc)))
-        date = f"{_cn_date(req.print_date)}印发" if req.print_date else ""
+        if imprint.copies:
+            labelled(f"{imprint.copies_label}：", imprint.copies)
+        date = imprint.date
         date_w = self.text_width(date, role, size, pitch)
         room = width - date_w - g.CHAR_4  # 印发机关 wraps rather than run into the date
-        printer_lines = self.compose(req.printer, role, size, room, room, pitch) or []
+        printer_lines = self.compose(imprint.printer, role, size, room, room, pitch) if imprint.printer else []
         for i, line in enumerate(printer_lines or [None]):
             runs = self.line_runs(line, g.LEFT + g.CHAR_4, 0.0, role, size) if line is not None else []
             if i == len(printer_lines or [None]) - 1:
@@ -396,10 +503,10 @@ class Typesetter:
                 r.baseline = base
             page.runs += runs
         top_y = g.BOTTOM - count * band
-        page.rules.append(Rule(g.LEFT, g.RIGHT, top_y, g.FOOTER_RULE_THICK))
+        page.rules.append(hrule(g.LEFT, g.RIGHT, top_y, g.FOOTER_RULE_THICK))
         if count > imprint_rows:
-            page.rules.append(Rule(g.LEFT, g.RIGHT, g.BOTTOM - imprint_rows * band, g.FOOTER_RULE_THIN))
-        page.rules.append(Rule(g.LEFT, g.RIGHT, g.BOTTOM - g.FOOTER_RULE_THICK / 2, g.FOOTER_RULE_THICK))
+            page.rules.append(hrule(g.LEFT, g.RIGHT, g.BOTTOM - imprint_rows * band, g.FOOTER_RULE_THIN))
+        page.rules.append(hrule(g.LEFT, g.RIGHT, g.BOTTOM - g.FOOTER_RULE_THICK / 2, g.FOOTER_RULE_THICK))
         # the bottom rule's lower edge sits on the 版心 bottom; its centre just above it
 
     def add_imprint(self, rows: list[list[Run]], imprint_rows: int = 1) -> None:
@@ -407,7 +514,7 @@ class Typesetter:
         need = len(rows)
         last = self.pages[-1]
         index = len(self.pages)
-        if index % 2 == 0 and last.used <= g.LINES - need - 1:
+        if index % 2 == 0 and last.used <= g.LINES - need:
             self.place_imprint(last, rows, imprint_rows)
             return
         if index % 2 == 0:  # even but full: a blank odd page, then the 版记 page
@@ -439,24 +546,27 @@ class Typesetter:
 
     # ---- output -------------------------------------------------------------------------------
 
-    def render(self, layout: Layout, req: DocumentRequest) -> bytes:
+    def render(self, comp: Composition) -> bytes:
         buf = io.BytesIO()
         c = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
-        c.setTitle(layout.title)
-        c.setAuthor(req.signature)
-        c.setSubject(layout.number)
+        c.setTitle(comp.title + ("（草稿）" if comp.draft else ""))
+        c.setAuthor(comp.author)
+        c.setSubject(comp.head.number)
+        c.setKeywords(comp.keywords)
         c.setCreator("fawen")
         c.setProducer("fawen (reportlab)")
         height = A4[1]
         self._assign_subsets(c)
         for page in self.pages:
+            if comp.draft:
+                self._watermark(c)
             for pic in page.pictures:
                 c.drawImage(ImageReader(io.BytesIO(pic.data)), pic.x * MM, height - (pic.top + pic.h) * MM,
                             pic.w * MM, pic.h * MM, mask="auto")  # fmt: skip
             for rule in page.rules:
                 c.setStrokeColorRGB(*rule.color)
                 c.setLineWidth(rule.width * MM)
-                c.line(rule.x1 * MM, height - rule.y * MM, rule.x2 * MM, height - rule.y * MM)
+                c.line(rule.x1 * MM, height - rule.y1 * MM, rule.x2 * MM, height - rule.y2 * MM)
             ops: list[str] = ["BT"]
             colour: tuple[float, float, float] | None = None
             hscale = 100.0
@@ -474,6 +584,18 @@ class Typesetter:
             c.showPage()
         c.save()
         return buf.getvalue()
+
+    def _watermark(self, c: canvas.Canvas) -> None:
+        """草稿: a large grey diagonal mark under the text of every page."""
+        text = "草稿"
+        font = self.fonts.font_for(text[0], g.ROLE_HEI)
+        c.saveState()
+        c.setFillColorRGB(*DRAFT_GREY)
+        c.translate(g.PAGE_W / 2 * MM, g.PAGE_H / 2 * MM)
+        c.rotate(45)
+        c.setFont(font, 150)
+        c.drawCentredString(0, -50, text)
+        c.restoreState()
 
     def _assign_subsets(self, c: canvas.Canvas) -> None:
         """Give each face's most frequent characters the first 256-glyph subset: lines then
@@ -509,128 +631,6 @@ class Typesetter:
         return out
 
 
-def _ended(text: str) -> str:
-    return text if text.endswith("。") else text.rstrip("，,;；、") + "。"
-
-
-def _cn_date(d: object) -> str:
-    """2021-09-16 -> 2021年9月16日 (GB/T 9704 §7.3.5.4: no leading zeros)."""
-    return f"{d.year}年{d.month}月{d.day}日"  # type: ignore[attr-defined]
-
-
-# ---- title breaking ----------------------------------------------------------------------------
-
-# Words a title line should not be broken inside; the workspace adds its own names.
-TITLE_WORDS = (
-    "关于", "印发", "转发", "召开", "开展", "加强", "进一步", "做好", "工作", "制度", "通知", "通报",
-    "报告", "请示", "纪要", "会议", "联席", "信访", "专题", "全体", "督查", "专项", "情况", "问题",
-    "季度", "年度", "形势", "分析", "研判", "补偿款", "土地", "分配", "方案", "重新", "欠薪", "冬季",
-    "矛盾", "纠纷", "排查", "化解", "冬春季", "贯彻", "落实", "执行", "部署", "安排", "建设", "管理",
-    "人民政府", "党委", "办公室", "委员会", "鄂尔多斯市", "东胜区", "罕台镇", "九成功村",
-)  # fmt: skip
-PREFER_BEFORE = ("关于", "《", "的通知", "的通报", "的报告", "的请示", "的纪要", "的意见", "的决定", "的函")
-
-
-def break_title(title: str, max_chars: int, protected: tuple[str, ...] = ()) -> list[str]:
-    """Break a 标题 into lines that keep words whole and form a 梯形 (upper lines no longer)."""
-    n = len(title)
-    if n <= max_chars:
-        return [title]
-    bad = [0.0] * (n + 1)  # penalty for a break before position i
-    for i in range(1, n):
-        left, right = title[i - 1], title[i]
-        if right in g.NO_LINE_START or left in g.NO_LINE_END:
-            bad[i] = 1000
-        elif left.isascii() and right.isascii() and left.isalnum() and right.isalnum():
-            bad[i] = 1000
-        elif left.isdigit() or right.isdigit():
-            bad[i] = 40
-        else:
-            bad[i] = 12
-    for word in tuple(protected) + TITLE_WORDS:
-        start = title.find(word)
-        while start >= 0:
-            for i in range(start + 1, start + len(word)):
-                bad[i] = max(bad[i], 60 if len(word) > 6 else 200)
-            start = title.find(word, start + 1)
-    depth = 0
-    for i, ch in enumerate(title):  # keep 《…》 whole where possible
-        if ch == "《":
-            depth += 1
-        elif ch == "》":
-            depth -= 1
-        elif depth > 0 and i > 0:
-            bad[i] = max(bad[i], 50)
-    for mark in PREFER_BEFORE:
-        start = title.find(mark)
-        while start > 0:
-            bad[start] = min(bad[start], 0)
-            start = title.find(mark, start + 1)
-    for i in range(1, n):
-        if title[i - 1] in "、，》":
-            bad[i] = min(bad[i], 2)
-    best: tuple[float, list[str]] | None = None
-    k_min = math.ceil(n / max_chars)
-    for k in (k_min, k_min + 1):
-        result = _title_dp(title, k, max_chars, bad)
-        if result is not None and (best is None or result[0] < best[0]):
-            best = result
-    lines = best[1] if best else [title[i : i + max_chars] for i in range(0, n, max_chars)]
-    return [ln.strip() for ln in lines if ln.strip()]
-
-
-def _title_dp(title: str, k: int, max_chars: int, bad: list[float]) -> tuple[float, list[str]] | None:
-    n = len(title)
-    ideal = n / k
-    # cost[j][m] = best cost for the first m characters in j lines
-    inf = float("inf")
-    cost = [[inf] * (n + 1) for _ in range(k + 1)]
-    back = [[0] * (n + 1) for _ in range(k + 1)]
-    cost[0][0] = 0.0
-    blocked = [s > 0 and bad[s] >= 1000 for s in range(n + 1)]
-    for j in range(1, k + 1):
-        previous = cost[j - 1]
-        for m in range(1, n + 1):
-            if m < n and blocked[m]:
-                continue
-            for s in range(max(0 if j == 1 else 1, m - max_chars), m):
-                if blocked[s] or previous[s] == inf:
-                    continue
-                length = m - s
-                c = previous[s] + (length - ideal) ** 2 + (bad[m] if m < n else 0)
-                if j > 1:
-                    prev_len = s - back[j - 1][s]
-                    if prev_len > length:  # upper line longer than the one below: not a 梯形
-                        c += 6 * (prev_len - length)
-                if c < cost[j][m]:
-                    cost[j][m] = c
-                    back[j][m] = s
-    if cost[k][n] == inf:
-        return None
-    lines = []
-    m = n
-    for j in range(k, 0, -1):
-        s = back[j][m]
-        lines.append(title[s:m])
-        m = s
-    return cost[k][n], lines[::-1]
-
-
-# ---- the document --------------------------------------------------------------------------------
-
-
-def note_text(req: DocumentRequest) -> str:
-    """附注, with the contact appended: （此件公开发布；联系人：周强；联系电话：0477-8000002）."""
-    parts = []
-    if req.note:
-        parts.append(req.note.strip().removeprefix("（").removesuffix("）").strip("()"))
-    if req.contact:
-        parts.append(f"联系人：{req.contact}")
-    if req.phone:
-        parts.append(f"联系电话：{req.phone}")
-    return f"（{'；'.join(parts)}）" if parts else ""
-
-
 def attachment_note_slots(ts: Typesetter, names: list[str]) -> list[Slot]:
     """附件说明: 附件：name, or 附件：1.name / 2.name with names aligned (GB/T 9704 §7.3.4)."""
     role = g.ROLE_FANGSONG
@@ -660,14 +660,14 @@ def attachment_note_slots(ts: Typesetter, names: list[str]) -> list[Slot]:
     return slots
 
 
-def signature_slots(ts: Typesetter, req: DocumentRequest, layout: Layout) -> list[Slot]:
+def signature_slots(ts: Typesetter, signature: Signature, note: str, seal_image: bytes | None) -> list[Slot]:
     """署名 and 成文日期 (GB/T 9704 §7.3.5), with or without a seal; the seal slot draws the image."""
     role = g.ROLE_FANGSONG
-    date = _cn_date(req.date)
-    sign = req.signature
+    date = signature.date
+    sign = signature.organ
     sign_w = ts.text_width(sign, role, g.SIZE_3, g.CHAR)
     date_w = ts.text_width(date, role, g.SIZE_3, g.CHAR)
-    if req.seal:
+    if signature.seal:
         # date 右空四字, 署名 centred on it; a long 署名 moves the date left by up to 1 mm first
         shift = min(max(sign_w / 2 - date_w / 2 - 4 * g.CHAR, 0.0), 1.0)
         date_x = g.RIGHT - 4 * g.CHAR - date_w - shift
@@ -700,16 +700,15 @@ def signature_slots(ts: Typesetter, req: DocumentRequest, layout: Layout) -> lis
 
     date_slot = Slot(date_make)
     slots.append(date_slot)
-    note = note_text(req)
     if note:
         date_slot.keep_next = True
         lines = ts.compose(note, role, g.SIZE_3, g.BODY_W - 2 * g.CHAR, g.BODY_W, g.CHAR)
         for i, line in enumerate(lines):
             slots.append(Slot(ts._line_maker(line, g.LEFT + (2 * g.CHAR if i == 0 else 0), role, g.SIZE_3),
                               keep_next=i < len(lines) - 1))  # fmt: skip
-    if req.seal and layout.seal:
+    if signature.seal and seal_image:
         centre_x = date_x + date_w / 2
-        seal = layout.seal
+        seal = seal_image
         diameter = 42.0
 
         def seal_picture(top: float) -> list[Picture]:
@@ -722,58 +721,59 @@ def signature_slots(ts: Typesetter, req: DocumentRequest, layout: Layout) -> lis
     return slots
 
 
-def attachment_slots(ts: Typesetter, index: int | None, name: str, body: tuple[Block, ...],
-                     protected: tuple[str, ...]) -> list[Slot]:  # fmt: skip
+def attachment_slots(ts: Typesetter, attachment: AttachmentPage) -> list[Slot]:
     """An attachment on new pages: 附件N (黑体) on line 1, its title centred on line 3 (§7.3.7)."""
-    label = "附件" + (str(index) if index else "")
+    label = attachment.label
     role = g.ROLE_HEI
 
     def label_make(top: float) -> list[Run]:
         return ts.simple_runs(label, g.LEFT, ts.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
 
     slots = [Slot(label_make, break_before=True, keep_next=True), Slot(lambda top: [], blank=True, keep_next=True)]
-    title = ts.centred_slots(ts.title_lines(name, protected), g.ROLE_XBS, g.SIZE_2, g.SIZE_2 / MM)
+    title = ts.centred_slots(list(attachment.title_lines), g.ROLE_XBS, g.SIZE_2, g.SIZE_2 / MM)
     for s in title:
         s.keep_next = True
     slots += title
     slots.append(_blank())
-    for block in body:
+    for block in attachment.body:
         slots += ts.block_slots(block)
     return slots
 
 
-def typeset(req: DocumentRequest, layout: Layout, fonts: Fonts, protected: tuple[str, ...] = ()) -> tuple[bytes, int]:
-    """Typeset a 通知-shaped document; returns the PDF and its page count."""
+def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | None = None) -> tuple[bytes, int]:
+    """Typeset a composed document; returns the PDF and its page count."""
     ts = Typesetter(fonts)
-    page, title_line = ts.head(req, layout)
-    title = ts.title_lines(req.title, protected)
-    recipients = "，".join(req.recipients)
-    recipient_slots = ts.paragraph_slots(recipients + "：", g.ROLE_FANGSONG, indent=0.0) if recipients else []
-    body_line = title_line + len(title) + 1 + len(recipient_slots)
+    page, title_line = ts.head(comp.head)
+    recipient_slots = (ts.paragraph_slots(comp.recipients + "：", g.ROLE_FANGSONG, indent=0.0)
+                       if comp.recipients else [])  # fmt: skip
+    body_line = title_line + len(comp.title_lines) + 1 + len(recipient_slots)
     moved = ""
     if body_line > g.LINES:  # page 1 must show 正文: the 主送 moves into the 版记 (§7.4.2)
-        moved = _ended(recipients)
+        moved = ended(comp.recipients)
         recipient_slots = []
     slots: list[Slot] = []
-    slots += ts.centred_slots(title, g.ROLE_XBS, g.SIZE_2, g.SIZE_2 / MM)
-    slots.append(Slot(lambda top: [], blank=True))
+    slots += ts.centred_slots(list(comp.title_lines), g.ROLE_XBS, g.SIZE_2, g.SIZE_2 / MM)
+    slots.append(_blank())
     slots += recipient_slots
-    for block in req.body:
+    for block in comp.blocks:
         slots += ts.block_slots(block)
-    if req.attachments:
+    if comp.attachment_names:
         if slots:
             slots[-1].keep_next = True
         slots.append(Slot(lambda top: [], blank=True, keep_next=True))
-        slots += attachment_note_slots(ts, [a.name for a in req.attachments])
-    sig = signature_slots(ts, req, layout)
-    if slots:
-        slots[-1].keep_next = True  # the signature never stands alone on a page
-    slots += sig
-    numbered = len(req.attachments) > 1
-    for k, att in enumerate(req.attachments, 1):
-        if att.body:
-            slots += attachment_slots(ts, k if numbered else None, att.name, att.body, protected)
+        slots += attachment_note_slots(ts, list(comp.attachment_names))
+    if comp.signature is not None:
+        if slots:
+            slots[-1].keep_next = True  # the signature never stands alone on a page
+        slots += signature_slots(ts, comp.signature, comp.note, seal_image)
+    elif comp.note:
+        lines = ts.compose(comp.note, g.ROLE_FANGSONG, g.SIZE_3, g.BODY_W - 2 * g.CHAR, g.BODY_W, g.CHAR)
+        for i, line in enumerate(lines):
+            slots.append(Slot(ts._line_maker(line, g.LEFT + (2 * g.CHAR if i == 0 else 0), g.ROLE_FANGSONG, g.SIZE_3)))
+    for attachment in comp.attachments:
+        if attachment.body:
+            slots += attachment_slots(ts, attachment)
     ts.paginate(slots, page, title_line)
-    ts.add_imprint(*ts.imprint_rows(req, moved))
+    ts.add_imprint(*ts.imprint_rows(comp.imprint, moved))
     ts.number_pages()
-    return ts.render(layout, req), len(ts.pages)
+    return ts.render(comp), len(ts.pages)

@@ -1,0 +1,446 @@
+"""Step 4: DocumentRequest + workspace + printed number -> Composition (what goes where).
+
+Each 文种 of the joint-meeting rules has its own shape: a 会议通知 builds its body from the
+meeting block; a 会议纪要 has the 纪要 head, the meeting lines, the 议定事项 and the attendance
+lines, and stays a 草稿 until the convener's 审定 (and every 会签 of a cross-domain meeting); a
+督查通报 computes its totals and carries the 督查事项 table; 专题报告 and 请示 are 上行文 with
+签发人. Both renderers (DOCX and PDF) draw the same Composition, so they say the same thing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import re
+from collections import OrderedDict
+
+from pipeline import gbt9704 as g
+from pipeline.gbt9704 import cn_date
+from pipeline.gbt9704 import ended
+from pipeline.body import heading_number
+from pipeline.model import AttachmentPage
+from pipeline.model import Block
+from pipeline.model import BlockKind
+from pipeline.model import Composition
+from pipeline.model import DocumentKind
+from pipeline.model import DocumentRequest
+from pipeline.model import Head
+from pipeline.model import Imprint
+from pipeline.model import InspectionRow
+from pipeline.model import Person
+from pipeline.model import Signature
+from pipeline.model import Table
+from pipeline.model import WorkspaceConfig
+
+TITLE_CHARS = 20  # 二号 characters on a 156 mm line
+INSPECTION_WIDTHS = (2, 5, 8, 5, 5, 3)  # 督查事项 columns, in 字
+
+
+def note_text(req: DocumentRequest) -> str:
+    """附注, with the contact appended: （此件公开发布；联系人：周强；联系电话：0477-8000002）."""
+    parts = []
+    if req.note:
+        parts.append(req.note.strip().removeprefix("（").removesuffix("）").strip("()"))
+    if req.contact:
+        parts.append(f"联系人：{req.contact}")
+    if req.phone:
+        parts.append(f"联系电话：{req.phone}")
+    return f"（{'；'.join(parts)}）" if parts else ""
+
+
+# ---- titles ------------------------------------------------------------------------------------
+
+# Words a title line should not be broken inside; the workspace adds its own names.
+TITLE_WORDS = (
+    "关于", "印发", "转发", "召开", "开展", "加强", "进一步", "做好", "工作", "制度", "通知", "通报",
+    "报告", "请示", "纪要", "会议", "联席", "信访", "专题", "全体", "督查", "专项", "情况", "问题",
+    "季度", "年度", "形势", "分析", "研判", "补偿款", "土地", "分配", "方案", "重新", "欠薪", "冬季",
+    "矛盾", "纠纷", "排查", "化解", "冬春季", "贯彻", "落实", "执行", "部署", "安排", "建设", "管理",
+    "人民政府", "党委", "办公室", "委员会", "鄂尔多斯市", "东胜区", "罕台镇", "九成功村",
+)  # fmt: skip
+PREFER_BEFORE = ("关于", "《", "的通知", "的通报", "的报告", "的请示", "的纪要", "的意见", "的决定", "的函")
+
+
+def break_title(title: str, max_chars: int = TITLE_CHARS, protected: tuple[str, ...] = ()) -> list[str]:
+    """Break a 标题 into lines that keep words whole and form a 梯形 (upper lines no longer)."""
+    n = len(title)
+    if n <= max_chars:
+        return [title]
+    bad = [0.0] * (n + 1)  # penalty for a break before position i
+    for i in range(1, n):
+        left, right = title[i - 1], title[i]
+        if right in g.NO_LINE_START or left in g.NO_LINE_END:
+            bad[i] = 1000
+        elif left.isascii() and right.isascii() and left.isalnum() and right.isalnum():
+            bad[i] = 1000
+        elif left.isdigit() or right.isdigit():
+            bad[i] = 40
+        else:
+            bad[i] = 12
+    for word in tuple(protected) + TITLE_WORDS:
+        start = title.find(word)
+        while start >= 0:
+            for i in range(start + 1, start + len(word)):
+                bad[i] = max(bad[i], 60 if len(word) > 6 else 200)
+            start = title.find(word, start + 1)
+    depth = 0
+    for i, ch in enumerate(title):  # keep 《…》 whole where possible
+        if ch == "《":
+            depth += 1
+        elif ch == "》":
+            depth -= 1
+        elif depth > 0 and i > 0:
+            bad[i] = max(bad[i], 50)
+    for mark in PREFER_BEFORE:
+        start = title.find(mark)
+        while start > 0:
+            bad[start] = min(bad[start], 0)
+            start = title.find(mark, start + 1)
+    for i in range(1, n):
+        if title[i - 1] in "、，》":
+            bad[i] = min(bad[i], 2)
+    best: tuple[float, list[str]] | None = None
+    k_min = math.ceil(n / max_chars)
+    for k in (k_min, k_min + 1):
+        result = _title_dp(title, k, max_chars, bad)
+        if result is not None and (best is None or result[0] < best[0]):
+            best = result
+    lines = best[1] if best else [title[i : i + max_chars] for i in range(0, n, max_chars)]
+    return [ln.strip() for ln in lines if ln.strip()]
+
+
+def _title_dp(title: str, k: int, max_chars: int, bad: list[float]) -> tuple[float, list[str]] | None:
+    n = len(title)
+    ideal = n / k
+    inf = float("inf")
+    cost = [[inf] * (n + 1) for _ in range(k + 1)]  # best cost of the first m characters in j lines
+    back = [[0] * (n + 1) for _ in range(k + 1)]
+    cost[0][0] = 0.0
+    blocked = [s > 0 and bad[s] >= 1000 for s in range(n + 1)]
+    for j in range(1, k + 1):
+        previous = cost[j - 1]
+        for m in range(1, n + 1):
+            if m < n and blocked[m]:
+                continue
+            for s in range(max(0 if j == 1 else 1, m - max_chars), m):
+                if blocked[s] or previous[s] == inf:
+                    continue
+                length = m - s
+                c = previous[s] + (length - ideal) ** 2 + (bad[m] if m < n else 0)
+                if j > 1:
+                    prev_len = s - back[j - 1][s]
+                    if prev_len > length:  # upper line longer than the one below: not a 梯形
+                        c += 6 * (prev_len - length)
+                if c < cost[j][m]:
+                    cost[j][m] = c
+                    back[j][m] = s
+    if cost[k][n] == inf:
+        return None
+    lines = []
+    m = n
+    for j in range(k, 0, -1):
+        s = back[j][m]
+        lines.append(title[s:m])
+        m = s
+    return cost[k][n], lines[::-1]
+
+
+# ---- shared pieces ----------------------------------------------------------------------------
+
+
+def _head(req: DocumentRequest, cfg: WorkspaceConfig, number: str) -> Head:
+    secrecy = req.secrecy + (f"★{req.secrecy_period}" if req.secrecy and req.secrecy_period else "")
+    return Head(
+        mark=cfg.organ.mark,
+        number=number,
+        signers=req.signers if req.kind.upward else (),
+        copy_number=req.copy_number,
+        secrecy=secrecy,
+        urgency=req.urgency,
+    )
+
+
+def _attachments(req: DocumentRequest, protected: tuple[str, ...]) -> tuple[AttachmentPage, ...]:
+    numbered = len(req.attachments) > 1
+    pages = []
+    for k, att in enumerate(req.attachments, 1):
+        label = "附件" + (str(k) if numbered else "")
+        pages.append(AttachmentPage(label, tuple(break_title(att.name, TITLE_CHARS, protected)), att.body))
+    return tuple(pages)
+
+
+def _imprint(req: DocumentRequest, copies_label: str = "抄送", copies: tuple[str, ...] | None = None) -> Imprint:
+    items = req.cc if copies is None else copies
+    return Imprint(
+        copies_label=copies_label,
+        copies=ended("，".join(items)) if items else "",
+        printer=req.printer,
+        date=f"{cn_date(req.print_date)}印发" if req.print_date else "",
+    )
+
+
+def _renumber_level1(blocks: tuple[Block, ...], start: int) -> list[Block]:
+    """Level-1 headings numbered on from ``start`` (一、 二、 …) after generated sections."""
+    out = []
+    n = start
+    for b in blocks:
+        if b.kind == BlockKind.HEADING and b.level == 1:
+            n += 1
+            text = re.sub(r"^[一二三四五六七八九十百]+、", "", b.text)
+            out.append(Block(BlockKind.HEADING, heading_number(1, n) + text, 1))
+        else:
+            out.append(b)
+    return out
+
+
+def _level1_count(blocks: tuple[Block, ...] | list[Block]) -> int:
+    return sum(1 for b in blocks if b.kind == BlockKind.HEADING and b.level == 1)
+
+
+def _meeting_time(text: str) -> str:
+    """2026-11-20 09:00 -> 2026年11月20日9:00 (dates in a body are written the Chinese way)."""
+    m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?(.*)$", text.strip())
+    if not m:
+        return text
+    out = f"{int(m[1])}年{int(m[2])}月{int(m[3])}日"
+    if m[4]:
+        out += f"{int(m[4])}:{m[5]}"
+    return out + (m[6] or "")
+
+
+# ---- the kinds ---------------------------------------------------------------------------------
+
+
+def _notice(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: tuple[str, ...]) -> Composition:
+    blocks = list(req.body)
+    if req.kind == DocumentKind.MEETING_NOTICE and req.meeting is not None:
+        blocks = _meeting_notice_body(req)
+    return Composition(
+        kind=req.kind,
+        head=_head(req, cfg, number),
+        title=req.title,
+        title_lines=tuple(break_title(req.title, TITLE_CHARS, protected)),
+        recipients="，".join(req.recipients),
+        blocks=tuple(blocks),
+        attachment_names=tuple(a.name for a in req.attachments),
+        signature=Signature(req.signature, cn_date(req.date), req.seal),
+        note=note_text(req),
+        attachments=_attachments(req, protected),
+        imprint=_imprint(req),
+        author=req.signature,
+        keywords=req.kind.value,
+    )
+
+
+def _meeting_notice_body(req: DocumentRequest) -> list[Block]:
+    """会议通知 (第七、八条): the opening, then 时间, 地点, 主持, 参会人员, 议题, then the free text."""
+    meeting = req.meeting
+    assert meeting is not None
+    m = re.match(r"^关于召开(.+)的通知$", req.title)
+    when = _meeting_time(meeting.time)
+    if m:
+        opening = f"经研究，定于{when.split('日')[0] + '日' if '日' in when else when}召开{m[1]}。现将有关事项通知如下："
+    else:
+        opening = "现将有关事项通知如下："
+    blocks = [Block(BlockKind.PARAGRAPH, opening)]
+    sections: list[tuple[str, list[str]]] = []
+    if meeting.time:
+        sections.append(("会议时间", [when]))
+    if meeting.place:
+        sections.append(("会议地点", [meeting.place]))
+    if meeting.chair:
+        sections.append(("主持人", [meeting.chair]))
+    if meeting.attendees:
+        sections.append(("参会人员", [meeting.attendees]))
+    if meeting.topics:
+        sections.append(("会议议题", [f"{i}.{t}" for i, t in enumerate(meeting.topics, 1)]))
+    for n, (heading, lines) in enumerate(sections, 1):
+        blocks.append(Block(BlockKind.HEADING, heading_number(1, n) + heading, 1))
+        for line in lines:
+            kind = BlockKind.ITEM if re.match(r"^\d+\.", line) else BlockKind.PARAGRAPH
+            blocks.append(Block(kind, line, 3 if kind == BlockKind.ITEM else 0))
+    rest = req.body
+    if rest:
+        if _level1_count(rest):
+            blocks += _renumber_level1(rest, len(sections))
+        else:
+            blocks.append(Block(BlockKind.HEADING, heading_number(1, len(sections) + 1) + "有关要求", 1))
+            blocks += list(rest)
+    return blocks
+
+
+def convener_names(cfg: WorkspaceConfig) -> set[str]:
+    return {p.name for p in cfg.meeting.conveners} if cfg.meeting else set()
+
+
+def minutes_draft_reason(req: DocumentRequest, cfg: WorkspaceConfig) -> str:
+    """Why minutes may not be issued yet (seed 第七、八条), or "" when they may."""
+    reasons = []
+    conveners = convener_names(cfg)
+    if req.approval is None:
+        reasons.append("未经召集人审定（第七条：会议纪要报请召集人审定后印发）")
+    elif conveners and req.approval.by not in conveners:
+        reasons.append(f"审定人「{req.approval.by}」不是联席会议召集人（召集人：{'、'.join(sorted(conveners))}）")
+    if req.cross_domain:
+        concerned = [p.name for p in req.present if p.name in conveners]
+        if req.meeting and req.meeting.chair in conveners and req.meeting.chair not in concerned:
+            concerned.insert(0, req.meeting.chair)
+        signed = {s.by for s in req.countersigns}
+        missing = [name for name in concerned if name not in signed]
+        if missing:
+            reasons.append(
+                f"涉及跨分管领域，尚缺召集人 {'、'.join(missing)} 的会签（第八条：相关召集人充分沟通、达成一致意见后形成会议纪要）"
+            )
+    return "；".join(reasons)
+
+
+def _people(people: tuple[Person, ...]) -> str:
+    return "，".join(p.label() for p in people)
+
+
+def _minutes(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: tuple[str, ...]) -> Composition:
+    meeting_name = cfg.meeting.name if cfg.meeting and cfg.meeting.name else cfg.organ.short_name or cfg.organ.name
+    editor = f"{meeting_name}办公室"
+    date = req.print_date or (req.approval.date if req.approval and req.approval.date else None) or req.date
+    blocks: list[Block] = []
+    meeting = req.meeting
+    if meeting is not None:
+        for label, value in (("时间", _meeting_time(meeting.time)), ("地点", meeting.place), ("主持", meeting.chair),
+                             ("记录", meeting.recorder)):  # fmt: skip
+            if value:
+                blocks.append(Block(BlockKind.PARAGRAPH, f"会议{label}：{value}" if label in ("时间", "地点") else f"{label}：{value}"))
+    if req.proposer:
+        blocks.append(Block(BlockKind.PARAGRAPH, f"议题提出单位：{req.proposer}"))
+    blocks += list(req.body)
+    if req.resolutions:
+        heads = _level1_count(blocks)
+        if heads:
+            blocks.append(Block(BlockKind.HEADING, heading_number(1, heads + 1) + "议定事项", 1))
+        else:
+            blocks.append(Block(BlockKind.PARAGRAPH, "会议议定以下事项："))
+        for i, r in enumerate(req.resolutions, 1):
+            detail = [f"责任单位：{r.lead}"]
+            if r.partners:
+                detail.append(f"配合单位：{'、'.join(r.partners)}")
+            if r.deadline:
+                detail.append(f"完成时限：{cn_date(r.deadline)}前")
+            matter = r.matter.rstrip("。")
+            blocks.append(Block(BlockKind.ITEM, f"{i}.{matter}（{'；'.join(detail)}）。", 3))
+    attendance = [("出席", req.present), ("请假", req.absent), ("列席", req.attending)]
+    if any(people for _, people in attendance):
+        blocks.append(Block(BlockKind.BLANK, ""))
+        for label, people in attendance:
+            if people:
+                blocks.append(Block(BlockKind.ATTENDANCE, _people(people), label=label))
+    distribution = req.distribution
+    if not distribution and req.meeting_type == "全体会议" and cfg.meeting:
+        distribution = tuple(m.name for m in cfg.meeting.members)
+    return Composition(
+        kind=req.kind,
+        head=Head(mark=f"{meeting_name}纪要", number=number, serial=True, editor=editor, date=cn_date(date)),
+        title=req.title,
+        title_lines=tuple(break_title(req.title, TITLE_CHARS, protected)),
+        recipients="，".join(req.recipients),
+        blocks=tuple(blocks),
+        attachment_names=tuple(a.name for a in req.attachments),
+        signature=None,  # 纪要 carry no 署名 and no seal; the date is in the head
+        note=note_text(req),
+        attachments=_attachments(req, protected),
+        imprint=_imprint(req, "分送", distribution),
+        draft=minutes_draft_reason(req, cfg),
+        author=editor,
+        keywords=f"{req.kind.value}，{req.meeting_type}",
+    )
+
+
+# ---- 督查通报 -------------------------------------------------------------------------------------
+
+
+def overdue(row: InspectionRow, cutoff: dt.date) -> bool:
+    """办理中 past its 办理时限 at the 统计截止日期."""
+    return row.status == "办理中" and row.deadline < cutoff
+
+
+def inspection_totals(rows: tuple[InspectionRow, ...], cutoff: dt.date) -> dict[str, object]:
+    """件数, 已办结, 办理中, 超期, 办结率 (one decimal), and the same per unit, in first-seen order."""
+    done = sum(1 for r in rows if r.status == "已办结")
+    late = sum(1 for r in rows if overdue(r, cutoff))
+    units: OrderedDict[str, list[int]] = OrderedDict()
+    for r in rows:
+        u = units.setdefault(r.unit, [0, 0, 0])
+        u[0] += 1
+        u[1] += r.status == "已办结"
+        u[2] += overdue(r, cutoff)
+    rate = round(done * 100 / len(rows), 1) if rows else 0.0
+    return {"件数": len(rows), "已办结": done, "办理中": len(rows) - done, "超期": late, "办结率": rate,
+            "单位": units}  # fmt: skip
+
+
+def _date_cell(d: dt.date) -> str:
+    return f"{d.year}.{d.month:02d}.{d.day:02d}"
+
+
+def _bulletin(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: tuple[str, ...]) -> Composition:
+    cutoff = req.cutoff or req.date or dt.date.min
+    rows = req.inspection_rows
+    totals = inspection_totals(rows, cutoff)
+    blocks = list(req.body)
+    heads = _level1_count(blocks)
+    summary = (
+        f"截至{cn_date(cutoff)}，本次督查事项共{totals['件数']}件，其中已办结{totals['已办结']}件，"
+        f"办理中{totals['办理中']}件（超期{totals['超期']}件），办结率{totals['办结率']:.1f}%。"
+    )
+    per_unit = []
+    for unit, (count, done, late) in totals["单位"].items():  # type: ignore[attr-defined]
+        part = f"{unit}{count}件（已办结{done}件"
+        part += f"，超期{late}件）" if late else "）"
+        per_unit.append(part)
+    blocks.append(Block(BlockKind.HEADING, heading_number(1, heads + 1) + "督查事项统计", 1) if heads
+                  else Block(BlockKind.PARAGRAPH, "督查事项统计如下："))  # fmt: skip
+    blocks.append(Block(BlockKind.PARAGRAPH, summary))
+    if per_unit:
+        blocks.append(Block(BlockKind.PARAGRAPH, "分单位情况：" + "；".join(per_unit) + "。"))
+    if rows:
+        table_rows = tuple(
+            (str(i), r.unit, r.matter, _date_cell(r.received), _date_cell(r.deadline),
+             "超期" if overdue(r, cutoff) else r.status)
+            for i, r in enumerate(rows, 1)
+        )  # fmt: skip
+        table = Table(("序号", "单位", "督查事项", "受理日期", "办理时限", "状态"), table_rows, INSPECTION_WIDTHS)
+        blocks.append(Block(BlockKind.TABLE, "督查事项清单", table=table))
+    serial = not req.number
+    organ_meeting = cfg.meeting.name if cfg.meeting and cfg.meeting.name else cfg.organ.short_name
+    head = (Head(mark="督查通报", number=number, serial=True, editor=f"{organ_meeting}办公室", date=cn_date(req.date))
+            if serial else _head(req, cfg, number))  # fmt: skip
+    return Composition(
+        kind=req.kind,
+        head=head,
+        title=req.title,
+        title_lines=tuple(break_title(req.title, TITLE_CHARS, protected)),
+        recipients="，".join(req.recipients),
+        blocks=tuple(blocks),
+        attachment_names=tuple(a.name for a in req.attachments),
+        signature=None if serial else Signature(req.signature, cn_date(req.date), req.seal),
+        note=note_text(req),
+        attachments=_attachments(req, protected),
+        imprint=_imprint(req),
+        author=head.editor or req.signature,
+        keywords=f"{req.kind.value}，{req.inspection_type}",
+    )
+
+
+def printed_issue(issue: int | None) -> str:
+    return f"第{issue if issue is not None else g.NUMBER_PLACEHOLDER}期"
+
+
+def compose(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: tuple[str, ...] = ()) -> Composition:
+    """Lay the request out in words. ``number`` is the printed 发文字号 or 第N期."""
+    if req.kind == DocumentKind.MINUTES:
+        comp = _minutes(req, cfg, number, protected)
+    elif req.kind == DocumentKind.BULLETIN:
+        comp = _bulletin(req, cfg, number, protected)
+    else:
+        comp = _notice(req, cfg, number, protected)
+    return dataclasses.replace(comp, date=req.date)
+

@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.run import compose_request  # noqa: E402
+from pipeline.run import read_request  # noqa: E402
 from pipeline.run import render_request  # noqa: E402
 from pipeline.stages import typeset_pdf  # noqa: E402
-from pipeline.stages.render_docx import DocxTexts  # noqa: E402
 from pipeline.stages.render_docx import render_docx  # noqa: E402
-from pipeline.run import TITLE_CHARS, note_text, printed_number, protected_words, read_request  # noqa: E402
 from pipeline.store import fonts as font_store  # noqa: E402
 from pipeline.store import workspace as ws_store  # noqa: E402
 
@@ -53,27 +53,21 @@ def main() -> None:
     workspace = ws_store.Workspace(ws_store.SAMPLE_CONFIG.parent, ws_store.load_config_file(ws_store.SAMPLE_CONFIG))
     req = read_request(SEED, workspace, dt.date(2026, 11, 24))
     fonts = font_store.font_set(workspace.config.font_dirs)
-    protected = protected_words(workspace)
-    number = printed_number(req, workspace.config.organ)
     template = workspace.template(req.kind.value).read_bytes()
-    layout = typeset_pdf.Layout(workspace.config.organ.mark, number, None, req.title)
-    texts = DocxTexts(workspace.config.organ.mark, number,
-                      tuple(typeset_pdf.break_title(req.title, TITLE_CHARS, protected)),
-                      tuple(tuple(typeset_pdf.break_title(a.name, TITLE_CHARS, protected)) for a in req.attachments),
-                      note_text(req))  # fmt: skip
+    comp = compose_request(req, workspace)
 
     def pdf() -> bytes:
-        return typeset_pdf.typeset(req, layout, fonts, protected)[0]
+        return typeset_pdf.typeset(comp, fonts).pdf
 
     def docx() -> bytes:
-        return render_docx(req, texts, template)
+        return render_docx(comp, template)
 
     def both() -> None:
-        render_request(req, workspace)
+        render_request(req, workspace, SEED.parent)
 
     for _ in range(5):  # warm-up: fonts loaded, templates compiled
         both()
-    pages = typeset_pdf.typeset(req, layout, fonts, protected)[1]
+    pages = typeset_pdf.typeset(comp, fonts).pages
     print(f"种子通知：{SEED.name}，{pages} 页 PDF；Python {sys.version.split()[0]}")
     pdf_rate = rate("PDF（reportlab）", args.n, pdf)
     docx_rate = rate("DOCX（docxtpl）", args.n, docx)

@@ -254,6 +254,8 @@ class AttachmentPage:
     label: str
     title_lines: tuple[str, ...]
     body: tuple[Block, ...]
+    file: str | None = None  # an existing document appended after this label page
+    file_pages: int = 0
 
 
 @dataclass(frozen=True)

@@ -66,11 +66,12 @@ def test_one_bad_file_does_not_stop_the_others(workspace, tmp_path):
     assert "共 2 个文件：成功 1 个，输入有误 1 个" in result.stdout
 
 
-def test_what_is_not_supported_yet_is_refused_clearly(workspace, tmp_path):
-    src = workspace.root / "examples" / "007-请示.yaml"  # an attachment given as a file
-    result = invoke("-w", str(workspace.root), "render", str(src), "-o", str(tmp_path))
-    assert result.exit_code == 1
-    assert "尚未支持" in result.stderr and "Traceback" not in result.output
+def test_every_example_renders(workspace, tmp_path):
+    files = [str(p) for p in sorted((workspace.root / "examples").glob("0*"))]
+    result = invoke("-w", str(workspace.root), "render", *files, "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert f"共 {len(files)} 个文件：成功 {len(files)} 个" in result.stdout
+    assert len(list(tmp_path.glob("*.pdf"))) == len(files) == len(list(tmp_path.glob("*.docx")))
 
 
 def test_usage_errors_exit_2(workspace):

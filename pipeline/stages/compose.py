@@ -161,12 +161,13 @@ def _head(req: DocumentRequest, cfg: WorkspaceConfig, number: str) -> Head:
     )
 
 
-def _attachments(req: DocumentRequest, protected: tuple[str, ...]) -> tuple[AttachmentPage, ...]:
+def _attachments(req: DocumentRequest, protected: tuple[str, ...], file_pages: tuple[int, ...] = ()) -> tuple[AttachmentPage, ...]:
     numbered = len(req.attachments) > 1
     pages = []
     for k, att in enumerate(req.attachments, 1):
         label = "附件" + (str(k) if numbered else "")
-        pages.append(AttachmentPage(label, tuple(break_title(att.name, TITLE_CHARS, protected)), att.body))
+        count = file_pages[k - 1] if k - 1 < len(file_pages) else 0
+        pages.append(AttachmentPage(label, tuple(break_title(att.name, TITLE_CHARS, protected)), att.body, att.file, count))
     return tuple(pages)
 
 
@@ -434,13 +435,15 @@ def printed_issue(issue: int | None) -> str:
     return f"第{issue if issue is not None else g.NUMBER_PLACEHOLDER}期"
 
 
-def compose(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: tuple[str, ...] = ()) -> Composition:
-    """Lay the request out in words. ``number`` is the printed 发文字号 or 第N期."""
+def compose(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: tuple[str, ...] = (),
+            file_pages: tuple[int, ...] = ()) -> Composition:  # fmt: skip
+    """Lay the request out in words. ``number`` is the printed 发文字号 or 第N期; ``file_pages``
+    the page count of each attachment given as a file (0 for typeset ones)."""
     if req.kind == DocumentKind.MINUTES:
         comp = _minutes(req, cfg, number, protected)
     elif req.kind == DocumentKind.BULLETIN:
         comp = _bulletin(req, cfg, number, protected)
     else:
         comp = _notice(req, cfg, number, protected)
-    return dataclasses.replace(comp, date=req.date)
+    return dataclasses.replace(comp, date=req.date, attachments=_attachments(req, protected, file_pages))
 

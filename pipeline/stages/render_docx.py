@@ -103,8 +103,10 @@ def context(comp: Composition) -> dict[str, Any]:
         "seal": bool(comp.signature and comp.signature.seal),
         "date": comp.signature.date if comp.signature else "",
         "note": comp.note,
-        "attachments": [{"label": a.label, "title": "\n".join(a.title_lines), "blocks": _blocks(a.body)}
-                        for a in comp.attachments if a.body],  # fmt: skip
+        "attachments": [{"label": a.label, "title": "\n".join(a.title_lines),
+                         "blocks": _blocks(a.body) if a.body else
+                         [{"kind": "p", "text": f"（本附件原件为文件「{a.file}」，共{a.file_pages}页，附于 PDF 文本之后。）", "label": ""}]}
+                        for a in comp.attachments if a.body or a.file],  # fmt: skip
         "imprint_cc": f"{imprint.copies_label}：{imprint.copies}" if imprint.copies else "",
         "printer": imprint.printer,
         "print_date": imprint.date,

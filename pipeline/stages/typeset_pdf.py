@@ -120,6 +120,7 @@ class Slot:
     pictures: Callable[[float], list[Picture]] | None = None
     rules: Callable[[float], list[Rule]] | None = None
     header: list[Slot] | None = None  # a table's header row, repeated on a new page
+    then_pages: int = 0  # pages of an appended file that follow this slot's page
 
 
 def _blank() -> Slot:
@@ -132,6 +133,7 @@ class Typesetter:
     def __init__(self, fonts: Fonts) -> None:
         self.fonts = fonts
         self.pages: list[Page] = []
+        self.placeholders: list[int] = []  # page indexes reserved for appended attachment files
 
     # ---- glyph level -------------------------------------------------------------------
 
@@ -367,6 +369,11 @@ class Typesetter:
                 continue
             line = self._place(page, slot, line)
             i += 1
+            for _ in range(slot.then_pages):  # room for an attachment file, merged in later
+                page = new_page()
+                page.used = g.LINES
+                self.placeholders.append(len(self.pages) - 1)
+                line = g.LINES + 1
 
     @staticmethod
     def _place(page: Page, slot: Slot, line: int) -> int:
@@ -514,7 +521,7 @@ class Typesetter:
         need = len(rows)
         last = self.pages[-1]
         index = len(self.pages)
-        if index % 2 == 0 and last.used <= g.LINES - need:
+        if index % 2 == 0 and last.used <= g.LINES - need - 1:  # a blank line above the 版记
             self.place_imprint(last, rows, imprint_rows)
             return
         if index % 2 == 0:  # even but full: a blank odd page, then the 版记 page
@@ -737,11 +744,22 @@ def attachment_slots(ts: Typesetter, attachment: AttachmentPage) -> list[Slot]:
     slots.append(_blank())
     for block in attachment.body:
         slots += ts.block_slots(block)
+    if attachment.file_pages:
+        slots[-1].then_pages = attachment.file_pages
     return slots
 
 
-def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | None = None) -> tuple[bytes, int]:
-    """Typeset a composed document; returns the PDF and its page count."""
+@dataclass(frozen=True)
+class Typeset:
+    """The typeset PDF, its page count, and the pages left for appended attachment files."""
+
+    pdf: bytes
+    pages: int
+    placeholders: tuple[int, ...] = ()
+
+
+def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | None = None) -> Typeset:
+    """Typeset a composed document."""
     ts = Typesetter(fonts)
     page, title_line = ts.head(comp.head)
     recipient_slots = (ts.paragraph_slots(comp.recipients + "：", g.ROLE_FANGSONG, indent=0.0)
@@ -771,9 +789,9 @@ def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | None = None) ->
         for i, line in enumerate(lines):
             slots.append(Slot(ts._line_maker(line, g.LEFT + (2 * g.CHAR if i == 0 else 0), g.ROLE_FANGSONG, g.SIZE_3)))
     for attachment in comp.attachments:
-        if attachment.body:
+        if attachment.body or attachment.file_pages:
             slots += attachment_slots(ts, attachment)
     ts.paginate(slots, page, title_line)
     ts.add_imprint(*ts.imprint_rows(comp.imprint, moved))
     ts.number_pages()
-    return ts.render(comp), len(ts.pages)
+    return Typeset(ts.render(comp), len(ts.pages), tuple(ts.placeholders))

@@ -483,3 +483,52 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date) -> Docum
         identity=c.text(data, "标识"),
         **extra,
     )
+
+
+LEDGER_COLUMNS = {"单位": ("单位", "责任单位", "unit"), "事项": ("事项", "督查事项", "matter"),
+                  "受理日期": ("受理日期", "受理时间", "received"), "办理时限": ("办理时限", "时限", "deadline"),
+                  "状态": ("状态", "办理状态", "status")}  # fmt: skip
+
+
+def ledger_rows(source: str, ledger: str, table: list[list[str]]) -> tuple[InspectionRow, ...]:
+    """Rows of a 督查事项 ledger (header first) -> InspectionRows; every problem names the row."""
+    key = f"督查事项（台账 {ledger}）"
+    if not table or not any(table[0]):
+        raise InputError(source, [Problem(key, "台账是空的", "第一行为表头：单位、事项、受理日期、办理时限、状态")])
+    header = [h.strip() for h in table[0]]
+    index: dict[str, int] = {}
+    for column, names in LEDGER_COLUMNS.items():
+        for i, h in enumerate(header):
+            if h in names:
+                index[column] = i
+                break
+    missing = [c for c in LEDGER_COLUMNS if c not in index]
+    if missing:
+        raise InputError(source, [Problem(key, f"台账缺少列：{'、'.join(missing)}（现有表头：{'、'.join(h for h in header if h) or '无'}）",
+                                          "第一行为表头：单位、事项、受理日期、办理时限、状态")])  # fmt: skip
+    problems = []
+    rows = []
+    for number, raw in enumerate(table[1:], 2):
+        if not any(cell.strip() for cell in raw):
+            continue
+        cells = {c: (raw[i].strip() if i < len(raw) else "") for c, i in index.items()}
+        where = f"{key}第{number}行"
+        bad = False
+        for c in ("单位", "事项"):
+            if not cells[c]:
+                problems.append(Problem(f"{where}.{c}", "不能为空", "填写" + c))
+                bad = True
+        dates = {}
+        for c in ("受理日期", "办理时限"):
+            dates[c] = parse_date(cells[c])
+            if dates[c] is None:
+                problems.append(Problem(f"{where}.{c}", f"「{cells[c]}」不是有效日期", DATE_EXPECTED))
+                bad = True
+        if cells["状态"] not in STATUSES:
+            problems.append(Problem(f"{where}.状态", f"「{cells['状态']}」不是办理状态", "已办结 或 办理中"))
+            bad = True
+        if not bad:
+            rows.append(InspectionRow(cells["单位"], cells["事项"], dates["受理日期"], dates["办理时限"], cells["状态"]))  # type: ignore[arg-type]
+    if problems:
+        raise InputError(source, problems)
+    return tuple(rows)

@@ -116,12 +116,15 @@ def test_validate_json_lists_every_problem(workspace, tmp_path):
     assert [p for p in rows[1]["问题"] if p["键"] == "发文字号"][0]["行"] == 2
 
 
-def test_new_skeleton_validates_and_renders(workspace, tmp_path):
-    target = tmp_path / "新通知.yaml"
-    assert invoke("new", "通知", "-o", str(target)).exit_code == 0
+@pytest.mark.parametrize("kind", ["通知", "会议通知", "会议纪要", "督查通报", "专题报告", "请示"])
+def test_new_skeleton_validates_and_renders(workspace, tmp_path, kind):
+    target = tmp_path / f"新{kind}.yaml"
+    assert invoke("new", kind, "-o", str(target)).exit_code == 0
     assert invoke("-w", str(workspace.root), "validate", str(target)).exit_code == 0
-    assert invoke("-w", str(workspace.root), "render", str(target), "-o", str(tmp_path)).exit_code == 0
-    assert invoke("new", "通知", "-o", str(target)).exit_code == 2  # never overwrites
+    result = invoke("-w", str(workspace.root), "render", str(target), "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "草稿" not in result.stdout
+    assert invoke("new", kind, "-o", str(target)).exit_code == 2  # never overwrites
 
 
 def test_demo_renders_the_examples_into_a_fresh_folder(tmp_path):

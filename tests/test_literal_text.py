@@ -38,3 +38,32 @@ def test_every_field_prints_literally_in_both_formats(workspace, tmp_path):
         assert squeeze(prefix + NASTY) in printed, (prefix, printed)
         assert squeeze(prefix + NASTY) in written, prefix
     assert Document(docx).core_properties.title == fields["标题"]  # not escaped twice
+
+
+def test_minutes_and_bulletins_print_user_text_literally(workspace, tmp_path):
+    minutes = {
+        "文种": "会议纪要", "会议类型": "专题会议", "标题": f"纪要{NASTY}",
+        "会议": {"时间": "2026-11-20 09:00", "地点": f"地点{NASTY}", "主持": "李明"},
+        "出席": [f"出席{NASTY}（职务&<>）"], "正文": f"正文{NASTY}",
+        "议定事项": [{"事项": f"事项{NASTY}", "责任单位": f"单位{NASTY}", "完成时限": "2026-11-30"}],
+        "审定": {"审定人": "李明", "日期": "2026-11-22"},
+    }  # fmt: skip
+    bulletin = {
+        "文种": "督查通报", "督查类型": "专项督查", "标题": f"通报{NASTY}", "正文": f"正文{NASTY}",
+        "督查事项": [{"单位": f"单位{NASTY}", "事项": f"事项{NASTY}", "受理日期": "2026-11-02",
+                      "办理时限": "2026-12-31", "状态": "已办结"}],
+        "统计截止日期": "2027-01-20", "成文日期": "2027-01-22",
+    }  # fmt: skip
+    squeeze = lambda s: re.sub(r"\s", "", s)  # noqa: E731
+    for name, fields, prefixes in (("m.json", minutes, ("地点", "出席", "正文", "事项", "单位")),
+                                   ("b.json", bulletin, ("正文",))):  # fmt: skip
+        src = write_input(tmp_path, name, json.dumps(fields, ensure_ascii=False))
+        docx, pdf = render(workspace, src, tmp_path / "out")
+        facts = PdfFacts(pdf)
+        printed = squeeze("".join(ln.text for ln in facts.lines if not re.match(r"^—\s?\d+\s?—$", ln.text)))
+        written = squeeze("".join(p.text for p in Document(docx).paragraphs))
+        for prefix in prefixes:
+            assert squeeze(prefix + NASTY) in printed, (name, prefix)
+            assert squeeze(prefix + NASTY) in written, (name, prefix)
+        for char in "{}%<>&\"'\\#":
+            assert char in printed

@@ -212,6 +212,178 @@ def demo(ctx: click.Context, out_dir: Path | None) -> None:
     sys.exit(EXIT_INVALID if broken or not made else EXIT_OK)
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+
+@main.command("file")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出每个文件的结果。")
+@click.pass_context
+def file_(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """归档：校验、编号、生成 PDF 和 DOCX、加盖归档章、存入 outbox/ 的档案目录。"""
+    workspace = _workspace(ctx)
+    results = []
+    failed = 0
+    for i, path in enumerate(files, 1):
+        prefix = f"[{i}/{len(files)}] " if len(files) > 1 else ""
+        try:
+            filed = run.file_document(path, workspace, _today(), _now())
+        except FawenError as exc:
+            failed += 1
+            results.append({"文件": str(path), "结果": "失败", "说明": exc.message})
+            if not as_json:
+                click.echo(f"{prefix}✗ {exc.message}", err=True)
+            continue
+        if filed.duplicate:
+            text = f"与已归档的 {filed.archive_code} 第{filed.version}版内容相同，未重复归档"
+            results.append({"文件": str(path), "结果": "重复", "档号": filed.archive_code, "版本": filed.version})
+        else:
+            text = f"已归档：{filed.archive_code}（{filed.number}）第{filed.version}版 → {filed.folder}"
+            results.append({"文件": str(path), "结果": "已归档", "档号": filed.archive_code, "文号": filed.number,
+                            "版本": filed.version, "路径": str(filed.folder)})  # fmt: skip
+        if not as_json:
+            click.echo(f"{prefix}{'✓' if not filed.duplicate else '='} {path.name}：{text}")
+    if as_json:
+        _echo_json(results)
+    elif len(files) > 1:
+        click.echo(f"共 {len(files)} 个文件：成功 {len(files) - failed} 个" + (f"，失败 {failed} 个" if failed else ""))
+    sys.exit(EXIT_INVALID if failed else EXIT_OK)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.option("--year", type=int, help="只看某一年度。")
+@click.pass_context
+def numbers(ctx: click.Context, as_json: bool, year: int | None) -> None:
+    """编号登记簿：已使用、已预留、已作废的发文字号、期号和件号。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    workspace = _workspace(ctx)
+    registry = run.open_registry(workspace)
+    records = registry.records(year=year)
+    registry.close()
+    if as_json:
+        _echo_json([r.as_dict() for r in records])
+        return
+    if not records:
+        click.echo("登记簿中还没有编号。")
+    for r in records:
+        d = r.as_dict()
+        click.echo(f"{d['类别']}  {d['系列']} {d['年度']} 第{d['序号']}号  {d['状态']}  {d['标题'] or d['原因']}")
+
+
+@numbers.command("void")
+@click.argument("number", metavar="编号")
+@click.option("--reason", required=True, help="作废原因。")
+@click.pass_context
+def numbers_void(ctx: click.Context, number: str, reason: str) -> None:
+    """作废一个发文字号（如 罕政发〔2026〕7号），记录原因；作废的编号不再使用。"""
+    from pipeline.stages.numbering import DocumentNumber
+
+    parsed = DocumentNumber.parse(number)
+    if parsed is None or parsed.seq is None:
+        click.echo(f"错误：「{number}」不是发文字号。应为：机关代字〔年份〕序号号，如 罕政发〔2026〕7号", err=True)
+        sys.exit(EXIT_USAGE)
+    workspace = _workspace(ctx.parent) if ctx.parent else _workspace(ctx)
+    registry = run.open_registry(workspace)
+    registry.void("发文字号", parsed.code, parsed.year, parsed.seq, reason)
+    registry.close()
+    click.echo(f"已作废 {number}：{reason}")
+
+
+@main.group()
+def archive() -> None:
+    """浏览和核验档案（outbox/）。"""
+
+
+def _archive(ctx: click.Context) -> Any:
+    root_ctx = ctx.find_root()
+    workspace = _workspace(root_ctx)
+    return run.open_archive(workspace)
+
+
+@archive.command("ls")
+@click.option("--year", type=int, help="年度。")
+@click.option("--kind", help="文种。")
+@click.option("--retention", help="保管期限：Y、D30、D10。")
+@click.option("--text", help="题名或文号中含有的文字。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def archive_ls(ctx: click.Context, year: int | None, kind: str | None, retention: str | None, text: str | None,
+               as_json: bool) -> None:  # fmt: skip
+    """列出已归档的件。"""
+    store = _archive(ctx)
+    rows = [e for e in store.entries() if (year is None or e.year == year) and (kind is None or e.kind == kind)
+            and (retention is None or e.retention == retention)
+            and (text is None or text in e.title or text in e.number)]  # fmt: skip
+    store.close()
+    if as_json:
+        _echo_json([e.as_dict() for e in rows])
+        return
+    for e in rows:
+        click.echo(f"{e.archive_code}  {e.number}  {e.title}  （第{e.latest}版，{e.pages}页）")
+    click.echo(f"共 {len(rows)} 件。")
+
+
+@archive.command("show")
+@click.argument("key", metavar="档号或文号")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def archive_show(ctx: click.Context, key: str, as_json: bool) -> None:
+    """一件的元数据、文件、版本和事件。"""
+    store = _archive(ctx)
+    entry = store.find(key)
+    if entry is None:
+        store.close()
+        click.echo(f"错误：档案中没有「{key}」。可用 fawen archive ls 查看已归档的件。", err=True)
+        sys.exit(EXIT_INVALID)
+    versions = store.versions(entry.identity)
+    record = json.loads((store.root / versions[-1][2] / "元数据.json").read_text(encoding="utf-8"))
+    store.close()
+    if as_json:
+        _echo_json({"件": entry.as_dict(), "版本": [{"版本": v, "输入SHA256": d, "路径": p, "归档时间": t}
+                                                   for v, d, p, t in versions], "元数据": record})  # fmt: skip
+        return
+    click.echo(f"{entry.archive_code}  {entry.title}")
+    click.echo(f"  文号：{entry.number}  文种：{entry.kind}  成文日期：{entry.date}  页数：{entry.pages}")
+    for v, _d, path, t in versions:
+        click.echo(f"  第{v}版  {t}  {path}")
+    for c in record.get("组件", []):
+        click.echo(f"    {c['文件']}（{c['角色']}，{c['大小']} 字节，SHA-256 {c['SHA256'][:16]}…）")
+    for e in record.get("事件", []):
+        click.echo(f"  事件：{e['行为']} {e['时间']} {e['人']}")
+
+
+@archive.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def archive_verify(ctx: click.Context, as_json: bool) -> None:
+    """四性检测：摘要、完整性（缺失、多余、被改动的文件）、件号连续、元数据、页数、文件可打开。"""
+    store = _archive(ctx)
+    report = run.verify_archive(store)
+    store.close()
+    problems = [r for r in report if r["问题"]]
+    if as_json:
+        _echo_json(report)
+    else:
+        for r in report:
+            mark = "✓" if not r["问题"] else "✗"
+            click.echo(f"{mark} {r['件']}" + ("" if not r["问题"] else "：" + "；".join(r["问题"])))
+        click.echo(f"共检查 {len(report)} 项，发现问题 {len(problems)} 项。")
+    sys.exit(EXIT_INVALID if problems else EXIT_OK)
+
+
+@archive.command("reindex")
+@click.pass_context
+def archive_reindex(ctx: click.Context) -> None:
+    """从档案目录重建索引（索引只是缓存）。"""
+    store = _archive(ctx)
+    count = store.reindex()
+    store.close()
+    click.echo(f"已从档案目录重建索引：{count} 个版本。")
+
+
 def _sample_workspace() -> ws_store.Workspace:
     config = ws_store.load_config_file(ws_store.SAMPLE_CONFIG)
     return ws_store.Workspace(ws_store.SAMPLE_CONFIG.parent, config)

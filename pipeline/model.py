@@ -316,3 +316,21 @@ class RawInput:
             cut = max(path.rfind("."), path.rfind("["))
             path = path[:cut] if cut > 0 else ""
         return None
+
+
+METADATA = "元数据.json"
+MANIFEST = "manifest-sha256.txt"
+
+
+@dataclass(frozen=True)
+class FilingPlan:
+    """What to write for one version of one 件, relative to the archive root."""
+
+    class_path: tuple[str, ...]  # 年度, 保管期限, 机构问题
+    entry: str  # folder of the 件: 档号 and short title
+    version: int
+    files: dict[str, bytes] = field(default_factory=dict)  # name -> bytes, metadata and manifest included
+
+    @property
+    def version_dir(self) -> str:
+        return f"v{self.version}"

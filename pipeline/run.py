@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
+import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf.errors import PdfReadError
 
+from pipeline import __version__
 from pipeline.errors import FawenError
 from pipeline.errors import InputError
 from pipeline.errors import Problem
@@ -31,6 +35,15 @@ from pipeline.model import Composition
 from pipeline.stages.attach import merge_attachments
 from pipeline.stages.attach import page_count
 from pipeline.stages.compose import compose
+from pipeline.stages.filing import Component
+from pipeline.stages.filing import archive_code
+from pipeline.stages.filing import plan
+from pipeline.stages.filing import safe_name
+from pipeline.stages.filing import sha256
+from pipeline.stages.numbering import DocumentNumber
+from pipeline.stages.stamp import StampData
+from pipeline.stages.stamp import stamp_docx
+from pipeline.stages.stamp import stamp_pdf
 from pipeline.stages.compose import printed_issue
 from pipeline.stages.numbering import printed_number as printed_document_number
 from pipeline.stages.parse import parse_input
@@ -41,6 +54,9 @@ from pipeline.stages.validate import validate
 from pipeline.store import fonts as font_store
 from pipeline.store.convert import attachment_pdf
 from pipeline.store.ledger import read_ledger
+from pipeline.store.archive import Archive
+from pipeline.store.archive import EntryInfo
+from pipeline.store.registry import Registry
 from pipeline.store.workspace import Workspace
 
 @dataclass(frozen=True)
@@ -170,3 +186,217 @@ def render_file(path: Path, workspace: Workspace, out_dir: Path, today: dt.date)
     if rendered.draft:
         message += f"。注意：这是草稿（已加水印），{rendered.draft}"
     return Outcome(path, True, message, (docx_path, pdf_path), rendered.pages, draft=rendered.draft)
+
+
+# ---- filing (归档) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What ``file_document`` did: a new 件, a new version, or a duplicate left alone."""
+
+    archive_code: str
+    number: str
+    version: int
+    folder: Path | None
+    duplicate: bool = False
+
+
+class FilingError(FawenError):
+    """A document that must not go into the archive as it is."""
+
+
+def identity_of(req: DocumentRequest, path: Path) -> str:
+    """What keeps a document the same document across versions."""
+    if req.number:
+        return f"文号:{req.number}"
+    if req.kind.serial and req.issue is not None and req.date is not None:
+        return f"期号:{req.kind.value}:{req.date.year}:{req.issue}"
+    if req.identity:
+        return f"标识:{req.identity}"
+    return f"文件:{req.kind.value}:{path.stem}"
+
+
+def _registry(workspace: Workspace) -> Registry:
+    return Registry(workspace.root / ".fawen" / "registry.db")
+
+
+def _changes(old: dict[str, object], new: dict[str, object]) -> list[str]:
+    keys = sorted(set(old) | set(new))
+    return [k for k in keys if old.get(k) != new.get(k)]
+
+
+def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.datetime) -> Filed:
+    """The whole pipeline for one input: validate, number, render, stamp, file, index."""
+    data = path.read_bytes()
+    digest = sha256(data)
+    req = read_request(path, workspace, today)
+    cfg = workspace.config
+    archive = Archive(workspace.outbox)
+    registry = _registry(workspace)
+    reserved: list[tuple[str, str, int, int]] = []
+    try:
+        with archive.locked():
+            archive.recover()
+            registry.release_orphans()
+            duplicate = archive.duplicate_of(digest)
+            if duplicate is not None:
+                entry, version = duplicate
+                return Filed(entry.archive_code, entry.number, version, None, duplicate=True)
+            identity = identity_of(req, path)
+            existing = archive.entry(identity)
+            year = req.date.year if req.date else today.year
+            retention = req.retention or "Y"
+            problem = req.problem
+            if existing is not None:
+                number_text, item, version = existing.number, existing.item, existing.latest + 1
+                if req.kind.serial and not req.number:
+                    issue = int(re.sub(r"\D", "", number_text) or 0) or None
+                    req = dataclasses.replace(req, issue=issue)
+                else:
+                    req = dataclasses.replace(req, number=number_text)
+                year, retention, problem = existing.year, existing.retention, existing.problem
+            else:
+                version = 1
+                if req.kind.serial and not req.number:
+                    series = req.kind.value
+                    if req.issue is None:
+                        issue = registry.reserve("期号", series, year, identity, req.title)
+                        reserved.append(("期号", series, year, issue))
+                        req = dataclasses.replace(req, issue=issue)
+                    else:
+                        registry.claim("期号", series, year, req.issue, identity, req.title)
+                        reserved.append(("期号", series, year, req.issue))
+                    number_text = printed_issue(req.issue)
+                else:
+                    parsed = DocumentNumber.parse(req.number) if req.number else None
+                    if parsed is not None:
+                        registry.claim("发文字号", parsed.code, parsed.year, parsed.seq or 0, identity, req.title)
+                        reserved.append(("发文字号", parsed.code, parsed.year, parsed.seq or 0))
+                    else:
+                        code = cfg.organ.codes.get(req.kind.value)
+                        if not code:
+                            raise FilingError(f"{path.name}：工作区没有为文种「{req.kind.value}」设置机关代字，无法编发文字号。"
+                                              f"请在 fawen.yaml 的「机关代字」中补充，或在输入中写明发文字号。")
+                        seq = registry.reserve("发文字号", code, year, identity, req.title)
+                        reserved.append(("发文字号", code, year, seq))
+                        req = dataclasses.replace(req, number=str(DocumentNumber(code, year, seq)))
+                    number_text = req.number or ""
+                class_series = "/".join(p for p in (str(year), retention, problem) if p)
+                item = registry.reserve("件号", class_series, year, identity, req.title)
+                reserved.append(("件号", class_series, year, item))
+            rendered = render_request(req, workspace, path.parent)
+            if rendered.draft:
+                raise FilingError(f"{path.name}：这是草稿，不能归档为正式文件：{rendered.draft}")
+            code = archive_code(cfg.organ.fonds or "F000", year, retention, problem, item, cfg.code_profile)
+            record = _record(req, workspace, identity, code, number_text, year, retention, problem, item,
+                             version, rendered.pages, digest, now, existing, archive)  # fmt: skip
+            meta = StampData(req.title, number_text, code, cfg.organ.fonds or "F000", year, item, problem, retention,
+                             rendered.pages, version, "正本", digest, req.signature, req.kind.value, req.date)  # fmt: skip
+            fonts = font_store.font_set(cfg.font_dirs)
+            components = [
+                Component("正本", "正本.pdf", "application/pdf", stamp_pdf(rendered.pdf, meta)),
+                Component("归档件", "归档.pdf", "application/pdf",
+                          stamp_pdf(rendered.pdf, dataclasses.replace(meta, state="归档件"), fonts)),
+                Component("可编辑", "公文.docx", DOCX_MIME, stamp_docx(rendered.docx, meta)),
+                Component("输入", "输入" + path.suffix.lower(), "text/plain", data),
+            ]  # fmt: skip
+            for i, att in enumerate(req.attachments, 1):
+                if att.file:
+                    source = path.parent / att.file
+                    components.append(Component("附件", f"附件{i}{source.suffix.lower()}", "application/octet-stream",
+                                                source.read_bytes()))  # fmt: skip
+            entry_name = safe_name(f"{code} {safe_name(req.title, 30)}")
+            filing_plan = plan((str(year), retention, problem) if problem else (str(year), retention),
+                               existing.path.rsplit("/", 1)[-1] if existing else entry_name, version, components, record)  # fmt: skip
+            folder = archive.write(filing_plan, record)
+            for kind, series, y, seq in reserved:
+                registry.issue(kind, series, y, seq, identity, req.title)
+            reserved.clear()
+            return Filed(code, number_text, version, folder)
+    finally:
+        for kind, series, y, seq in reserved:  # a failure: the numbers are accounted for, not reused
+            registry.void(kind, series, y, seq, "归档失败，编号作废不再使用")
+        registry.close()
+        archive.close()
+
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _record(req: DocumentRequest, workspace: Workspace, identity: str, code: str, number: str, year: int,
+            retention: str, problem: str, item: int, version: int, pages: int, digest: str, now: dt.datetime,
+            existing: EntryInfo | None, archive: Archive) -> dict[str, object]:  # fmt: skip
+    """The metadata record of one version (DA/T 46 / GB/T 33480 elements)."""
+    cfg = workspace.config
+    events = []
+    if req.approval:
+        events.append({"行为": "审定", "时间": str(req.approval.date or ""), "人": req.approval.by})
+    for sign in req.countersigns:
+        events.append({"行为": "会签", "时间": str(sign.date or ""), "人": sign.by})
+    if req.print_date:
+        events.append({"行为": "印发", "时间": str(req.print_date), "人": req.printer})
+    events.append({"行为": "归档" if version == 1 else "修订", "时间": now.isoformat(timespec="seconds"), "人": "fawen"})
+    relations = []
+    changed: list[str] = []
+    if existing is not None:
+        relations.append({"类型": "替代", "对象": f"v{existing.latest}", "说明": f"第{version}版替代第{existing.latest}版"})
+        old_meta = archive.root / existing.path / f"v{existing.latest}" / "元数据.json"
+        try:
+            old = json.loads(old_meta.read_text(encoding="utf-8"))
+            changed = _changes(old.get("内容", {}), _content(req))
+        except (OSError, ValueError):
+            changed = []
+    return {
+        "UUID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"fawen:{cfg.organ.fonds}:{identity}:{version}")),
+        "标识": identity, "档号": code, "全宗号": cfg.organ.fonds, "门类": "WS", "年度": year,
+        "保管期限": retention, "机构问题": problem, "件号": item, "版本": version, "页数": pages,
+        "题名": req.title, "文号": number, "责任者": [req.signature], "成文日期": str(req.date or ""),
+        "文种": req.kind.value, "密级": req.secrecy, "保密期限": req.secrecy_period, "紧急程度": req.urgency,
+        "主送": list(req.recipients), "抄送": list(req.cc), "附件": [a.name for a in req.attachments],
+        "签发人": list(req.signers), "稿本": "正本", "输入SHA256": digest,
+        "归档时间": now.isoformat(timespec="seconds"), "事件": events, "关系": relations, "变更": changed,
+        "内容": _content(req), "生成器": f"fawen {__version__}",
+    }  # fmt: skip
+
+
+def _content(req: DocumentRequest) -> dict[str, object]:
+    """The document's words, for the record and for diffs between versions."""
+    return {
+        "标题": req.title, "主送": "，".join(req.recipients), "正文": "\n".join(b.text for b in req.body),
+        "附件": [a.name for a in req.attachments], "署名": req.signature, "成文日期": str(req.date or ""),
+        "附注": req.note, "抄送": "，".join(req.cc),
+    }  # fmt: skip
+
+
+def open_registry(workspace: Workspace) -> Registry:
+    return _registry(workspace)
+
+
+def open_archive(workspace: Workspace) -> Archive:
+    return Archive(workspace.outbox)
+
+
+def verify_archive(archive: Archive) -> list[dict[str, object]]:
+    """The checks the pipeline can run for the 四性 (DA/T 70): per version and per class."""
+    from pipeline.stages.verify import check_version
+
+    report: list[dict[str, object]] = []
+    items: dict[tuple[str, ...], list[int]] = {}
+    for meta in sorted(archive.version_records()):
+        folder = meta.parent
+        files = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+        problems, record = check_version(files, folder.name)
+        rel = folder.relative_to(archive.root).as_posix()
+        if record:
+            key = (str(record.get("年度")), str(record.get("保管期限")), str(record.get("机构问题")))
+            if folder.name == "v1":
+                items.setdefault(key, []).append(int(record.get("件号", 0) or 0))
+        report.append({"件": rel, "问题": problems})
+    for key, numbers in sorted(items.items()):
+        numbers.sort()
+        expected = list(range(1, len(numbers) + 1))
+        if numbers != expected:
+            missing = sorted(set(expected) - set(numbers))
+            report.append({"件": "/".join(key), "问题": [f"件号不连续：缺 {', '.join(f'{n:04d}' for n in missing) or '—'}，现有 {numbers}"]})
+    return report

@@ -1,0 +1,151 @@
+"""Step 9: version metadata into both PDFs (document information and XMP) and the DOCX core
+properties, and the 归档章 on the archival copy's first page (pypdf + reportlab)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Protocol
+from xml.sax.saxutils import escape
+
+from docx import Document
+from pypdf import PdfReader
+from pypdf import PdfWriter
+from pypdf.generic import DecodedStreamObject
+from pypdf.generic import NameObject
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from pipeline import gbt9704 as g
+
+MM = g.MM
+STAMP_W, STAMP_H = 45.0, 16.0  # 归档章, mm
+STAMP_TOP = 12.0  # mm from the page top: in the blank above the 版心 (which starts at 37 mm)
+
+
+class StampFonts(Protocol):
+    def font_for(self, char: str, role: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class StampData:
+    """What the stamps say about one version of one 件."""
+
+    title: str
+    number: str  # 文号 or 期号
+    archive_code: str  # 档号
+    fonds: str
+    year: int
+    item: int
+    problem: str
+    retention: str  # Y / D30 / D10
+    pages: int
+    version: int
+    state: str  # 稿本: 正本
+    input_digest: str
+    author: str
+    kind: str
+    date: dt.date | None
+    generator: str = "fawen"
+
+
+RETENTION_LABEL = {"Y": "永久", "D30": "30年", "D10": "10年"}
+
+
+def _xmp(meta: StampData) -> bytes:
+    created = (dt.datetime(meta.date.year, meta.date.month, meta.date.day).isoformat() if meta.date else "")
+    fields = {
+        "fawen:DocumentNumber": meta.number, "fawen:ArchiveCode": meta.archive_code,
+        "fawen:Version": str(meta.version), "fawen:State": meta.state, "fawen:InputSHA256": meta.input_digest,
+        "fawen:Kind": meta.kind, "fawen:Retention": meta.retention,
+    }  # fmt: skip
+    custom = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields.items())
+    xml = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+ xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:fawen="https://github.com/fawen/ns/1.0/">
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(meta.title)}</rdf:li></rdf:Alt></dc:title>
+<dc:creator><rdf:Seq><rdf:li>{escape(meta.author)}</rdf:li></rdf:Seq></dc:creator>
+<dc:identifier>{escape(meta.archive_code)}</dc:identifier>
+<pdf:Producer>{escape(meta.generator)}</pdf:Producer>
+<pdf:Keywords>{escape(meta.number)}</pdf:Keywords>
+<xmp:CreatorTool>{escape(meta.generator)}</xmp:CreatorTool>
+{f"<xmp:CreateDate>{created}</xmp:CreateDate>" if created else ""}
+{custom}
+</rdf:Description>
+</rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"""
+    return xml.encode("utf-8")
+
+
+def _archive_stamp(fonts: StampFonts, meta: StampData) -> bytes:
+    """The 归档章 as a one-page PDF overlay: a red 2 x 3 box, 45 x 16 mm, top centre."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    x0 = (g.PAGE_W - STAMP_W) / 2
+    top = g.PAGE_H - STAMP_TOP
+    c.setStrokeColorRGB(*g.RED_RGB)
+    c.setFillColorRGB(*g.RED_RGB)
+    c.setLineWidth(0.5 * MM)
+    c.rect(x0 * MM, (top - STAMP_H) * MM, STAMP_W * MM, STAMP_H * MM)
+    c.setLineWidth(0.3 * MM)
+    c.line(x0 * MM, (top - STAMP_H / 2) * MM, (x0 + STAMP_W) * MM, (top - STAMP_H / 2) * MM)
+    for k in (1, 2):
+        c.line((x0 + k * STAMP_W / 3) * MM, top * MM, (x0 + k * STAMP_W / 3) * MM, (top - STAMP_H) * MM)
+    cells = [[meta.fonds, str(meta.year), f"{meta.item:04d}"],
+             [meta.problem, RETENTION_LABEL.get(meta.retention, meta.retention), str(meta.pages)]]  # fmt: skip
+    size = 10
+    for r, row in enumerate(cells):
+        for k, text in enumerate(row):
+            cx = (x0 + (k + 0.5) * STAMP_W / 3) * MM
+            cy = (top - (r + 0.5) * STAMP_H / 2) * MM - size * 0.35
+            x = cx - sum(c.stringWidth(ch, fonts.font_for(ch, g.ROLE_SONG), size) for ch in text) / 2
+            for ch in text:
+                font = fonts.font_for(ch, g.ROLE_SONG)
+                c.setFont(font, size)
+                c.drawString(x, cy, ch)
+                x += c.stringWidth(ch, font, size)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def stamp_pdf(pdf: bytes, meta: StampData, fonts: StampFonts | None = None) -> bytes:
+    """The PDF with version metadata; with the 归档章 on page 1 when ``fonts`` is given."""
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    if fonts is not None:
+        overlay = PdfReader(io.BytesIO(_archive_stamp(fonts, meta))).pages[0]
+        first = writer.pages[0]
+        first.merge_page(overlay, over=True)
+        first.compress_content_streams()
+    writer.add_metadata({
+        "/Title": meta.title, "/Author": meta.author, "/Subject": meta.number,
+        "/Keywords": f"{meta.kind}；{meta.archive_code}", "/Creator": meta.generator, "/Producer": meta.generator,
+        "/FawenArchiveCode": meta.archive_code, "/FawenVersion": str(meta.version), "/FawenState": meta.state,
+        "/FawenInputSHA256": meta.input_digest,
+    })  # fmt: skip
+    stream = DecodedStreamObject()
+    stream.set_data(_xmp(meta))
+    stream[NameObject("/Type")] = NameObject("/Metadata")
+    stream[NameObject("/Subtype")] = NameObject("/XML")
+    writer.root_object[NameObject("/Metadata")] = writer._add_object(stream)  # noqa: SLF001
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def stamp_docx(docx: bytes, meta: StampData) -> bytes:
+    doc = Document(io.BytesIO(docx))
+    props = doc.core_properties
+    props.identifier = meta.archive_code
+    props.version = str(meta.version)
+    props.content_status = meta.state
+    props.subject = meta.number
+    props.keywords = f"{meta.kind}；{meta.archive_code}"
+    props.comments = f"档号 {meta.archive_code}；第{meta.version}版；{meta.state}；输入 SHA-256 {meta.input_digest}；{meta.generator}"
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

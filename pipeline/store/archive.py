@@ -1,0 +1,247 @@
+"""The archive tree under ``outbox/`` and its index. The only code that writes there.
+
+Every version of a 件 is built in ``outbox/.staging`` (same file system), synced, made
+read-only, then renamed into place in one step: a crash leaves the whole version or nothing. The
+first version arrives as the whole 件 folder; later ones as ``vN`` folders beside the old ones,
+which are never touched. The index (SQLite, ``outbox/.fawen/index.db``) is a cache of the tree:
+``reindex`` rebuilds it from the metadata records alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import stat
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.model import METADATA
+from pipeline.model import FilingPlan
+
+INDEX_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    identity TEXT PRIMARY KEY,
+    archive_code TEXT NOT NULL,
+    number TEXT NOT NULL,
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    retention TEXT NOT NULL,
+    problem TEXT NOT NULL,
+    item INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    latest INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    author TEXT NOT NULL,
+    pages INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS versions (
+    identity TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    input_sha256 TEXT NOT NULL,
+    path TEXT NOT NULL,
+    filed TEXT NOT NULL,
+    PRIMARY KEY (identity, version)
+);
+CREATE INDEX IF NOT EXISTS versions_digest ON versions (input_sha256);
+"""
+
+
+@dataclass(frozen=True)
+class EntryInfo:
+    identity: str
+    archive_code: str
+    number: str
+    title: str
+    kind: str
+    year: int
+    retention: str
+    problem: str
+    item: int
+    path: str  # relative to the archive root
+    latest: int
+    date: str
+    author: str
+    pages: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"档号": self.archive_code, "文号": self.number, "题名": self.title, "文种": self.kind,
+                "年度": self.year, "保管期限": self.retention, "机构问题": self.problem, "件号": self.item,
+                "版本": self.latest, "日期": self.date, "责任者": self.author, "页数": self.pages,
+                "路径": self.path, "标识": self.identity}  # fmt: skip
+
+
+class Archive:
+    """The archive under one root (the workspace's ``outbox/``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.meta_dir = root / ".fawen"
+        self.staging = root / ".staging"
+        self.meta_dir.mkdir(parents=True, exist_ok=True)
+        self.staging.mkdir(parents=True, exist_ok=True)
+        self._index = sqlite3.connect(self.meta_dir / "index.db", timeout=120, isolation_level=None)
+        self._index.execute("PRAGMA journal_mode=WAL")
+        self._index.executescript(INDEX_SCHEMA)
+        self._lock = sqlite3.connect(self.meta_dir / "lock.db", timeout=600, isolation_level=None)
+
+    def close(self) -> None:
+        self._index.close()
+        self._lock.close()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """One filer at a time, across processes (an SQLite write lock: no POSIX-only calls)."""
+        self._lock.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            self._lock.execute("COMMIT")
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    def entry(self, identity: str) -> EntryInfo | None:
+        row = self._index.execute("SELECT * FROM entries WHERE identity=?", (identity,)).fetchone()
+        return EntryInfo(*row) if row else None
+
+    def duplicate_of(self, input_sha256: str) -> tuple[EntryInfo, int] | None:
+        row = self._index.execute("SELECT identity, version FROM versions WHERE input_sha256=?", (input_sha256,)).fetchone()
+        if row is None:
+            return None
+        entry = self.entry(row[0])
+        return (entry, row[1]) if entry else None
+
+    def entries(self) -> list[EntryInfo]:
+        return [EntryInfo(*r) for r in self._index.execute("SELECT * FROM entries ORDER BY year, retention, problem, item")]
+
+    def find(self, key: str) -> EntryInfo | None:
+        """By 档号, 文号 or identity."""
+        row = self._index.execute("SELECT * FROM entries WHERE archive_code=? OR number=? OR identity=?",
+                                  (key, key, key)).fetchone()  # fmt: skip
+        return EntryInfo(*row) if row else None
+
+    def versions(self, identity: str) -> list[tuple[int, str, str, str]]:
+        return list(self._index.execute("SELECT version, input_sha256, path, filed FROM versions WHERE identity=? ORDER BY version",
+                                        (identity,)))  # fmt: skip
+
+    def max_item(self, year: int, retention: str, problem: str) -> int:
+        row = self._index.execute("SELECT MAX(item) FROM entries WHERE year=? AND retention=? AND problem=?",
+                                  (year, retention, problem)).fetchone()  # fmt: skip
+        return row[0] or 0
+
+    # ---- writing ------------------------------------------------------------------------------
+
+    def write(self, plan: FilingPlan, record: dict[str, object]) -> Path:
+        """Put one version in place atomically; returns its folder."""
+        entry_dir = self.root.joinpath(*plan.class_path, plan.entry)
+        work = self.staging / uuid.uuid4().hex
+        try:
+            target_root = work / plan.entry if not entry_dir.exists() else work
+            version_dir = target_root / plan.version_dir
+            version_dir.mkdir(parents=True)
+            for name, data in plan.files.items():
+                path = version_dir / name
+                with path.open("wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # filed files are read-only
+            _fsync_dir(version_dir)
+            if entry_dir.exists():
+                final = entry_dir / plan.version_dir
+                if final.exists():
+                    raise FileExistsError(final)
+                os.rename(version_dir, final)
+                _fsync_dir(entry_dir)
+            else:
+                entry_dir.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(target_root, entry_dir)
+                _fsync_dir(entry_dir.parent)
+                final = entry_dir / plan.version_dir
+        finally:
+            if work.exists():
+                _remove_tree(work)
+        self._record(plan, record, final)
+        return final
+
+    def _record(self, plan: FilingPlan, record: dict[str, object], folder: Path) -> None:
+        rel_entry = folder.parent.relative_to(self.root).as_posix()
+        rel_version = folder.relative_to(self.root).as_posix()
+        r = record
+        self._index.execute("BEGIN IMMEDIATE")
+        try:
+            self._index.execute(
+                "INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (r["标识"], r["档号"], r["文号"], r["题名"], r["文种"], r["年度"], r["保管期限"], r["机构问题"], r["件号"],
+                 rel_entry, plan.version, r["成文日期"], "、".join(r["责任者"]), r["页数"]),  # type: ignore[arg-type]
+            )  # fmt: skip
+            self._index.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",
+                                (r["标识"], plan.version, r["输入SHA256"], rel_version, r["归档时间"]))  # fmt: skip
+            self._index.execute("COMMIT")
+        except BaseException:
+            self._index.execute("ROLLBACK")
+            raise
+
+    def recover(self) -> int:
+        """Remove what a crash left in the staging folder (never a filed version)."""
+        count = 0
+        for child in self.staging.iterdir():
+            _remove_tree(child)
+            count += 1
+        return count
+
+    def reindex(self) -> int:
+        """Rebuild the index from the metadata records in the tree."""
+        self._index.execute("BEGIN IMMEDIATE")
+        try:
+            self._index.execute("DELETE FROM entries")
+            self._index.execute("DELETE FROM versions")
+            self._index.execute("COMMIT")
+        except BaseException:
+            self._index.execute("ROLLBACK")
+            raise
+        count = 0
+        for meta in sorted(self.version_records()):
+            record = json.loads(meta.read_text(encoding="utf-8"))
+            version = int(record["版本"])
+            plan = FilingPlan(tuple(), meta.parent.parent.name, version)
+            self._record(plan, record, meta.parent)
+            count += 1
+        return count
+
+    def version_records(self) -> Iterator[Path]:
+        for meta in self.root.rglob(METADATA):
+            if self.staging in meta.parents or self.meta_dir in meta.parents:
+                continue
+            yield meta
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name == "nt":  # directories cannot be opened for syncing on Windows
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_tree(path: Path) -> None:
+    def make_writable(func, p, _exc):  # type: ignore[no-untyped-def]
+        os.chmod(p, stat.S_IWUSR | stat.S_IRUSR)
+        func(p)
+
+    if path.is_dir():
+        for child in path.rglob("*"):
+            if child.is_file():
+                child.chmod(stat.S_IWUSR | stat.S_IRUSR)
+        shutil.rmtree(path, onerror=make_writable)
+    elif path.exists():
+        path.chmod(stat.S_IWUSR | stat.S_IRUSR)
+        path.unlink()
+

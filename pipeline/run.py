@@ -35,11 +35,11 @@ from pipeline.model import Composition
 from pipeline.stages.attach import merge_attachments
 from pipeline.stages.attach import page_count
 from pipeline.stages.compose import compose
+from pipeline.dat22 import archive_code
+from pipeline.dat22 import safe_name
+from pipeline.dat22 import sha256
 from pipeline.stages.filing import Component
-from pipeline.stages.filing import archive_code
 from pipeline.stages.filing import plan
-from pipeline.stages.filing import safe_name
-from pipeline.stages.filing import sha256
 from pipeline.stages.numbering import DocumentNumber
 from pipeline.stages.stamp import StampData
 from pipeline.stages.stamp import stamp_docx
@@ -208,12 +208,12 @@ class FilingError(FawenError):
 
 def identity_of(req: DocumentRequest, path: Path) -> str:
     """What keeps a document the same document across versions."""
+    if req.identity:
+        return f"标识:{req.identity}"
     if req.number:
         return f"文号:{req.number}"
     if req.kind.serial and req.issue is not None and req.date is not None:
         return f"期号:{req.kind.value}:{req.date.year}:{req.issue}"
-    if req.identity:
-        return f"标识:{req.identity}"
     return f"文件:{req.kind.value}:{path.stem}"
 
 

@@ -14,9 +14,9 @@ from pypdf.errors import PdfReadError
 
 from pipeline.model import MANIFEST
 from pipeline.model import METADATA
-from pipeline.stages.filing import ARCHIVE_CODE_RE
-from pipeline.stages.filing import parse_manifest
-from pipeline.stages.filing import sha256
+from pipeline.dat22 import ARCHIVE_CODE_RE
+from pipeline.dat22 import parse_manifest
+from pipeline.dat22 import sha256
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

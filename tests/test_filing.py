@@ -1,0 +1,224 @@
+"""E-filing: numbers, the versioned archive tree, stamps, metadata, fixity, verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+from pypdf import PdfReader
+
+from pipeline import run
+from pipeline.cli import main
+from pipeline.dat22 import ARCHIVE_CODE_RE
+from pipeline.store import workspace as ws_store
+from tests.conftest import EXAMPLES
+from tests.conftest import TODAY
+from tests.conftest import example_files
+from tests.support import PdfFacts
+
+NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc)
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def filed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("archive") / "ws"
+    ws_store.init(root)
+    shutil.copytree(EXAMPLES, root / "examples")
+    workspace = ws_store.load(root)
+    results = {p.name: run.file_document(p, workspace, TODAY, NOW) for p in example_files(root / "examples")}
+    return workspace, results
+
+
+def test_every_example_becomes_one_entry_with_its_files(filed):
+    workspace, results = filed
+    assert len(results) == 8 and all(not r.duplicate and r.version == 1 for r in results.values())
+    codes = [r.archive_code for r in results.values()]
+    assert len(set(codes)) == 8
+    for name, r in results.items():
+        assert ARCHIVE_CODE_RE.match(r.archive_code), r.archive_code
+        files = sorted(p.name for p in r.folder.iterdir())
+        suffix = Path(name).suffix
+        assert {"正本.pdf", "归档.pdf", "公文.docx", f"输入{suffix}", "元数据.json", "manifest-sha256.txt"} <= set(files)
+        assert (r.folder / f"输入{suffix}").read_bytes() == (workspace.root / "examples" / name).read_bytes()
+        for p in r.folder.iterdir():
+            assert not p.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH), p  # read-only
+        record = json.loads((r.folder / "元数据.json").read_text(encoding="utf-8"))
+        assert record["档号"] == r.archive_code and record["版本"] == 1 and record["题名"]
+        assert {c["文件"] for c in record["组件"]} >= {"正本.pdf", "归档.pdf", "公文.docx"}
+        assert record["页数"] == len(PdfReader(r.folder / "正本.pdf").pages)
+    assert results["001-印发制度的通知.yaml"].number == "罕政发〔2021〕35号"
+    assert results["002-全体会议通知.yaml"].number == "罕政发〔2026〕1号"
+    assert results["003-全体会议纪要.yaml"].number == "第4期"
+
+
+def test_item_numbers_run_without_gaps_in_each_class(filed):
+    _, results = filed
+    by_class: dict[str, list[int]] = {}
+    for r in results.values():
+        m = ARCHIVE_CODE_RE.match(r.archive_code)
+        by_class.setdefault(f"{m['year']}-{m['ret']}-{m['prob']}", []).append(int(m["item"]))
+    for items in by_class.values():
+        assert sorted(items) == list(range(1, len(items) + 1))
+
+
+def test_the_archive_stamp_is_on_the_archival_copy_only(filed):
+    _, results = filed
+    r = results["001-印发制度的通知.yaml"]
+    archival = PdfFacts(r.folder / "归档.pdf")
+    box = archival.ink_box(1, 0, 0, 210, 36.5, red=True)
+    assert box is not None
+    x0, y0, x1, y1 = box
+    assert abs((x1 - x0) - 45) <= 1.0 and abs((y1 - y0) - 16) <= 1.0 and abs((x0 + x1) / 2 - 105) <= 1.0
+    from tests.support import is_red
+
+    for ln in archival.lines:  # never over the document's own text
+        if ln.page == 1 and ln.top < y1 + 1 and not all(is_red(c) for c in ln.colours()):
+            assert ln.bottom < y0 or ln.top > y1 or ln.x1 < x0 or ln.x0 > x1, ln.text
+    assert "2021" in "".join(c["text"] for c in archival.pages[0].chars if c["top"] < 37 * 72 / 25.4)
+    distribution = PdfFacts(r.folder / "正本.pdf")
+    assert distribution.ink_box(1, 0, 0, 210, 36.5, red=True) is None
+
+
+def test_version_metadata_is_in_both_pdfs_and_the_docx(filed):
+    _, results = filed
+    r = results["002-全体会议通知.yaml"]
+    for name in ("正本.pdf", "归档.pdf"):
+        reader = PdfReader(r.folder / name)
+        info = reader.metadata
+        assert info["/Subject"] == r.number and info["/FawenArchiveCode"] == r.archive_code
+        assert info["/FawenVersion"] == "1" and len(info["/FawenInputSHA256"]) == 64
+        xmp = reader.xmp_metadata
+        assert xmp is not None and xmp.dc_title["x-default"].startswith("关于召开")
+        assert reader.trailer["/Root"]["/Metadata"]["/Subtype"] == "/XML"
+    props = Document(r.folder / "公文.docx").core_properties
+    assert props.identifier == r.archive_code and props.version == "1" and props.subject == r.number
+
+
+def test_refiling_makes_a_new_version_and_keeps_the_old_one(tmp_path, workspace):
+    src = workspace.root / "examples" / "006-专题报告.yaml"
+    first = run.file_document(src, workspace, TODAY, NOW)
+    before = {p.name: p.read_bytes() for p in first.folder.iterdir()}
+    again = run.file_document(src, workspace, TODAY, NOW)
+    assert again.duplicate and again.archive_code == first.archive_code
+    src.write_text(src.read_text(encoding="utf-8").replace("特此报告。", "妥否，请指示。"), encoding="utf-8")
+    second = run.file_document(src, workspace, TODAY, NOW + dt.timedelta(hours=1))
+    assert not second.duplicate and second.version == 2 and second.archive_code == first.archive_code
+    assert second.number == first.number and second.folder.parent == first.folder.parent
+    assert {p.name: p.read_bytes() for p in first.folder.iterdir()} == before  # v1 untouched
+    record = json.loads((second.folder / "元数据.json").read_text(encoding="utf-8"))
+    assert record["关系"][0]["类型"] == "替代" and "正文" in record["变更"]
+
+
+def test_verify_finds_changed_missing_and_unexpected_files(tmp_path, workspace):
+    for p in example_files(workspace.root / "examples")[:3]:
+        run.file_document(p, workspace, TODAY, NOW)
+    runner = CliRunner()
+    clean = runner.invoke(main, ["-w", str(workspace.root), "archive", "verify", "--json"])
+    assert clean.exit_code == 0, clean.output
+    folders = sorted(p.parent for p in workspace.outbox.rglob("元数据.json"))
+    changed = folders[0] / "正本.pdf"
+    changed.chmod(0o644)
+    data = bytearray(changed.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    changed.write_bytes(bytes(data))
+    missing = folders[1] / "公文.docx"
+    missing.chmod(0o644)
+    missing.unlink()
+    (folders[2] / "多余.txt").write_text("x", encoding="utf-8")
+    result = runner.invoke(main, ["-w", str(workspace.root), "archive", "verify", "--json"])
+    assert result.exit_code == 1
+    problems = " ".join(" ".join(r["问题"]) for r in json.loads(result.stdout))
+    assert "文件被改动（摘要不符）：正本.pdf" in problems
+    assert "缺少文件：公文.docx" in problems
+    assert "多出的文件：多余.txt" in problems
+
+
+def test_reindex_rebuilds_the_index_from_the_tree(tmp_path, workspace):
+    for p in example_files(workspace.root / "examples")[:2]:
+        run.file_document(p, workspace, TODAY, NOW)
+    (workspace.outbox / ".fawen" / "index.db").unlink()
+    for extra in ("index.db-wal", "index.db-shm"):
+        (workspace.outbox / ".fawen" / extra).unlink(missing_ok=True)
+    runner = CliRunner()
+    assert runner.invoke(main, ["-w", str(workspace.root), "archive", "reindex"]).exit_code == 0
+    listing = runner.invoke(main, ["-w", str(workspace.root), "archive", "ls", "--json"])
+    assert len(json.loads(listing.stdout)) == 2
+
+
+def test_numbers_are_listed_and_voided(tmp_path, workspace):
+    run.file_document(workspace.root / "examples" / "002-全体会议通知.yaml", workspace, TODAY, NOW)
+    runner = CliRunner()
+    result = runner.invoke(main, ["-w", str(workspace.root), "numbers", "void", "罕政发〔2026〕9号", "--reason", "误编"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(runner.invoke(main, ["-w", str(workspace.root), "numbers", "--json"]).stdout)
+    states = {(r["类别"], r["系列"], r["序号"]): r["状态"] for r in rows}
+    assert states[("发文字号", "罕政发", 1)] == "已使用"
+    assert states[("发文字号", "罕政发", 9)] == "已作废"
+
+
+def test_a_given_number_held_by_another_document_is_refused(tmp_path, workspace):
+    run.file_document(workspace.root / "examples" / "001-印发制度的通知.yaml", workspace, TODAY, NOW)
+    other = workspace.root / "examples" / "clash.yaml"
+    other.write_text("文种: 通知\n发文字号: 罕政发〔2021〕35号\n标题: 关于另一件事的通知\n正文: 内容不同。\n"
+                     "成文日期: 2021-10-01\n标识: 另一件\n", encoding="utf-8")  # fmt: skip
+    from pipeline.errors import FawenError
+
+    with pytest.raises(FawenError, match="已被另一份公文使用"):
+        run.file_document(other, workspace, TODAY, NOW)
+
+
+def test_drafts_are_not_filed(tmp_path, workspace):
+    src = workspace.root / "examples" / "003-全体会议纪要.yaml"
+    text = src.read_text(encoding="utf-8")
+    src.write_text(text.split("审定:")[0] + "分送: 联席会议各成员单位\n", encoding="utf-8")
+    from pipeline.errors import FawenError
+
+    with pytest.raises(FawenError, match="草稿"):
+        run.file_document(src, workspace, TODAY, NOW)
+    rows = run.open_registry(workspace).records()
+    assert rows and all(r.status == "voided" for r in rows)  # the numbers it reserved are accounted for
+
+
+@pytest.mark.slow
+def test_eight_processes_filing_fifty_each_get_distinct_gapless_numbers(tmp_path, workspace):
+    script = textwrap.dedent(f"""
+        import datetime as dt, sys
+        from pathlib import Path
+        sys.path.insert(0, {str(REPO)!r})
+        from pipeline import run
+        from pipeline.store import workspace as ws_store
+        ws = ws_store.load(Path(sys.argv[1]))
+        for path in sorted(Path(sys.argv[2]).glob("*.yaml")):
+            run.file_document(path, ws, dt.date(2026, 11, 24), dt.datetime.now().astimezone())
+    """)
+    for proc in range(8):
+        folder = tmp_path / f"p{proc}"
+        folder.mkdir()
+        for i in range(50):
+            (folder / f"n{i:02d}.yaml").write_text(
+                f"文种: 通知\n标题: 关于第{proc}组第{i}项工作的通知\n正文: 请第{proc}组落实第{i}项工作。\n"
+                f"成文日期: 2026-11-24\n标识: 并发-{proc}-{i}\n", encoding="utf-8")  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(workspace.root), str(tmp_path / f"p{k}")], env=env,
+                              stderr=subprocess.PIPE) for k in range(8)]  # fmt: skip
+    for p in procs:
+        _, err = p.communicate(timeout=900)
+        assert p.returncode == 0, err.decode("utf-8", "replace")[-2000:]
+    rows = [r for r in run.open_registry(workspace).records() if r.kind == "发文字号"]
+    seqs = sorted(r.seq for r in rows if r.series == "罕政发" and r.year == 2026)
+    assert seqs == list(range(1, 401))
+    assert all(r.status == "issued" for r in rows)
+    assert len({r.identity for r in rows}) == 400
+    entries = list(workspace.outbox.rglob("元数据.json"))
+    assert len(entries) == 400

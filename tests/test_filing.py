@@ -222,3 +222,49 @@ def test_eight_processes_filing_fifty_each_get_distinct_gapless_numbers(tmp_path
     assert len({r.identity for r in rows}) == 400
     entries = list(workspace.outbox.rglob("元数据.json"))
     assert len(entries) == 400
+
+
+def test_browsing_search_history_diff_open_and_catalogue(tmp_path, workspace):
+    for p in example_files(workspace.root / "examples"):
+        run.file_document(p, workspace, TODAY, NOW)
+    src = workspace.root / "examples" / "001-印发制度的通知.yaml"
+    src.write_text(src.read_text(encoding="utf-8").replace("认真贯彻执行", "认真贯彻落实"), encoding="utf-8")
+    run.file_document(src, workspace, TODAY, NOW)
+    runner = CliRunner()
+    w = ["-w", str(workspace.root)]
+
+    def call(*args):
+        result = runner.invoke(main, [*w, *args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    for query, expected in (("补偿款", 3), ("信访", 7), ("欠薪", 2), ("罕政报", 2)):
+        hits = json.loads(call("archive", "search", query, "--json"))
+        assert len(hits) == expected, (query, [h["题名"] for h in hits])
+    assert json.loads(call("archive", "search", "不存在的词语", "--json")) == []
+    listing = json.loads(call("archive", "ls", "--year", "2026", "--retention", "Y", "--json"))
+    assert len(listing) == 5 and all(e["年度"] == 2026 and e["保管期限"] == "Y" for e in listing)
+    assert len(json.loads(call("archive", "ls", "--kind", "会议纪要", "--json"))) == 2
+    history = json.loads(call("archive", "history", "罕政发〔2021〕35号", "--json"))
+    assert [h["版本"] for h in history] == [1, 2] and history[1]["变更"] == ["正文"]
+    diff = call("archive", "diff", "罕政发〔2021〕35号", "1", "2")
+    assert "-正文：" in diff and "贯彻执行" in diff and "+正文：" in diff and "贯彻落实" in diff
+    shown = json.loads(call("archive", "show", "罕政发〔2021〕35号", "--json"))
+    assert len(shown["版本"]) == 2 and shown["元数据"]["版本"] == 2
+    path = Path(call("archive", "open", "罕政发〔2021〕35号").strip())
+    assert path.name == "正本.pdf" and path.parent.name == "v2" and path.is_file()
+    rows = json.loads(call("archive", "catalog", "--year", "2026", "--json"))
+    assert [r["序号"] for r in rows] == [str(i) for i in range(1, len(rows) + 1)] and len(rows) == 6
+    assert all(len(r["日期"]) == 8 and r["日期"].isdigit() for r in rows)
+    out = tmp_path / "目录"
+    call("archive", "catalog", "--year", "2026", "-o", str(out))
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out / "2026年度归档文件目录.xlsx").active
+    assert [c.value for c in sheet[1]] == ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
+    assert sheet.max_row == 7
+    assert (out / "2026年度归档文件目录.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    pdf = PdfReader(out / "2026年度归档文件目录.pdf")
+    box = pdf.pages[0].mediabox
+    assert float(box.width) > float(box.height)  # A4 landscape
+    assert "F071-WS·2026-Y-XF-0001" in pdf.pages[0].extract_text()

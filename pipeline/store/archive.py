@@ -49,7 +49,18 @@ CREATE TABLE IF NOT EXISTS versions (
     PRIMARY KEY (identity, version)
 );
 CREATE INDEX IF NOT EXISTS versions_digest ON versions (input_sha256);
+CREATE INDEX IF NOT EXISTS entries_code ON entries (archive_code);
+CREATE INDEX IF NOT EXISTS entries_number ON entries (number);
+CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5(identity UNINDEXED, title, body, tokenize='trigram');
+CREATE VIRTUAL TABLE IF NOT EXISTS bigrams USING fts5(identity UNINDEXED, grams, tokenize='unicode61');
 """
+
+
+def bigrams(text: str) -> str:
+    """Overlapping two-character tokens: lets a two-character Chinese query use an index too
+    (the trigram index answers three characters and more)."""
+    chars = [ch for ch in text if not ch.isspace()]
+    return " ".join("".join(chars[i : i + 2]) for i in range(len(chars) - 1))
 
 
 @dataclass(frozen=True)
@@ -169,23 +180,53 @@ class Archive:
         self._record(plan, record, final)
         return final
 
-    def _record(self, plan: FilingPlan, record: dict[str, object], folder: Path) -> None:
+    def _record(self, plan: FilingPlan, record: dict[str, object], folder: Path, batch: bool = False) -> None:
         rel_entry = folder.parent.relative_to(self.root).as_posix()
         rel_version = folder.relative_to(self.root).as_posix()
         r = record
-        self._index.execute("BEGIN IMMEDIATE")
+        db = self._index
+        if not batch:
+            db.execute("BEGIN IMMEDIATE")
         try:
-            self._index.execute(
-                "INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (r["标识"], r["档号"], r["文号"], r["题名"], r["文种"], r["年度"], r["保管期限"], r["机构问题"], r["件号"],
-                 rel_entry, plan.version, r["成文日期"], "、".join(r["责任者"]), r["页数"]),  # type: ignore[arg-type]
-            )  # fmt: skip
-            self._index.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",
-                                (r["标识"], plan.version, r["输入SHA256"], rel_version, r["归档时间"]))  # fmt: skip
-            self._index.execute("COMMIT")
+            previous = db.execute("SELECT latest FROM entries WHERE identity=?", (r["标识"],)).fetchone()
+            if previous is None or previous[0] <= plan.version:
+                db.execute(
+                    "INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (r["标识"], r["档号"], r["文号"], r["题名"], r["文种"], r["年度"], r["保管期限"], r["机构问题"], r["件号"],
+                     rel_entry, plan.version, r["成文日期"], "、".join(r["责任者"]), r["页数"]),  # type: ignore[arg-type]
+                )  # fmt: skip
+                content = r.get("内容") or {}
+                body = "\n".join(str(v) for k, v in content.items() if k != "标题") if isinstance(content, dict) else ""  # type: ignore[union-attr]
+                db.execute("DELETE FROM fulltext WHERE identity=?", (r["标识"],))
+                db.execute("DELETE FROM bigrams WHERE identity=?", (r["标识"],))
+                db.execute("INSERT INTO fulltext VALUES (?,?,?)", (r["标识"], r["题名"], f"{r['文号']}\n{body}"))
+                db.execute("INSERT INTO bigrams VALUES (?,?)", (r["标识"], bigrams(f"{r['题名']} {r['文号']} {body}")))
+            db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",
+                       (r["标识"], plan.version, r["输入SHA256"], rel_version, r["归档时间"]))  # fmt: skip
+            if not batch:
+                db.execute("COMMIT")
         except BaseException:
-            self._index.execute("ROLLBACK")
+            if not batch:
+                db.execute("ROLLBACK")
             raise
+
+    def search(self, text: str, limit: int = 50) -> list[EntryInfo]:
+        """Full text over titles, numbers and bodies; Chinese substrings of any length."""
+        text = text.strip()
+        if not text:
+            return []
+        if len(text) >= 3:
+            quoted = '"' + text.replace('"', '""') + '"'
+            sql = ("SELECT e.* FROM fulltext f JOIN entries e ON e.identity = f.identity WHERE fulltext MATCH ? "
+                   "ORDER BY e.year DESC, e.item LIMIT ?")  # fmt: skip
+            return [EntryInfo(*row) for row in self._index.execute(sql, (quoted, limit))]
+        if len(text) == 2:
+            quoted = '"' + text.replace('"', '""') + '"'
+            sql = ("SELECT e.* FROM bigrams b JOIN entries e ON e.identity = b.identity WHERE bigrams MATCH ? "
+                   "ORDER BY e.year DESC, e.item LIMIT ?")  # fmt: skip
+            return [EntryInfo(*row) for row in self._index.execute(sql, (quoted, limit))]
+        sql = "SELECT * FROM entries WHERE title LIKE ? OR number LIKE ? ORDER BY year DESC, item LIMIT ?"
+        return [EntryInfo(*row) for row in self._index.execute(sql, (f"%{text}%", f"%{text}%", limit))]
 
     def recover(self) -> int:
         """Remove what a crash left in the staging folder (never a filed version)."""
@@ -195,23 +236,25 @@ class Archive:
             count += 1
         return count
 
-    def reindex(self) -> int:
-        """Rebuild the index from the metadata records in the tree."""
-        self._index.execute("BEGIN IMMEDIATE")
+    def reindex(self, progress: object = None) -> int:
+        """Rebuild the index from the metadata records in the tree, in one transaction."""
+        db = self._index
+        db.execute("BEGIN IMMEDIATE")
         try:
-            self._index.execute("DELETE FROM entries")
-            self._index.execute("DELETE FROM versions")
-            self._index.execute("COMMIT")
+            for table in ("entries", "versions", "fulltext", "bigrams"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
+            count = 0
+            for meta in sorted(self.version_records()):
+                record = json.loads(meta.read_text(encoding="utf-8"))
+                plan = FilingPlan(tuple(), meta.parent.parent.name, int(record["版本"]))
+                self._record(plan, record, meta.parent, batch=True)
+                count += 1
+                if callable(progress):
+                    progress(count)
+            db.execute("COMMIT")
         except BaseException:
-            self._index.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
-        count = 0
-        for meta in sorted(self.version_records()):
-            record = json.loads(meta.read_text(encoding="utf-8"))
-            version = int(record["版本"])
-            plan = FilingPlan(tuple(), meta.parent.parent.name, version)
-            self._record(plan, record, meta.parent)
-            count += 1
         return count
 
     def version_records(self) -> Iterator[Path]:

@@ -237,8 +237,7 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
     reserved: list[tuple[str, str, int, int]] = []
     try:
         with archive.locked():
-            archive.recover()
-            registry.release_orphans()
+            _recover(archive, registry)
             duplicate = archive.duplicate_of(digest)
             if duplicate is not None:
                 entry, version = duplicate
@@ -282,12 +281,13 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
                         reserved.append(("发文字号", code, year, seq))
                         req = dataclasses.replace(req, number=str(DocumentNumber(code, year, seq)))
                     number_text = req.number or ""
-                class_series = "/".join(p for p in (str(year), retention, problem) if p)
-                item = registry.reserve("件号", class_series, year, identity, req.title)
-                reserved.append(("件号", class_series, year, item))
             rendered = render_request(req, workspace, path.parent)
             if rendered.draft:
                 raise FilingError(f"{path.name}：这是草稿，不能归档为正式文件：{rendered.draft}")
+            if existing is None:
+                # 件号: the next in its class, taken under the archive lock and consumed only when
+                # the entry lands, so a crash before that leaves no gap (DA/T 22: no gaps, no reuse)
+                item = archive.max_item(year, retention, problem) + 1
             code = archive_code(cfg.organ.fonds or "F000", year, retention, problem, item, cfg.code_profile)
             record = _record(req, workspace, identity, code, number_text, year, retention, problem, item,
                              version, rendered.pages, digest, now, existing, archive)  # fmt: skip
@@ -313,6 +313,10 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
             for kind, series, y, seq in reserved:
                 registry.issue(kind, series, y, seq, identity, req.title)
             reserved.clear()
+            if existing is None:
+                class_series = "/".join(p for p in (str(year), retention, problem) if p)
+                registry.claim("件号", class_series, year, item, identity, req.title)
+                registry.issue("件号", class_series, year, item, identity, req.title)
             return Filed(code, number_text, version, folder)
     finally:
         for kind, series, y, seq in reserved:  # a failure: the numbers are accounted for, not reused
@@ -322,6 +326,20 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
 
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _recover(archive: Archive, registry: Registry) -> None:
+    """After a crash: clear the staging folder, index what reached the tree, and settle the
+    numbers the dead process had reserved (issued if its document was filed, else voided)."""
+    leftovers = archive.recover()
+    orphans = registry.orphans()
+    if not leftovers and not orphans and not archive.pending():
+        return
+    archive.reconcile()
+    for record in orphans:
+        label = {"发文字号": f"{record.series}〔{record.year}〕{record.seq}号", "期号": f"第{record.seq}期"}.get(
+            record.kind, str(record.seq))
+        registry.settle(record, archive.holds(record.identity, record.kind, label))
 
 
 def _record(req: DocumentRequest, workspace: Workspace, identity: str, code: str, number: str, year: int,

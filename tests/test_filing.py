@@ -268,3 +268,58 @@ def test_browsing_search_history_diff_open_and_catalogue(tmp_path, workspace):
     box = pdf.pages[0].mediabox
     assert float(box.width) > float(box.height)  # A4 landscape
     assert "F071-WS·2026-Y-XF-0001" in pdf.pages[0].extract_text()
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_loses_nothing_and_leaves_no_half_entry(tmp_path, workspace):
+    import random
+    import signal
+    import time
+
+    script = textwrap.dedent(f"""
+        import datetime as dt, sys
+        from pathlib import Path
+        sys.path.insert(0, {str(REPO)!r})
+        from pipeline import run
+        from pipeline.store import workspace as ws_store
+        ws = ws_store.load(Path(sys.argv[1]))
+        for path in sorted(Path(sys.argv[2]).glob("*.yaml")):
+            run.file_document(path, ws, dt.date(2026, 11, 24), dt.datetime.now().astimezone())
+    """)
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(200):
+        (inputs / f"n{i:03d}.yaml").write_text(
+            f"文种: 通知\n标题: 关于第{i}项工作的通知\n正文: 请落实第{i}项工作。\n成文日期: 2026-11-24\n", encoding="utf-8")
+    rng = random.Random(20261124)
+    kills = 0
+    for _attempt in range(200):
+        proc = subprocess.Popen([sys.executable, "-c", script, str(workspace.root), str(inputs)],
+                                stderr=subprocess.PIPE)  # fmt: skip
+        if kills < 25:
+            time.sleep(rng.uniform(0.8, 2.5))  # past the imports, somewhere inside a filing
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+        _, err = proc.communicate(timeout=600)
+        if proc.returncode == 0:
+            break
+        assert proc.returncode == -signal.SIGKILL, err.decode("utf-8", "replace")[-2000:]
+    assert kills >= 10
+    # one more run after the last kill settles whatever it left
+    subprocess.run([sys.executable, "-c", script, str(workspace.root), str(inputs)], check=True)
+    runner = CliRunner()
+    result = runner.invoke(main, ["-w", str(workspace.root), "archive", "verify", "--json"])
+    assert result.exit_code == 0, result.stdout[-3000:]
+    assert not list((workspace.outbox / ".staging").iterdir())
+    metas = list(workspace.outbox.rglob("元数据.json"))
+    identities = [json.loads(m.read_text(encoding="utf-8"))["标识"] for m in metas]
+    assert len(identities) == len(set(identities)) == 200  # each input filed exactly once
+    rows = run.open_registry(workspace).records()
+    numbers = [r for r in rows if r.kind == "发文字号"]
+    assert all(r.status in ("issued", "voided") for r in rows)
+    assert sorted(r.seq for r in numbers) == list(range(1, len(numbers) + 1))  # nothing skipped
+    issued = [r for r in numbers if r.status == "issued"]
+    assert len(issued) == 200
+    archived = {json.loads(m.read_text(encoding="utf-8"))["文号"] for m in metas}
+    assert archived == {f"罕政发〔2026〕{r.seq}号" for r in issued}

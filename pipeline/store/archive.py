@@ -100,6 +100,7 @@ class Archive:
         self._index.execute("PRAGMA journal_mode=WAL")
         self._index.executescript(INDEX_SCHEMA)
         self._lock = sqlite3.connect(self.meta_dir / "lock.db", timeout=600, isolation_level=None)
+        self._pending = self.meta_dir / "pending"
 
     def close(self) -> None:
         self._index.close()
@@ -163,6 +164,8 @@ class Archive:
                     os.fsync(fh.fileno())
                 path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # filed files are read-only
             _fsync_dir(version_dir)
+            # a crash between the rename and the index update is repaired from this note
+            self._pending.write_text(str(entry_dir / plan.version_dir), encoding="utf-8")
             if entry_dir.exists():
                 final = entry_dir / plan.version_dir
                 if final.exists():
@@ -178,7 +181,11 @@ class Archive:
             if work.exists():
                 _remove_tree(work)
         self._record(plan, record, final)
+        self._pending.unlink(missing_ok=True)
         return final
+
+    def pending(self) -> bool:
+        return self._pending.exists()
 
     def _record(self, plan: FilingPlan, record: dict[str, object], folder: Path, batch: bool = False) -> None:
         rel_entry = folder.parent.relative_to(self.root).as_posix()
@@ -235,6 +242,29 @@ class Archive:
             _remove_tree(child)
             count += 1
         return count
+
+    def reconcile(self) -> int:
+        """Index the versions a crash left in the tree but not in the index."""
+        known = {row[0] for row in self._index.execute("SELECT path FROM versions")}
+        added = 0
+        for meta in sorted(self.version_records()):
+            rel = meta.parent.relative_to(self.root).as_posix()
+            if rel in known:
+                continue
+            record = json.loads(meta.read_text(encoding="utf-8"))
+            self._record(FilingPlan(tuple(), meta.parent.parent.name, int(record["版本"])), record, meta.parent)
+            added += 1
+        self._pending.unlink(missing_ok=True)
+        return added
+
+    def holds(self, identity: str, kind: str, label: str) -> bool:
+        """Whether an archived 件 of this identity carries this number."""
+        entry = self.entry(identity)
+        if entry is None:
+            return False
+        if kind == "件号":
+            return f"-{int(label):04d}" == entry.archive_code[-5:]
+        return entry.number == label
 
     def reindex(self, progress: object = None) -> int:
         """Rebuild the index from the metadata records in the tree, in one transaction."""

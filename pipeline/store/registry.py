@@ -161,15 +161,18 @@ class Registry:
                 db.execute("UPDATE numbers SET status='voided', reason=?, changed=? WHERE kind=? AND series=? AND year=? AND seq=?",
                            (reason, _now(), kind, series, year, seq))  # fmt: skip
 
-    def release_orphans(self) -> int:
-        """Void the reservations of processes that no longer run (a crash mid-filing)."""
-        with self._immediate() as db:
-            rows = db.execute("SELECT kind, series, year, seq, pid FROM numbers WHERE status='reserved'").fetchall()
-            dead = [r for r in rows if r[4] != os.getpid() and not _alive(r[4])]
-            for kind, series, year, seq, _pid in dead:
-                db.execute("UPDATE numbers SET status='voided', reason=?, changed=? WHERE kind=? AND series=? AND year=? AND seq=?",
-                           ("处理中断（进程已退出），编号作废不再使用", _now(), kind, series, year, seq))  # fmt: skip
-        return len(dead)
+    def orphans(self) -> list[NumberRecord]:
+        """Reservations of processes that no longer run (a crash mid-filing)."""
+        rows = self._db.execute("SELECT kind, series, year, seq, status, identity, title, reason, changed, pid "
+                                "FROM numbers WHERE status='reserved'").fetchall()  # fmt: skip
+        return [NumberRecord(*r[:9]) for r in rows if r[9] != os.getpid() and not _alive(r[9])]
+
+    def settle(self, record: NumberRecord, used: bool) -> None:
+        """An orphaned reservation: issued if its document reached the archive, else voided."""
+        if used:
+            self.issue(record.kind, record.series, record.year, record.seq, record.identity, record.title)
+        else:
+            self.void(record.kind, record.series, record.year, record.seq, "处理中断（进程已退出），编号作废不再使用")
 
     def records(self, kind: str | None = None, year: int | None = None) -> list[NumberRecord]:
         sql = "SELECT kind, series, year, seq, status, identity, title, reason, changed FROM numbers"

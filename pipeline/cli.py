@@ -314,9 +314,7 @@ def archive_ls(ctx: click.Context, year: int | None, kind: str | None, retention
                as_json: bool) -> None:  # fmt: skip
     """列出已归档的件。"""
     store = _archive(ctx)
-    rows = [e for e in store.entries() if (year is None or e.year == year) and (kind is None or e.kind == kind)
-            and (retention is None or e.retention == retention)
-            and (text is None or text in e.title or text in e.number)]  # fmt: skip
+    rows = store.entries(year=year, kind=kind, retention=retention, text=text)
     store.close()
     if as_json:
         _echo_json([e.as_dict() for e in rows])
@@ -465,7 +463,7 @@ def archive_catalog(ctx: click.Context, year: int, out_dir: Path, as_json: bool)
     from pipeline.stages import catalogue
 
     store = _archive(ctx)
-    entries = [e.as_dict() for e in store.entries() if e.year == year]
+    entries = [e.as_dict() for e in store.entries(year=year)]
     store.close()
     table = catalogue.rows(entries)
     if as_json:

@@ -23,9 +23,11 @@ from pathlib import Path
 from pipeline.model import METADATA
 from pipeline.model import FilingPlan
 
+INDEX_VERSION = 2
 INDEX_SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
-    identity TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    identity TEXT NOT NULL UNIQUE,
     archive_code TEXT NOT NULL,
     number TEXT NOT NULL,
     title TEXT NOT NULL,
@@ -51,8 +53,8 @@ CREATE TABLE IF NOT EXISTS versions (
 CREATE INDEX IF NOT EXISTS versions_digest ON versions (input_sha256);
 CREATE INDEX IF NOT EXISTS entries_code ON entries (archive_code);
 CREATE INDEX IF NOT EXISTS entries_number ON entries (number);
-CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5(identity UNINDEXED, title, body, tokenize='trigram');
-CREATE VIRTUAL TABLE IF NOT EXISTS bigrams USING fts5(identity UNINDEXED, grams, tokenize='unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5(title, body, tokenize='trigram');
+CREATE VIRTUAL TABLE IF NOT EXISTS bigrams USING fts5(grams, tokenize='unicode61');
 """
 
 
@@ -61,6 +63,12 @@ def bigrams(text: str) -> str:
     (the trigram index answers three characters and more)."""
     chars = [ch for ch in text if not ch.isspace()]
     return " ".join("".join(chars[i : i + 2]) for i in range(len(chars) - 1))
+
+
+COLUMNS_AFTER_IDENTITY = ("archive_code, number, title, kind, year, retention, problem, item, path, latest, date, "
+                          "author, pages")  # fmt: skip
+COLUMNS = "identity, " + COLUMNS_AFTER_IDENTITY
+COLUMNS_E = ", ".join(f"e.{c.strip()}" for c in COLUMNS.split(","))
 
 
 @dataclass(frozen=True)
@@ -98,9 +106,16 @@ class Archive:
         self.staging.mkdir(parents=True, exist_ok=True)
         self._index = sqlite3.connect(self.meta_dir / "index.db", timeout=120, isolation_level=None)
         self._index.execute("PRAGMA journal_mode=WAL")
+        stale = self._index.execute("PRAGMA user_version").fetchone()[0] != INDEX_VERSION
+        if stale:  # the index is a cache: a new layout is rebuilt from the tree
+            for table in ("entries", "versions", "fulltext", "bigrams"):
+                self._index.execute(f"DROP TABLE IF EXISTS {table}")
         self._index.executescript(INDEX_SCHEMA)
+        self._index.execute(f"PRAGMA user_version={INDEX_VERSION}")
         self._lock = sqlite3.connect(self.meta_dir / "lock.db", timeout=600, isolation_level=None)
         self._pending = self.meta_dir / "pending"
+        if stale and any(True for _ in self.version_records()):
+            self.reindex()
 
     def close(self) -> None:
         self._index.close()
@@ -118,7 +133,7 @@ class Archive:
     # ---- reading ------------------------------------------------------------------------------
 
     def entry(self, identity: str) -> EntryInfo | None:
-        row = self._index.execute("SELECT * FROM entries WHERE identity=?", (identity,)).fetchone()
+        row = self._index.execute(f"SELECT {COLUMNS} FROM entries WHERE identity=?", (identity,)).fetchone()
         return EntryInfo(*row) if row else None
 
     def duplicate_of(self, input_sha256: str) -> tuple[EntryInfo, int] | None:
@@ -128,12 +143,23 @@ class Archive:
         entry = self.entry(row[0])
         return (entry, row[1]) if entry else None
 
-    def entries(self) -> list[EntryInfo]:
-        return [EntryInfo(*r) for r in self._index.execute("SELECT * FROM entries ORDER BY year, retention, problem, item")]
+    def entries(self, year: int | None = None, kind: str | None = None, retention: str | None = None,
+                text: str | None = None) -> list[EntryInfo]:  # fmt: skip
+        where, args = [], []
+        for column, value in (("year", year), ("kind", kind), ("retention", retention)):
+            if value is not None:
+                where.append(f"{column}=?")
+                args.append(value)
+        if text:
+            where.append("(title LIKE ? OR number LIKE ? OR archive_code LIKE ?)")
+            args += [f"%{text}%"] * 3
+        sql = f"SELECT {COLUMNS} FROM entries" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY year, retention, problem, item"
+        return [EntryInfo(*r) for r in self._index.execute(sql, args)]
 
     def find(self, key: str) -> EntryInfo | None:
         """By 档号, 文号 or identity."""
-        row = self._index.execute("SELECT * FROM entries WHERE archive_code=? OR number=? OR identity=?",
+        row = self._index.execute(f"SELECT {COLUMNS} FROM entries WHERE archive_code=? OR number=? OR identity=?",
                                   (key, key, key)).fetchone()  # fmt: skip
         return EntryInfo(*row) if row else None
 
@@ -195,19 +221,23 @@ class Archive:
         if not batch:
             db.execute("BEGIN IMMEDIATE")
         try:
-            previous = db.execute("SELECT latest FROM entries WHERE identity=?", (r["标识"],)).fetchone()
-            if previous is None or previous[0] <= plan.version:
-                db.execute(
-                    "INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (r["标识"], r["档号"], r["文号"], r["题名"], r["文种"], r["年度"], r["保管期限"], r["机构问题"], r["件号"],
-                     rel_entry, plan.version, r["成文日期"], "、".join(r["责任者"]), r["页数"]),  # type: ignore[arg-type]
-                )  # fmt: skip
+            previous = db.execute("SELECT id, latest FROM entries WHERE identity=?", (r["标识"],)).fetchone()
+            if previous is None or previous[1] <= plan.version:
+                values = (r["档号"], r["文号"], r["题名"], r["文种"], r["年度"], r["保管期限"], r["机构问题"], r["件号"],
+                          rel_entry, plan.version, r["成文日期"], "、".join(r["责任者"]), r["页数"])  # type: ignore[arg-type]
+                if previous is None:
+                    rowid = db.execute(f"INSERT INTO entries (identity, {COLUMNS_AFTER_IDENTITY}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                       (r["标识"], *values)).lastrowid  # fmt: skip
+                else:
+                    rowid = previous[0]
+                    db.execute(f"UPDATE entries SET ({COLUMNS_AFTER_IDENTITY}) = (?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id=?",
+                               (*values, rowid))  # fmt: skip
+                    db.execute("DELETE FROM fulltext WHERE rowid=?", (rowid,))
+                    db.execute("DELETE FROM bigrams WHERE rowid=?", (rowid,))
                 content = r.get("内容") or {}
                 body = "\n".join(str(v) for k, v in content.items() if k != "标题") if isinstance(content, dict) else ""  # type: ignore[union-attr]
-                db.execute("DELETE FROM fulltext WHERE identity=?", (r["标识"],))
-                db.execute("DELETE FROM bigrams WHERE identity=?", (r["标识"],))
-                db.execute("INSERT INTO fulltext VALUES (?,?,?)", (r["标识"], r["题名"], f"{r['文号']}\n{body}"))
-                db.execute("INSERT INTO bigrams VALUES (?,?)", (r["标识"], bigrams(f"{r['题名']} {r['文号']} {body}")))
+                db.execute("INSERT INTO fulltext (rowid, title, body) VALUES (?,?,?)", (rowid, r["题名"], f"{r['文号']}\n{body}"))
+                db.execute("INSERT INTO bigrams (rowid, grams) VALUES (?,?)", (rowid, bigrams(f"{r['题名']} {r['文号']} {body}")))
             db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",
                        (r["标识"], plan.version, r["输入SHA256"], rel_version, r["归档时间"]))  # fmt: skip
             if not batch:
@@ -222,17 +252,14 @@ class Archive:
         text = text.strip()
         if not text:
             return []
-        if len(text) >= 3:
+        if len(text) >= 2:
             quoted = '"' + text.replace('"', '""') + '"'
-            sql = ("SELECT e.* FROM fulltext f JOIN entries e ON e.identity = f.identity WHERE fulltext MATCH ? "
-                   "ORDER BY e.year DESC, e.item LIMIT ?")  # fmt: skip
+            table = "fulltext" if len(text) >= 3 else "bigrams"
+            # newest first by rowid: FTS5 walks its index backwards and stops at the limit
+            sql = (f"SELECT {COLUMNS_E} FROM (SELECT rowid AS rid FROM {table} WHERE {table} MATCH ? "
+                   f"ORDER BY rowid DESC LIMIT ?) AS hits JOIN entries e ON e.id = hits.rid")  # noqa: S608
             return [EntryInfo(*row) for row in self._index.execute(sql, (quoted, limit))]
-        if len(text) == 2:
-            quoted = '"' + text.replace('"', '""') + '"'
-            sql = ("SELECT e.* FROM bigrams b JOIN entries e ON e.identity = b.identity WHERE bigrams MATCH ? "
-                   "ORDER BY e.year DESC, e.item LIMIT ?")  # fmt: skip
-            return [EntryInfo(*row) for row in self._index.execute(sql, (quoted, limit))]
-        sql = "SELECT * FROM entries WHERE title LIKE ? OR number LIKE ? ORDER BY year DESC, item LIMIT ?"
+        sql = f"SELECT {COLUMNS} FROM entries WHERE title LIKE ? OR number LIKE ? ORDER BY id DESC LIMIT ?"  # noqa: S608
         return [EntryInfo(*row) for row in self._index.execute(sql, (f"%{text}%", f"%{text}%", limit))]
 
     def recover(self) -> int:

@@ -323,3 +323,23 @@ def test_sigkill_at_random_moments_loses_nothing_and_leaves_no_half_entry(tmp_pa
     assert len(issued) == 200
     archived = {json.loads(m.read_text(encoding="utf-8"))["文号"] for m in metas}
     assert archived == {f"罕政发〔2026〕{r.seq}号" for r in issued}
+
+
+def test_archive_names_are_safe_on_windows_and_never_nfkc_folded():
+    from pipeline.dat22 import safe_name
+
+    name = safe_name('关于“A/B:C*D?”<测试>|的通知\\（〔2026〕）' + "很长" * 40)
+    assert not set('\\/:*?"<>|') & set(name) and len(name) <= 60
+    assert "〔2026〕" in name and "（" in name  # full-width punctuation kept (no NFKC)
+    composed = safe_name("e\u0301")  # decomposed é
+    assert composed == "\u00e9"
+
+
+def test_file_command_reports_each_file_and_goes_on_after_a_bad_one(tmp_path, workspace):
+    bad = workspace.root / "examples" / "bad.yaml"
+    bad.write_text("文种: 通知\n", encoding="utf-8")
+    good = workspace.root / "examples" / "002-全体会议通知.yaml"
+    result = CliRunner().invoke(main, ["-w", str(workspace.root), "file", str(bad), str(good)])
+    assert result.exit_code == 1
+    assert "[1/2]" in result.output and "[2/2]" in result.output and "已归档" in result.stdout
+    assert "标题" in result.stderr and "共 2 个文件：成功 1 个，失败 1 个" in result.stdout

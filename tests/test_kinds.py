@@ -305,3 +305,23 @@ def test_attachment_outside_the_input_folder_is_refused(workspace, tmp_path):
     with pytest.raises(InputError) as info:
         run.read_request(write_input(folder, "up.yaml", text), workspace, TODAY)
     assert "超出了输入文件所在的文件夹" in info.value.message
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_a_docx_attachment_is_converted_and_appended(workspace, tmp_path):
+    from docx import Document
+
+    folder = workspace.root / "examples"
+    doc = Document()
+    for i in range(60):
+        doc.add_paragraph(f"核查报告第{i}段：九成功村土地补偿款核查情况记录。")
+    doc.save(folder / "附件" / "会议通知.docx")
+    text = example_text(workspace, "007-请示.yaml").replace("附件/核查报告.pdf", "附件/会议通知.docx")
+    _, pdf = render(workspace, write_input(folder, "docx-att.yaml", text), tmp_path / "out")
+    facts = PdfFacts(pdf)
+    label = [ln for ln in facts.lines if ln.text == "附件"][0]
+    after = [ln for ln in facts.lines if ln.page > label.page]
+    assert any("核查报告第1段" in ln.text for ln in after)  # the converted document's text
+    numbers = [int(re.sub(r"\D", "", ln.text)) for ln in facts.lines if PAGE_NO.match(ln.text)]
+    assert numbers == sorted(numbers) and numbers[0] == 1

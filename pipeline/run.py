@@ -42,8 +42,8 @@ from pipeline.stages.filing import Component
 from pipeline.stages.filing import plan
 from pipeline.stages.numbering import DocumentNumber
 from pipeline.stages.stamp import StampData
-from pipeline.stages.stamp import stamp_docx
-from pipeline.stages.stamp import stamp_pdf
+from pipeline.stages.stamp import docx_properties
+from pipeline.stages.stamp import stamp_copies
 from pipeline.stages.compose import printed_issue
 from pipeline.stages.numbering import printed_number as printed_document_number
 from pipeline.stages.parse import parse_input
@@ -137,7 +137,8 @@ def attachment_files(req: DocumentRequest, base: Path) -> list[bytes | None]:
     return out
 
 
-def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None = None) -> Rendered:
+def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None = None,
+                   docx_properties: dict[str, str] | None = None) -> Rendered:  # fmt: skip
     """Steps 5–8: both renderings of a validated request, in memory. ``base`` is the input's
     folder, where attachment files are."""
     files = attachment_files(req, base or Path.cwd())
@@ -152,7 +153,7 @@ def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None
     seal = workspace.seal_path.read_bytes() if (req.seal and workspace.seal_path) else None
     result = typeset(comp, fonts, seal)
     pdf = merge_attachments(result.pdf, result.placeholders, [d for d in files if d is not None])
-    docx = render_docx(comp, workspace.template(req.kind.value).read_bytes())
+    docx = render_docx(comp, workspace.template(req.kind.value).read_bytes(), docx_properties)
     return Rendered(Path(req.source).stem, pdf, docx, result.pages, comp.draft)
 
 
@@ -281,24 +282,25 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
                         reserved.append(("发文字号", code, year, seq))
                         req = dataclasses.replace(req, number=str(DocumentNumber(code, year, seq)))
                     number_text = req.number or ""
-            rendered = render_request(req, workspace, path.parent)
-            if rendered.draft:
-                raise FilingError(f"{path.name}：这是草稿，不能归档为正式文件：{rendered.draft}")
             if existing is None:
                 # 件号: the next in its class, taken under the archive lock and consumed only when
                 # the entry lands, so a crash before that leaves no gap (DA/T 22: no gaps, no reuse)
                 item = archive.max_item(year, retention, problem) + 1
             code = archive_code(cfg.organ.fonds or "F000", year, retention, problem, item, cfg.code_profile)
+            meta = StampData(req.title, number_text, code, cfg.organ.fonds or "F000", year, item, problem, retention,
+                             0, version, "正本", digest, req.signature, req.kind.value, req.date)  # fmt: skip
+            rendered = render_request(req, workspace, path.parent, docx_properties(meta))
+            if rendered.draft:
+                raise FilingError(f"{path.name}：这是草稿，不能归档为正式文件：{rendered.draft}")
+            meta = dataclasses.replace(meta, pages=rendered.pages)
             record = _record(req, workspace, identity, code, number_text, year, retention, problem, item,
                              version, rendered.pages, digest, now, existing, archive)  # fmt: skip
-            meta = StampData(req.title, number_text, code, cfg.organ.fonds or "F000", year, item, problem, retention,
-                             rendered.pages, version, "正本", digest, req.signature, req.kind.value, req.date)  # fmt: skip
             fonts = font_store.font_set(cfg.font_dirs)
+            distribution, archival = stamp_copies(rendered.pdf, meta, fonts)
             components = [
-                Component("正本", "正本.pdf", "application/pdf", stamp_pdf(rendered.pdf, meta)),
-                Component("归档件", "归档.pdf", "application/pdf",
-                          stamp_pdf(rendered.pdf, dataclasses.replace(meta, state="归档件"), fonts)),
-                Component("可编辑", "公文.docx", DOCX_MIME, stamp_docx(rendered.docx, meta)),
+                Component("正本", "正本.pdf", "application/pdf", distribution),
+                Component("归档件", "归档.pdf", "application/pdf", archival),
+                Component("可编辑", "公文.docx", DOCX_MIME, rendered.docx),
                 Component("输入", "输入" + path.suffix.lower(), "text/plain", data),
             ]  # fmt: skip
             for i, att in enumerate(req.attachments, 1):

@@ -40,7 +40,9 @@ from pipeline.store.workspace import Workspace
 class Settings:
     delay: float = 0.25  # seconds a file must stay unchanged before it is taken
     poll: float = 0.05  # how often pending files are looked at
-    rescan: float = 5.0  # full rescan of the inbox, in case an event was missed
+    # a listing of the inbox this often: watchdog's inotify buffer holds events about half a
+    # second (to pair moves), and a listing of one folder costs little; events still wake us
+    rescan: float = 0.1
     attachment_grace: float = 5.0  # how long an input waits for the attachment files it names
     parse_grace: float = 2.0  # how long a stable file that does not parse may still be growing
     polling: bool = False  # poll the folder instead of native events (network shares, volumes)

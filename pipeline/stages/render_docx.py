@@ -200,8 +200,9 @@ def _anchor_imprint(doc: Any) -> None:
         ppr.insert(1 if ppr.find(qn("w:pStyle")) is not None else 0, frame)
 
 
-def render_docx(comp: Composition, template: bytes) -> bytes:
-    """Render the template with the composition; returns the DOCX bytes."""
+def render_docx(comp: Composition, template: bytes, properties: dict[str, str] | None = None) -> bytes:
+    """Render the template with the composition; returns the DOCX bytes. ``properties`` are
+    further core properties (the archive's version metadata)."""
     tpl = DocxTemplate(io.BytesIO(template))
     tpl.render(context(comp), jinja_env=_ENV, autoescape=True)
     doc = tpl.docx
@@ -217,6 +218,8 @@ def render_docx(comp: Composition, template: bytes) -> bytes:
     props.last_modified_by = "fawen"
     props.language = "zh-CN"
     props.revision = 1
+    for key, value in (properties or {}).items():
+        setattr(props, key, value)
     if comp.date:
         stamp = dt.datetime(comp.date.year, comp.date.month, comp.date.day)
         props.created = stamp

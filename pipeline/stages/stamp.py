@@ -3,6 +3,7 @@ properties, and the 归档章 on the archival copy's first page (pypdf + reportl
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -113,14 +114,7 @@ def _archive_stamp(fonts: StampFonts, meta: StampData) -> bytes:
     return buf.getvalue()
 
 
-def stamp_pdf(pdf: bytes, meta: StampData, fonts: StampFonts | None = None) -> bytes:
-    """The PDF with version metadata; with the 归档章 on page 1 when ``fonts`` is given."""
-    writer = PdfWriter(clone_from=io.BytesIO(pdf))
-    if fonts is not None:
-        overlay = PdfReader(io.BytesIO(_archive_stamp(fonts, meta))).pages[0]
-        first = writer.pages[0]
-        first.merge_page(overlay, over=True)
-        first.compress_content_streams()
+def _metadata(writer: PdfWriter, meta: StampData) -> None:
     writer.add_metadata({
         "/Title": meta.title, "/Author": meta.author, "/Subject": meta.number,
         "/Keywords": f"{meta.kind}；{meta.archive_code}", "/Creator": meta.generator, "/Producer": meta.generator,
@@ -132,20 +126,49 @@ def stamp_pdf(pdf: bytes, meta: StampData, fonts: StampFonts | None = None) -> b
     stream[NameObject("/Type")] = NameObject("/Metadata")
     stream[NameObject("/Subtype")] = NameObject("/XML")
     writer.root_object[NameObject("/Metadata")] = writer._add_object(stream)  # noqa: SLF001
+
+
+def stamp_copies(pdf: bytes, meta: StampData, fonts: StampFonts) -> tuple[bytes, bytes]:
+    """The distribution copy (正本: metadata, no stamp) and the archival copy (归档件: metadata and
+    the 归档章 on page 1), from one parse of the typeset PDF."""
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    _metadata(writer, meta)
+    first = io.BytesIO()
+    writer.write(first)
+    overlay = PdfReader(io.BytesIO(_archive_stamp(fonts, meta))).pages[0]
+    page = writer.pages[0]
+    page.merge_page(overlay, over=True)
+    page.compress_content_streams()
+    _metadata(writer, dataclasses.replace(meta, state="归档件"))
+    second = io.BytesIO()
+    writer.write(second)
+    return first.getvalue(), second.getvalue()
+
+
+def stamp_pdf(pdf: bytes, meta: StampData, fonts: StampFonts | None = None) -> bytes:
+    """The PDF with version metadata; with the 归档章 on page 1 when ``fonts`` is given."""
+    if fonts is not None:
+        return stamp_copies(pdf, meta, fonts)[1]
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    _metadata(writer, meta)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
+def docx_properties(meta: StampData) -> dict[str, str]:
+    """The DOCX core properties that carry the version metadata."""
+    return {
+        "identifier": meta.archive_code, "version": str(meta.version), "content_status": meta.state,
+        "subject": meta.number, "keywords": f"{meta.kind}；{meta.archive_code}",
+        "comments": f"档号 {meta.archive_code}；第{meta.version}版；{meta.state}；输入 SHA-256 {meta.input_digest}；{meta.generator}",
+    }  # fmt: skip
+
+
 def stamp_docx(docx: bytes, meta: StampData) -> bytes:
     doc = Document(io.BytesIO(docx))
-    props = doc.core_properties
-    props.identifier = meta.archive_code
-    props.version = str(meta.version)
-    props.content_status = meta.state
-    props.subject = meta.number
-    props.keywords = f"{meta.kind}；{meta.archive_code}"
-    props.comments = f"档号 {meta.archive_code}；第{meta.version}版；{meta.state}；输入 SHA-256 {meta.input_digest}；{meta.generator}"
+    for key, value in docx_properties(meta).items():
+        setattr(doc.core_properties, key, value)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -226,3 +226,20 @@ def test_a_watcher_killed_at_random_moments_loses_and_duplicates_nothing(workspa
 
     verify = CliRunner().invoke(main, ["-w", str(workspace.root), "archive", "verify"])
     assert verify.exit_code == 0, verify.output[-2000:]
+
+
+def test_status_counts_waiting_rejected_and_filed_today(workspace):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    (workspace.inbox / "good.yaml").write_text(notice(1), encoding="utf-8")
+    (workspace.inbox / "bad.yaml").write_text("文种: 通知\n", encoding="utf-8")
+    runner = CliRunner()
+    before = json.loads(runner.invoke(main, ["-w", str(workspace.root), "status", "--json"]).stdout)
+    assert before["等待"] == 2 and before["今天归档"] == 0
+    Watcher(workspace, Settings(delay=0.1)).run_once()
+    after = json.loads(runner.invoke(main, ["-w", str(workspace.root), "status", "--json"]).stdout)
+    assert after["等待"] == 0 and after["退回"] == 1 and after["今天归档"] == 1
+    log = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8")
+    assert "good.yaml\t已归档\tF071-WS·2026-Y-XF-0001" in log and "bad.yaml\t退回" in log

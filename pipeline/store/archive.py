@@ -108,10 +108,20 @@ class Archive:
         self._index.execute("PRAGMA journal_mode=WAL")
         stale = self._index.execute("PRAGMA user_version").fetchone()[0] != INDEX_VERSION
         if stale:  # the index is a cache: a new layout is rebuilt from the tree
-            for table in ("entries", "versions", "fulltext", "bigrams"):
-                self._index.execute(f"DROP TABLE IF EXISTS {table}")
-        self._index.executescript(INDEX_SCHEMA)
-        self._index.execute(f"PRAGMA user_version={INDEX_VERSION}")
+            self._index.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see it done
+            try:
+                stale = self._index.execute("PRAGMA user_version").fetchone()[0] != INDEX_VERSION
+                if stale:
+                    for table in ("entries", "versions", "fulltext", "bigrams"):
+                        self._index.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608
+                    for statement in INDEX_SCHEMA.split(";"):
+                        if statement.strip():
+                            self._index.execute(statement)
+                    self._index.execute(f"PRAGMA user_version={INDEX_VERSION}")
+                self._index.execute("COMMIT")
+            except BaseException:
+                self._index.execute("ROLLBACK")
+                raise
         self._lock = sqlite3.connect(self.meta_dir / "lock.db", timeout=600, isolation_level=None)
         self._pending = self.meta_dir / "pending"
         if stale and any(True for _ in self.version_records()):

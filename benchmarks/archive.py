@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time

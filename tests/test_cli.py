@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from tests.conftest import EXAMPLES
 from tests.conftest import SEED
 
-COMMANDS = ["init", "render", "validate", "new", "fonts", "demo"]
+COMMANDS = ["init", "render", "validate", "new", "fonts", "demo", "file", "numbers", "numbers void", "archive",
+            "archive ls", "archive show", "archive search", "archive history", "archive diff", "archive open",
+            "archive catalog", "archive verify", "archive reindex", "watch", "status"]  # fmt: skip
 
 
 def invoke(*args: str, env: dict | None = None):
@@ -22,7 +23,7 @@ def invoke(*args: str, env: dict | None = None):
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])
 def test_every_command_has_chinese_help(command):
-    result = invoke(*([command] if command else []), "--help")
+    result = invoke(*(command.split() if command else []), "--help")
     assert result.exit_code == 0
     assert "用法" in result.output and "选项" in result.output
     assert any("\u4e00" <= ch <= "\u9fff" for ch in result.output.split("选项")[0])

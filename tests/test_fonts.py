@@ -14,7 +14,6 @@ from reportlab.pdfbase.ttfonts import TTFont
 from pipeline import run
 from pipeline.cli import main
 from pipeline.store import fonts
-from pipeline.store import workspace as ws_store
 from tests.conftest import TODAY
 from tests.conftest import with_config
 from tests.conftest import write_input

@@ -1,0 +1,11 @@
+"""The ``fawen`` command: a thin shell over pipeline.run, split by what the commands work on.
+Errors are printed and turned into exit codes only here."""
+
+from __future__ import annotations
+
+from pipeline.cli import documents  # noqa: F401 — registers its commands
+from pipeline.cli import filing  # noqa: F401
+from pipeline.cli import inbox  # noqa: F401
+from pipeline.cli.common import main
+
+__all__ = ["main"]

@@ -1,0 +1,58 @@
+"""What every ``fawen`` command shares: the group, the workspace option, printing errors and
+JSON, exit codes (0 ok, 1 invalid input, 2 usage error)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+import click
+
+from pipeline import __version__
+from pipeline import clicklocale
+from pipeline.errors import FawenError
+from pipeline.store import workspace as ws_store
+
+clicklocale.install()
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _workspace(ctx: click.Context) -> ws_store.Workspace:
+    try:
+        return ws_store.load(ws_store.resolve_root(ctx.obj.get("workspace")))
+    except FawenError as exc:
+        _fail(exc)
+
+
+def _fail(exc: FawenError) -> Any:
+    click.echo(f"错误：{exc.message}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-w", "--workspace", metavar="文件夹", help="工作区（含 fawen.yaml）；默认取环境变量 FAWEN_WORKSPACE，再默认当前文件夹。")
+@click.version_option(__version__, "-V", "--version", prog_name="fawen", message="%(prog)s %(version)s")
+@click.pass_context
+def main(ctx: click.Context, workspace: str | None) -> None:
+    """fawen：把结构化的输入文件排成符合 GB/T 9704-2012 的公文（红头文件）PDF 和 DOCX。"""
+    ctx.ensure_object(dict)
+    ctx.obj["workspace"] = workspace
+
+
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+

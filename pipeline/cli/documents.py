@@ -1,0 +1,202 @@
+"""fawen init, render, validate, new, fonts, demo: documents without the archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline import run
+from pipeline.cli.common import EXIT_INVALID
+from pipeline.cli.common import EXIT_OK
+from pipeline.cli.common import EXIT_USAGE
+from pipeline.cli.common import _echo_json
+from pipeline.cli.common import _fail
+from pipeline.cli.common import _today
+from pipeline.cli.common import _workspace
+from pipeline.cli.common import main
+from pipeline.errors import FawenError
+from pipeline.errors import InputError
+from pipeline.errors import UnsupportedKindError
+from pipeline.errors import WorkspaceError
+from pipeline.skeletons import SKELETONS
+from pipeline.store import fonts as font_store
+from pipeline.store import workspace as ws_store
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> None:
+    """在 FOLDER 创建一个工作区（示例机关的 fawen.yaml，以及 inbox/、outbox/）。"""
+    try:
+        target = ws_store.init(folder)
+    except FawenError as exc:
+        _fail(exc)
+    click.echo(f"已创建工作区：{folder.resolve()}\n  请按本机关的实际情况修改 {target}。")
+
+
+
+
+def _report(outcomes: list[run.Outcome]) -> int:
+    failed = [o for o in outcomes if not o.ok]
+    invalid = [o for o in failed if isinstance(o.error, InputError)]
+    unsupported = [o for o in failed if isinstance(o.error, UnsupportedKindError)]
+    if len(outcomes) > 1:
+        click.echo(
+            f"共 {len(outcomes)} 个文件：成功 {len(outcomes) - len(failed)} 个"
+            + (f"，输入有误 {len(invalid)} 个" if invalid else "")
+            + (f"，暂不支持 {len(unsupported)} 个" if unsupported else "")
+            + (f"，其他失败 {len(failed) - len(invalid) - len(unsupported)} 个" if len(failed) > len(invalid) + len(unsupported) else "")
+        )
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="输出文件夹。")  # fmt: skip
+@click.pass_context
+def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path) -> None:
+    """把输入文件排成 <名称>.docx 和 <名称>.pdf（一次性生成：不归档，不占用文号）。"""
+    workspace = _workspace(ctx)
+    outcomes = []
+    for i, path in enumerate(files, 1):
+        prefix = f"[{i}/{len(files)}] " if len(files) > 1 else ""
+        outcome = run.render_file(path, workspace, out_dir, _today())
+        outcomes.append(outcome)
+        if outcome.ok:
+            click.echo(f"{prefix}{path.name}：{outcome.message}")
+        else:
+            click.echo(f"{prefix}{path.name}：{outcome.message}", err=True)
+    sys.exit(_report(outcomes))
+
+
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
+@click.pass_context
+def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """检查输入文件，列出每一处问题（文件、键、行号、应为何值）。"""
+    workspace = _workspace(ctx)
+    results = []
+    for path in files:
+        try:
+            req = run.read_request(path, workspace, _today())
+            results.append({"文件": str(path), "有效": True, "文种": req.kind.value, "标题": req.title, "问题": []})
+        except InputError as exc:
+            problems = [{"键": p.key, "行": p.line, "问题": p.problem, "应为": p.expected} for p in exc.problems]
+            results.append({"文件": str(path), "有效": False, "问题": problems, "说明": exc.message})
+    if as_json:
+        _echo_json(results)
+    else:
+        for r in results:
+            if r["有效"]:
+                click.echo(f"✓ {r['文件']}：{r['文种']}《{r['标题']}》，校验通过")
+            else:
+                click.echo(f"✗ {r['说明']}", err=True)
+    sys.exit(EXIT_OK if all(r["有效"] for r in results) else EXIT_INVALID)
+
+
+
+
+@main.command()
+@click.argument("kind", metavar="文种")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入此文件（默认输出到屏幕）。")
+def new(kind: str, output: Path | None) -> None:
+    """输出某一文种的输入文件样例（带说明），如：fawen new 通知 -o 新通知.yaml"""
+    text = SKELETONS.get(kind)
+    if text is None:
+        click.echo(f"错误：没有文种「{kind}」的样例。可用：{'、'.join(SKELETONS)}", err=True)
+        sys.exit(EXIT_USAGE)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if output.exists():
+        click.echo(f"错误：{output} 已存在，未覆盖。", err=True)
+        sys.exit(EXIT_USAGE)
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"已写入 {output}")
+
+
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.option("--install", is_flag=True, help="把开源替代字体（Fandol，OpenType-CFF）转换为 TrueType 并缓存。")
+@click.option("--from", "sources", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="--install 时查找 Fandol 字体的文件夹（可多次给出）。")  # fmt: skip
+@click.pass_context
+def fonts(ctx: click.Context, as_json: bool, install: bool, sources: tuple[Path, ...]) -> None:
+    """列出每个字体角色（小标宋、仿宋、黑体、楷体、宋体）实际使用的字体文件。"""
+    try:
+        if install:
+            done = font_store.install_open_fonts(sources)
+            if not as_json:
+                for path in done:
+                    click.echo(f"已就绪：{path}")
+        root = ws_store.resolve_root(ctx.obj.get("workspace"))
+        extra = ws_store.load(root).config.font_dirs if (root / ws_store.CONFIG_NAME).is_file() else ()
+        choices = font_store.resolve(extra)
+        if install:
+            conf = font_store.install_fontconfig(choices)
+            if conf is not None and not as_json:
+                click.echo(f"已写入字体别名（供 LibreOffice 显示 DOCX）：{conf}")
+    except WorkspaceError as exc:
+        _fail(exc)
+    except FawenError as exc:
+        _fail(exc)
+    if as_json:
+        _echo_json([c.as_dict() for c in choices.values()])
+        return
+    for c in choices.values():
+        state = f"替代字体（未安装标准字体 {c.wanted}）" if c.fallback else "标准字体"
+        click.echo(f"{c.role}：{c.path}" + (f"[{c.subfont}]" if c.subfont else "") + f"  —  {c.family}，{state}")
+
+
+
+
+@main.command()
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="输出文件夹（默认在当前文件夹新建 fawen-demo-<时间>）。")  # fmt: skip
+@click.pass_context
+def demo(ctx: click.Context, out_dir: Path | None) -> None:
+    """用自带的示例输入生成全部公文，并告诉你放在哪里。"""
+    root = ws_store.resolve_root(ctx.obj.get("workspace"))
+    try:
+        if (root / ws_store.CONFIG_NAME).is_file():
+            workspace = ws_store.load(root)
+        else:
+            workspace = _sample_workspace()
+    except FawenError as exc:
+        _fail(exc)
+    examples = sorted(p for p in ws_store.EXAMPLES.iterdir() if p.suffix in (".yaml", ".yml", ".json", ".md")
+                      and not p.name.endswith(".fawen.yaml"))  # fmt: skip
+    if out_dir is None:
+        out_dir = Path.cwd() / f"fawen-demo-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outcomes = []
+    for i, path in enumerate(examples, 1):
+        outcome = run.render_file(path, workspace, out_dir, _today())
+        outcomes.append(outcome)
+        mark = "✓" if outcome.ok else ("…" if isinstance(outcome.error, UnsupportedKindError) else "✗")
+        text = f"{path.name}：{outcome.pages} 页" if outcome.ok else outcome.message
+        click.echo(f"[{i}/{len(examples)}] {mark} {text}")
+    made = [o for o in outcomes if o.ok]
+    broken = [o for o in outcomes if not o.ok and not isinstance(o.error, UnsupportedKindError)]
+    click.echo(f"已在 {out_dir.resolve()} 生成 {len(made)} 份公文（每份一个 PDF 和一个 DOCX）。")
+    sys.exit(EXIT_INVALID if broken or not made else EXIT_OK)
+
+
+
+
+def _sample_workspace() -> ws_store.Workspace:
+    config = ws_store.load_config_file(ws_store.SAMPLE_CONFIG)
+    return ws_store.Workspace(ws_store.SAMPLE_CONFIG.parent, config)
+
+

@@ -61,7 +61,7 @@ class Inbox:
         target = folder / path.name
         try:
             os.rename(path, target)
-        except FileNotFoundError:
+        except OSError:  # taken by another watcher, or still open elsewhere (Windows): later
             folder.rmdir()
             return None
         moved = []
@@ -73,8 +73,8 @@ class Inbox:
                 try:
                     os.rename(source, dest)
                     moved.append((source, dest))
-                except FileNotFoundError:
-                    pass
+                except OSError:
+                    pass  # read where it is; the input records what it could not take along
         return Claim(folder, target, path, tuple(moved))
 
     def _unique(self, folder: Path, name: str) -> Path:

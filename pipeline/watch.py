@@ -12,6 +12,7 @@ whatever events were missed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import queue
 import signal
 import threading
@@ -34,6 +35,17 @@ from pipeline.store.inbox import Claim
 from pipeline.store.inbox import Inbox
 from pipeline.store.inbox import is_input
 from pipeline.store.workspace import Workspace
+
+
+class _ShutdownRace(logging.Filter):
+    """watchdog 7.1 logs, as an error, an event read while its inotify thread is being stopped;
+    it is harmless, and a clerk reading the console should not see it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "called when the thread is inactive" not in record.getMessage()
+
+
+logging.getLogger("watchdog.observers.inotify").addFilter(_ShutdownRace())
 
 
 @dataclass

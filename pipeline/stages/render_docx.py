@@ -55,6 +55,22 @@ class _Environment(SandboxedEnvironment):
 _ENV = _Environment(autoescape=True)
 
 
+class _Template(DocxTemplate):
+    """docxtpl's preprocessing of the template XML (joining tags split across runs) depends on
+    the template alone, so it is done once per template text rather than at every render."""
+
+    _patched: dict[str, str] = {}
+
+    def patch_xml(self, src_xml: str) -> str:
+        key = hashlib.sha1(src_xml.encode("utf-8")).hexdigest()
+        hit = self._patched.get(key)
+        if hit is None:
+            if len(self._patched) > 64:
+                self._patched.clear()
+            hit = self._patched[key] = super().patch_xml(src_xml)
+        return hit
+
+
 def _width_mm(text: str) -> float:
     return sum(g.CHAR if is_wide(ch) else g.CHAR / 2 for ch in text)
 
@@ -203,7 +219,7 @@ def _anchor_imprint(doc: Any) -> None:
 def render_docx(comp: Composition, template: bytes, properties: dict[str, str] | None = None) -> bytes:
     """Render the template with the composition; returns the DOCX bytes. ``properties`` are
     further core properties (the archive's version metadata)."""
-    tpl = DocxTemplate(io.BytesIO(template))
+    tpl = _Template(io.BytesIO(template))
     tpl.render(context(comp), jinja_env=_ENV, autoescape=True)
     doc = tpl.docx
     _adjust(doc, comp)

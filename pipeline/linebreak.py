@@ -194,13 +194,14 @@ def _fix_kinsoku(line: list[Unit], queue: list[Unit], width: float) -> None:
 
 
 def _place(line: list[Unit], width: float, justify: bool) -> list[Placed]:
-    natural = sum(u.placed for u in line)
+    advances = [u.width - u.squeeze for u in line]
+    natural = sum(advances)
     gaps = len(line) - 1
     extra = (width - natural) / gaps if justify and gaps > 0 and width > natural else 0.0
     placed = []
     x = 0.0
-    for u in line:
-        shift = u.squeeze if (u.squeeze and u.text in OPENING) else 0.0
-        placed.append(Placed(u, x - shift))
-        x += u.placed + extra
+    for u, advance in zip(line, advances, strict=True):
+        squeeze = u.squeeze
+        placed.append(Placed(u, x - squeeze if squeeze and u.text in OPENING else x))
+        x += advance + extra
     return placed

@@ -54,10 +54,6 @@ class InputError(FawenError):
         super().__init__("\n".join(lines))
 
 
-class UnsupportedKindError(FawenError):
-    """A 文种 that validates but cannot be typeset by this version yet."""
-
-
 class WorkspaceError(FawenError):
     """No usable workspace (工作区): missing or broken ``fawen.yaml``."""
 

@@ -80,30 +80,27 @@ def read_request(path: Path, workspace: Workspace, today: dt.date) -> DocumentRe
         raise InputError(path.name, [Problem("", f"无法读取文件：{exc.strerror}", "一个存在且可读的文件")]) from exc
     req = validate(parse_input(path.name, path.suffix, data), workspace.config, today)
     problems = []
-    base = path.parent.resolve()
     for i, att in enumerate(req.attachments, 1):
-        if att.file is None:
-            continue
-        target = (path.parent / att.file).resolve()
-        if not target.is_relative_to(base):
-            problems.append(Problem(f"附件[{i}].文件", f"「{att.file}」指向输入文件夹之外（符号链接）",
-                                    "输入文件所在文件夹内的文件"))  # fmt: skip
-        elif not target.is_file():
-            problems.append(Problem(f"附件[{i}].文件", f"找不到附件文件「{att.file}」",
-                                    "与输入文件放在一起的 PDF 或 DOCX 文件"))  # fmt: skip
-    if req.inspection_ledger:
-        target = (path.parent / req.inspection_ledger).resolve()
-        if not target.is_relative_to(base):
-            problems.append(Problem("督查事项", f"台账「{req.inspection_ledger}」指向输入文件夹之外（符号链接）",
-                                    "输入文件所在文件夹内的 CSV 或 XLSX 文件"))  # fmt: skip
-        elif not target.is_file():
-            problems.append(Problem("督查事项", f"找不到台账文件「{req.inspection_ledger}」", "与输入文件放在一起的 CSV 或 XLSX 文件"))
-        else:
-            table = read_ledger(target, path.name)
-            req = dataclasses.replace(req, inspection_rows=ledger_rows(path.name, req.inspection_ledger, table))
+        if att.file is not None:
+            _check_beside(path, att.file, f"附件[{i}].文件", "附件文件", "PDF 或 DOCX 文件", problems)
+    if req.inspection_ledger and _check_beside(path, req.inspection_ledger, "督查事项", "台账", "CSV 或 XLSX 文件", problems):
+        table = read_ledger(path.parent / req.inspection_ledger, path.name)
+        req = dataclasses.replace(req, inspection_rows=ledger_rows(path.name, req.inspection_ledger, table))
     if problems:
         raise InputError(path.name, problems)
     return req
+
+
+def _check_beside(path: Path, rel: str, key: str, what: str, kind: str, problems: list[Problem]) -> bool:
+    """A file an input names must exist inside the input's folder (a link may not lead out)."""
+    target = (path.parent / rel).resolve()
+    if not target.is_relative_to(path.parent.resolve()):
+        problems.append(Problem(key, f"{what}「{rel}」指向输入文件夹之外（符号链接）", f"输入文件所在文件夹内的{kind}"))
+    elif not target.is_file():
+        problems.append(Problem(key, f"找不到{what}「{rel}」", f"与输入文件放在一起的{kind}"))
+    else:
+        return True
+    return False
 
 
 def protected_words(workspace: Workspace) -> tuple[str, ...]:
@@ -218,7 +215,7 @@ def identity_of(req: DocumentRequest, path: Path) -> str:
     return f"文件:{req.kind.value}:{path.stem}"
 
 
-def _registry(workspace: Workspace) -> Registry:
+def open_registry(workspace: Workspace) -> Registry:
     return Registry(workspace.root / ".fawen" / "registry.db")
 
 
@@ -234,7 +231,7 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
     req = read_request(path, workspace, today)
     cfg = workspace.config
     archive = Archive(workspace.outbox)
-    registry = _registry(workspace)
+    registry = open_registry(workspace)
     reserved: list[tuple[str, str, int, int]] = []
     try:
         with archive.locked():
@@ -387,10 +384,6 @@ def _content(req: DocumentRequest) -> dict[str, object]:
         "附件": [a.name for a in req.attachments], "署名": req.signature, "成文日期": str(req.date or ""),
         "附注": req.note, "抄送": "，".join(req.cc),
     }  # fmt: skip
-
-
-def open_registry(workspace: Workspace) -> Registry:
-    return _registry(workspace)
 
 
 def open_archive(workspace: Workspace) -> Archive:

@@ -28,6 +28,17 @@ from tests.support import PdfFacts
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc)
 REPO = Path(__file__).resolve().parents[1]
+# a separate process that files every input of a folder: python -c FILER <workspace> <folder>
+FILER = textwrap.dedent(f"""
+    import datetime as dt, sys
+    from pathlib import Path
+    sys.path.insert(0, {str(REPO)!r})
+    from pipeline import run
+    from pipeline.store import workspace as ws_store
+    ws = ws_store.load(Path(sys.argv[1]))
+    for path in sorted(Path(sys.argv[2]).glob("*.yaml")):
+        run.file_document(path, ws, dt.date(2026, 11, 24), dt.datetime.now().astimezone())
+""")
 
 
 @pytest.fixture(scope="module")
@@ -192,16 +203,7 @@ def test_drafts_are_not_filed(tmp_path, workspace):
 
 @pytest.mark.slow
 def test_eight_processes_filing_fifty_each_get_distinct_gapless_numbers(tmp_path, workspace):
-    script = textwrap.dedent(f"""
-        import datetime as dt, sys
-        from pathlib import Path
-        sys.path.insert(0, {str(REPO)!r})
-        from pipeline import run
-        from pipeline.store import workspace as ws_store
-        ws = ws_store.load(Path(sys.argv[1]))
-        for path in sorted(Path(sys.argv[2]).glob("*.yaml")):
-            run.file_document(path, ws, dt.date(2026, 11, 24), dt.datetime.now().astimezone())
-    """)
+    script = FILER
     for proc in range(8):
         folder = tmp_path / f"p{proc}"
         folder.mkdir()
@@ -276,16 +278,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_leaves_no_half_entry(tmp_pa
     import signal
     import time
 
-    script = textwrap.dedent(f"""
-        import datetime as dt, sys
-        from pathlib import Path
-        sys.path.insert(0, {str(REPO)!r})
-        from pipeline import run
-        from pipeline.store import workspace as ws_store
-        ws = ws_store.load(Path(sys.argv[1]))
-        for path in sorted(Path(sys.argv[2]).glob("*.yaml")):
-            run.file_document(path, ws, dt.date(2026, 11, 24), dt.datetime.now().astimezone())
-    """)
+    script = FILER
     inputs = tmp_path / "in"
     inputs.mkdir()
     for i in range(200):

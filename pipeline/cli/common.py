@@ -50,8 +50,6 @@ def main(ctx: click.Context, workspace: str | None) -> None:
     ctx.obj["workspace"] = workspace
 
 
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now().astimezone()
 

@@ -19,7 +19,6 @@ from pipeline.cli.common import _workspace
 from pipeline.cli.common import main
 from pipeline.errors import FawenError
 from pipeline.errors import InputError
-from pipeline.errors import UnsupportedKindError
 from pipeline.errors import WorkspaceError
 from pipeline.skeletons import SKELETONS
 from pipeline.store import fonts as font_store
@@ -37,22 +36,16 @@ def init(folder: Path) -> None:
     click.echo(f"已创建工作区：{folder.resolve()}\n  请按本机关的实际情况修改 {target}。")
 
 
-
-
 def _report(outcomes: list[run.Outcome]) -> int:
     failed = [o for o in outcomes if not o.ok]
     invalid = [o for o in failed if isinstance(o.error, InputError)]
-    unsupported = [o for o in failed if isinstance(o.error, UnsupportedKindError)]
     if len(outcomes) > 1:
         click.echo(
             f"共 {len(outcomes)} 个文件：成功 {len(outcomes) - len(failed)} 个"
             + (f"，输入有误 {len(invalid)} 个" if invalid else "")
-            + (f"，暂不支持 {len(unsupported)} 个" if unsupported else "")
-            + (f"，其他失败 {len(failed) - len(invalid) - len(unsupported)} 个" if len(failed) > len(invalid) + len(unsupported) else "")
+            + (f"，其他失败 {len(failed) - len(invalid)} 个" if len(failed) > len(invalid) else "")
         )
     return EXIT_INVALID if failed else EXIT_OK
-
-
 
 
 @main.command()
@@ -73,8 +66,6 @@ def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path) -> None:
         else:
             click.echo(f"{prefix}{path.name}：{outcome.message}", err=True)
     sys.exit(_report(outcomes))
-
-
 
 
 @main.command()
@@ -103,8 +94,6 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None
     sys.exit(EXIT_OK if all(r["有效"] for r in results) else EXIT_INVALID)
 
 
-
-
 @main.command()
 @click.argument("kind", metavar="文种")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入此文件（默认输出到屏幕）。")
@@ -122,8 +111,6 @@ def new(kind: str, output: Path | None) -> None:
         sys.exit(EXIT_USAGE)
     output.write_text(text, encoding="utf-8")
     click.echo(f"已写入 {output}")
-
-
 
 
 @main.command()
@@ -159,8 +146,6 @@ def fonts(ctx: click.Context, as_json: bool, install: bool, sources: tuple[Path,
         click.echo(f"{c.role}：{c.path}" + (f"[{c.subfont}]" if c.subfont else "") + f"  —  {c.family}，{state}")
 
 
-
-
 @main.command()
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="输出文件夹（默认在当前文件夹新建 fawen-demo-<时间>）。")  # fmt: skip
@@ -184,15 +169,13 @@ def demo(ctx: click.Context, out_dir: Path | None) -> None:
     for i, path in enumerate(examples, 1):
         outcome = run.render_file(path, workspace, out_dir, _today())
         outcomes.append(outcome)
-        mark = "✓" if outcome.ok else ("…" if isinstance(outcome.error, UnsupportedKindError) else "✗")
+        mark = "✓" if outcome.ok else "✗"
         text = f"{path.name}：{outcome.pages} 页" if outcome.ok else outcome.message
         click.echo(f"[{i}/{len(examples)}] {mark} {text}")
     made = [o for o in outcomes if o.ok]
-    broken = [o for o in outcomes if not o.ok and not isinstance(o.error, UnsupportedKindError)]
+    broken = [o for o in outcomes if not o.ok]
     click.echo(f"已在 {out_dir.resolve()} 生成 {len(made)} 份公文（每份一个 PDF 和一个 DOCX）。")
     sys.exit(EXIT_INVALID if broken or not made else EXIT_OK)
-
-
 
 
 def _sample_workspace() -> ws_store.Workspace:

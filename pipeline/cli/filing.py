@@ -57,8 +57,6 @@ def file_(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
     sys.exit(EXIT_INVALID if failed else EXIT_OK)
 
 
-
-
 @main.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.option("--year", type=int, help="只看某一年度。")
@@ -81,8 +79,6 @@ def numbers(ctx: click.Context, as_json: bool, year: int | None) -> None:
         click.echo(f"{d['类别']}  {d['系列']} {d['年度']} 第{d['序号']}号  {d['状态']}  {d['标题'] or d['原因']}")
 
 
-
-
 @numbers.command("void")
 @click.argument("number", metavar="编号")
 @click.option("--reason", required=True, help="作废原因。")
@@ -102,21 +98,15 @@ def numbers_void(ctx: click.Context, number: str, reason: str) -> None:
     click.echo(f"已作废 {number}：{reason}")
 
 
-
-
 @main.group()
 def archive() -> None:
     """浏览和核验档案（outbox/）。"""
-
-
 
 
 def _archive(ctx: click.Context) -> Any:
     root_ctx = ctx.find_root()
     workspace = _workspace(root_ctx)
     return run.open_archive(workspace)
-
-
 
 
 @archive.command("ls")
@@ -135,8 +125,6 @@ def archive_ls(ctx: click.Context, year: int | None, kind: str | None, retention
     _list_entries(rows, as_json, "共 {n} 件。")
 
 
-
-
 def _list_entries(rows: list[Any], as_json: bool, footer: str) -> None:
     if as_json:
         _echo_json([e.as_dict() for e in rows])
@@ -144,8 +132,6 @@ def _list_entries(rows: list[Any], as_json: bool, footer: str) -> None:
     for e in rows:
         click.echo(f"{e.archive_code}  {e.number}  {e.title}  （第{e.latest}版，{e.pages}页）")
     click.echo(footer.format(n=len(rows)))
-
-
 
 
 @archive.command("show")
@@ -173,8 +159,6 @@ def archive_show(ctx: click.Context, key: str, as_json: bool) -> None:
         click.echo(f"  事件：{e['行为']} {e['时间']} {e['人']}")
 
 
-
-
 @archive.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.pass_context
@@ -194,8 +178,6 @@ def archive_verify(ctx: click.Context, as_json: bool) -> None:
     sys.exit(EXIT_INVALID if problems else EXIT_OK)
 
 
-
-
 @archive.command("search")
 @click.argument("text", metavar="文字")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
@@ -206,8 +188,6 @@ def archive_search(ctx: click.Context, text: str, as_json: bool) -> None:
     hits = store.search(text)
     store.close()
     _list_entries(hits, as_json, "找到 {n} 件。")
-
-
 
 
 @archive.command("history")
@@ -230,8 +210,6 @@ def archive_history(ctx: click.Context, key: str, as_json: bool) -> None:
     for r in rows:
         change = "、".join(r["变更"]) if r["变更"] else ("首次归档" if r["版本"] == 1 else "无文字改动")
         click.echo(f"第{r['版本']}版  {r['归档时间']}  改动：{change}")
-
-
 
 
 @archive.command("diff")
@@ -260,8 +238,6 @@ def archive_diff(ctx: click.Context, key: str, v1: int, v2: int) -> None:
         click.echo(line)
 
 
-
-
 @archive.command("open")
 @click.argument("key", metavar="档号或文号")
 @click.option("--launch", is_flag=True, help="用系统默认程序打开 PDF。")
@@ -275,8 +251,6 @@ def archive_open(ctx: click.Context, key: str, launch: bool) -> None:
     click.echo(str(path))
     if launch:
         click.launch(str(path))
-
-
 
 
 @archive.command("catalog")
@@ -307,8 +281,6 @@ def archive_catalog(ctx: click.Context, year: int, out_dir: Path, as_json: bool)
     click.echo(f"已生成 {name}（{len(table)} 件）：" + "、".join(str(out_dir / f"{name}{s}") for s in outputs))
 
 
-
-
 def _entry_or_exit(store: Any, key: str) -> Any:
     entry = store.find(key)
     if entry is None:
@@ -316,8 +288,6 @@ def _entry_or_exit(store: Any, key: str) -> Any:
         click.echo(f"错误：档案中没有「{key}」。可用 fawen archive ls 查看已归档的件。", err=True)
         sys.exit(EXIT_INVALID)
     return entry
-
-
 
 
 @archive.command("reindex")

@@ -46,8 +46,6 @@ def watch(ctx: click.Context, once: bool, polling: bool, delay: float) -> None:
     click.echo("已停止监视。")
 
 
-
-
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.pass_context

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Protocol
 from xml.sax.saxutils import escape
 
-from docx import Document
 from pypdf import PdfReader
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject
@@ -145,17 +144,6 @@ def stamp_copies(pdf: bytes, meta: StampData, fonts: StampFonts) -> tuple[bytes,
     return first.getvalue(), second.getvalue()
 
 
-def stamp_pdf(pdf: bytes, meta: StampData, fonts: StampFonts | None = None) -> bytes:
-    """The PDF with version metadata; with the 归档章 on page 1 when ``fonts`` is given."""
-    if fonts is not None:
-        return stamp_copies(pdf, meta, fonts)[1]
-    writer = PdfWriter(clone_from=io.BytesIO(pdf))
-    _metadata(writer, meta)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def docx_properties(meta: StampData) -> dict[str, str]:
     """The DOCX core properties that carry the version metadata."""
     return {
@@ -163,12 +151,3 @@ def docx_properties(meta: StampData) -> dict[str, str]:
         "subject": meta.number, "keywords": f"{meta.kind}；{meta.archive_code}",
         "comments": f"档号 {meta.archive_code}；第{meta.version}版；{meta.state}；输入 SHA-256 {meta.input_digest}；{meta.generator}",
     }  # fmt: skip
-
-
-def stamp_docx(docx: bytes, meta: StampData) -> bytes:
-    doc = Document(io.BytesIO(docx))
-    for key, value in docx_properties(meta).items():
-        setattr(doc.core_properties, key, value)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pipeline.model import METADATA
 from pipeline.model import FilingPlan
+from pipeline.store.sqlite import immediate
 
 INDEX_VERSION = 2
 INDEX_SCHEMA = """
@@ -108,20 +109,15 @@ class Archive:
         self._index.execute("PRAGMA journal_mode=WAL")
         stale = self._index.execute("PRAGMA user_version").fetchone()[0] != INDEX_VERSION
         if stale:  # the index is a cache: a new layout is rebuilt from the tree
-            self._index.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see it done
-            try:
-                stale = self._index.execute("PRAGMA user_version").fetchone()[0] != INDEX_VERSION
+            with immediate(self._index) as db:  # one process migrates; the others wait, then see it done
+                stale = db.execute("PRAGMA user_version").fetchone()[0] != INDEX_VERSION
                 if stale:
                     for table in ("entries", "versions", "fulltext", "bigrams"):
-                        self._index.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608
+                        db.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608
                     for statement in INDEX_SCHEMA.split(";"):
                         if statement.strip():
-                            self._index.execute(statement)
-                    self._index.execute(f"PRAGMA user_version={INDEX_VERSION}")
-                self._index.execute("COMMIT")
-            except BaseException:
-                self._index.execute("ROLLBACK")
-                raise
+                            db.execute(statement)
+                    db.execute(f"PRAGMA user_version={INDEX_VERSION}")
         self._lock = sqlite3.connect(self.meta_dir / "lock.db", timeout=600, isolation_level=None)
         self._pending = self.meta_dir / "pending"
         if stale and any(True for _ in self.version_records()):
@@ -134,11 +130,8 @@ class Archive:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """One filer at a time, across processes (an SQLite write lock: no POSIX-only calls)."""
-        self._lock.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self._lock):
             yield
-        finally:
-            self._lock.execute("COMMIT")
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -224,38 +217,34 @@ class Archive:
         return self._pending.exists()
 
     def _record(self, plan: FilingPlan, record: dict[str, object], folder: Path, batch: bool = False) -> None:
+        """Index one version; ``batch`` when the caller already holds the write transaction."""
+        if not batch:
+            with immediate(self._index):
+                self._record(plan, record, folder, batch=True)
+            return
         rel_entry = folder.parent.relative_to(self.root).as_posix()
         rel_version = folder.relative_to(self.root).as_posix()
         r = record
         db = self._index
-        if not batch:
-            db.execute("BEGIN IMMEDIATE")
-        try:
-            previous = db.execute("SELECT id, latest FROM entries WHERE identity=?", (r["标识"],)).fetchone()
-            if previous is None or previous[1] <= plan.version:
-                values = (r["档号"], r["文号"], r["题名"], r["文种"], r["年度"], r["保管期限"], r["机构问题"], r["件号"],
-                          rel_entry, plan.version, r["成文日期"], "、".join(r["责任者"]), r["页数"])  # type: ignore[arg-type]
-                if previous is None:
-                    rowid = db.execute(f"INSERT INTO entries (identity, {COLUMNS_AFTER_IDENTITY}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                       (r["标识"], *values)).lastrowid  # fmt: skip
-                else:
-                    rowid = previous[0]
-                    db.execute(f"UPDATE entries SET ({COLUMNS_AFTER_IDENTITY}) = (?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id=?",
-                               (*values, rowid))  # fmt: skip
-                    db.execute("DELETE FROM fulltext WHERE rowid=?", (rowid,))
-                    db.execute("DELETE FROM bigrams WHERE rowid=?", (rowid,))
-                content = r.get("内容") or {}
-                body = "\n".join(str(v) for k, v in content.items() if k != "标题") if isinstance(content, dict) else ""  # type: ignore[union-attr]
-                db.execute("INSERT INTO fulltext (rowid, title, body) VALUES (?,?,?)", (rowid, r["题名"], f"{r['文号']}\n{body}"))
-                db.execute("INSERT INTO bigrams (rowid, grams) VALUES (?,?)", (rowid, bigrams(f"{r['题名']} {r['文号']} {body}")))
-            db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",
-                       (r["标识"], plan.version, r["输入SHA256"], rel_version, r["归档时间"]))  # fmt: skip
-            if not batch:
-                db.execute("COMMIT")
-        except BaseException:
-            if not batch:
-                db.execute("ROLLBACK")
-            raise
+        previous = db.execute("SELECT id, latest FROM entries WHERE identity=?", (r["标识"],)).fetchone()
+        if previous is None or previous[1] <= plan.version:
+            values = (r["档号"], r["文号"], r["题名"], r["文种"], r["年度"], r["保管期限"], r["机构问题"], r["件号"],
+                      rel_entry, plan.version, r["成文日期"], "、".join(r["责任者"]), r["页数"])  # type: ignore[arg-type]
+            if previous is None:
+                rowid = db.execute(f"INSERT INTO entries (identity, {COLUMNS_AFTER_IDENTITY}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                   (r["标识"], *values)).lastrowid  # fmt: skip
+            else:
+                rowid = previous[0]
+                db.execute(f"UPDATE entries SET ({COLUMNS_AFTER_IDENTITY}) = (?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id=?",
+                           (*values, rowid))  # fmt: skip
+                db.execute("DELETE FROM fulltext WHERE rowid=?", (rowid,))
+                db.execute("DELETE FROM bigrams WHERE rowid=?", (rowid,))
+            content = r.get("内容") or {}
+            body = "\n".join(str(v) for k, v in content.items() if k != "标题") if isinstance(content, dict) else ""  # type: ignore[union-attr]
+            db.execute("INSERT INTO fulltext (rowid, title, body) VALUES (?,?,?)", (rowid, r["题名"], f"{r['文号']}\n{body}"))
+            db.execute("INSERT INTO bigrams (rowid, grams) VALUES (?,?)", (rowid, bigrams(f"{r['题名']} {r['文号']} {body}")))
+        db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",
+                   (r["标识"], plan.version, r["输入SHA256"], rel_version, r["归档时间"]))  # fmt: skip
 
     def search(self, text: str, limit: int = 50) -> list[EntryInfo]:
         """Full text over titles, numbers and bodies; Chinese substrings of any length."""
@@ -305,9 +294,7 @@ class Archive:
 
     def reindex(self, progress: object = None) -> int:
         """Rebuild the index from the metadata records in the tree, in one transaction."""
-        db = self._index
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self._index) as db:
             for table in ("entries", "versions", "fulltext", "bigrams"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
             count = 0
@@ -318,10 +305,6 @@ class Archive:
                 count += 1
                 if callable(progress):
                     progress(count)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return count
 
     def version_records(self) -> Iterator[Path]:

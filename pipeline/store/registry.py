@@ -13,12 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import FawenError
+from pipeline.store.sqlite import immediate
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS numbers (
@@ -101,20 +100,9 @@ class Registry:
     def close(self) -> None:
         self._db.close()
 
-    @contextmanager
-    def _immediate(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
-            self._db.execute("COMMIT")
-
     def reserve(self, kind: str, series: str, year: int, identity: str = "", title: str = "") -> int:
         """The next number of a series, reserved for this process."""
-        with self._immediate() as db:
+        with immediate(self._db) as db:
             row = db.execute("SELECT MAX(seq) FROM numbers WHERE kind=? AND series=? AND year=?",
                              (kind, series, year)).fetchone()  # fmt: skip
             seq = (row[0] or 0) + 1
@@ -127,7 +115,7 @@ class Registry:
 
     def claim(self, kind: str, series: str, year: int, seq: int, identity: str, title: str = "") -> None:
         """Record a number given in an input; refuse it if another document holds it."""
-        with self._immediate() as db:
+        with immediate(self._db) as db:
             row = db.execute("SELECT status, identity, title FROM numbers WHERE kind=? AND series=? AND year=? AND seq=?",
                              (kind, series, year, seq)).fetchone()  # fmt: skip
             if row is None:
@@ -145,13 +133,13 @@ class Registry:
 
     def issue(self, kind: str, series: str, year: int, seq: int, identity: str, title: str) -> None:
         """The document holding a reserved number has been filed."""
-        with self._immediate() as db:
+        with immediate(self._db) as db:
             db.execute("UPDATE numbers SET status='issued', identity=?, title=?, changed=? "
                        "WHERE kind=? AND series=? AND year=? AND seq=? AND status!='voided'",
                        (identity, title, _now(), kind, series, year, seq))  # fmt: skip
 
     def void(self, kind: str, series: str, year: int, seq: int, reason: str) -> None:
-        with self._immediate() as db:
+        with immediate(self._db) as db:
             row = db.execute("SELECT status FROM numbers WHERE kind=? AND series=? AND year=? AND seq=?",
                              (kind, series, year, seq)).fetchone()  # fmt: skip
             if row is None:

@@ -4,8 +4,10 @@ Errors are printed and turned into exit codes only here."""
 from __future__ import annotations
 
 from pipeline.cli import documents  # noqa: F401 — registers its commands
+from pipeline.cli import archive  # noqa: F401
 from pipeline.cli import filing  # noqa: F401
 from pipeline.cli import inbox  # noqa: F401
+from pipeline.cli import numbers  # noqa: F401
 from pipeline.cli.common import main
 
 __all__ = ["main"]

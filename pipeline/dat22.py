@@ -54,3 +54,12 @@ def parse_manifest(text: str) -> dict[str, str]:
             digest, _, name = line.partition("  ")
             out[name] = digest
     return out
+
+
+def content_digest(input_data: bytes, files: dict[str, bytes]) -> str:
+    """The digest of everything a version is made from: the input and every file it names
+    (台账, 附件), by the names it uses. A change to any of them is a new version."""
+    if not files:  # the input alone: the digest fawen 0.1 recorded, so its duplicates are still found
+        return sha256(input_data)
+    parts = [f"输入\0{sha256(input_data)}"] + [f"{name}\0{sha256(data)}" for name, data in sorted(files.items())]
+    return sha256("\n".join(parts).encode("utf-8"))

@@ -130,6 +130,8 @@ class WorkspaceConfig:
     seal_image: str | None = None  # relative to the workspace
     font_dirs: tuple[str, ...] = ()
     allow_classified: bool = False
+    timezone: str = "Asia/Shanghai"  # 时区: IANA name; the archive's times carry it
+    operator: str = ""  # 操作员: whom the inbox watcher's events are recorded as
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,7 @@ class DocumentRequest:
     inspection_rows: tuple[InspectionRow, ...] = ()
     inspection_ledger: str = ""  # path of a CSV/XLSX ledger
     cutoff: dt.date | None = None  # 统计截止日期
+    completed: tuple[tuple[str, str, str], ...] = ()  # 补全: (key, value supplied, where from)
 
 
 @dataclass(frozen=True)
@@ -299,6 +302,7 @@ class Rendered:
     docx: bytes
     pages: int
     draft: str = ""
+    composition: Composition | None = None
 
 
 @dataclass(frozen=True)

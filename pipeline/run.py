@@ -18,10 +18,17 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import getpass
 import re
-import uuid
+import shutil
+import tempfile
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
 from pypdf.errors import PdfReadError
 
@@ -36,6 +43,7 @@ from pipeline.stages.attach import merge_attachments
 from pipeline.stages.attach import page_count
 from pipeline.stages.compose import compose
 from pipeline.dat22 import archive_code
+from pipeline.dat22 import content_digest
 from pipeline.dat22 import safe_name
 from pipeline.dat22 import sha256
 from pipeline.stages.filing import Component
@@ -44,12 +52,20 @@ from pipeline.stages.numbering import DocumentNumber
 from pipeline.stages.stamp import StampData
 from pipeline.stages.stamp import docx_properties
 from pipeline.stages.stamp import stamp_copies
+from pipeline.stages.compose import document_date
+from pipeline.stages.compose import inspection_totals
 from pipeline.stages.compose import printed_issue
+from pipeline.stages.compose import serial_label
+from pipeline.stages.compose import series_name
+from pipeline.stages.record import Filing
+from pipeline.stages.record import version_record
+from pipeline.model import METADATA
 from pipeline.stages.numbering import printed_number as printed_document_number
 from pipeline.stages.parse import parse_input
 from pipeline.stages.render_docx import render_docx
 from pipeline.stages.typeset_pdf import typeset
 from pipeline.stages.validate import ledger_rows
+from pipeline.stages.validate import safe_relative_path
 from pipeline.stages.validate import validate
 from pipeline.store import fonts as font_store
 from pipeline.store.convert import attachment_pdf
@@ -72,35 +88,50 @@ class Outcome:
     error: FawenError | None = None
 
 
-def read_request(path: Path, workspace: Workspace, today: dt.date) -> DocumentRequest:
-    """Steps 1–4: the validated request, or InputError."""
+def read_input(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InputError(path.name, [Problem("", f"无法读取文件：{exc.strerror}", "一个存在且可读的文件")]) from exc
-    req = validate(parse_input(path.name, path.suffix, data), workspace.config, today)
-    problems = []
+
+
+def read_request(path: Path, workspace: Workspace, today: dt.date, *, data: bytes | None = None,
+                 base: Path | None = None) -> DocumentRequest:  # fmt: skip
+    """Steps 1–4: the validated request, or InputError. ``data`` is the input's bytes when
+    already read; ``base`` the folder the files it names are in (default: the input's)."""
+    base = base or path.parent
+    raw = data if data is not None else read_input(path)
+    req = validate(parse_input(path.name, path.suffix, raw), workspace.config, today)
+    problems: list[Problem] = []
     for i, att in enumerate(req.attachments, 1):
         if att.file is not None:
-            _check_beside(path, att.file, f"附件[{i}].文件", "附件文件", "PDF 或 DOCX 文件", problems)
-    if req.inspection_ledger and _check_beside(path, req.inspection_ledger, "督查事项", "台账", "CSV 或 XLSX 文件", problems):
-        table = read_ledger(path.parent / req.inspection_ledger, path.name)
+            _check_beside(base, att.file, f"附件[{i}].文件", "附件文件", "PDF 或 DOCX 文件", problems)
+    if req.inspection_ledger and _check_beside(base, req.inspection_ledger, "督查事项", "台账", "CSV 或 XLSX 文件", problems):
+        table = read_ledger(base / req.inspection_ledger, path.name)
         req = dataclasses.replace(req, inspection_rows=ledger_rows(path.name, req.inspection_ledger, table))
     if problems:
         raise InputError(path.name, problems)
     return req
 
 
-def _check_beside(path: Path, rel: str, key: str, what: str, kind: str, problems: list[Problem]) -> bool:
+def _check_beside(base: Path, rel: str, key: str, what: str, kind: str, problems: list[Problem]) -> bool:
     """A file an input names must exist inside the input's folder (a link may not lead out)."""
-    target = (path.parent / rel).resolve()
-    if not target.is_relative_to(path.parent.resolve()):
+    target = (base / rel).resolve()
+    if not target.is_relative_to(base.resolve()):
         problems.append(Problem(key, f"{what}「{rel}」指向输入文件夹之外（符号链接）", f"输入文件所在文件夹内的{kind}"))
     elif not target.is_file():
         problems.append(Problem(key, f"找不到{what}「{rel}」", f"与输入文件放在一起的{kind}"))
     else:
         return True
     return False
+
+
+def named_files(req: DocumentRequest) -> list[str]:
+    """The files an input names (attachment files, the 督查事项 ledger), as it names them."""
+    files = [a.file for a in req.attachments if a.file]
+    if req.inspection_ledger:
+        files.append(req.inspection_ledger)
+    return files
 
 
 def protected_words(workspace: Workspace) -> tuple[str, ...]:
@@ -135,7 +166,7 @@ def attachment_files(req: DocumentRequest, base: Path) -> list[bytes | None]:
 
 
 def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None = None,
-                   docx_properties: dict[str, str] | None = None) -> Rendered:  # fmt: skip
+                   docx_properties: dict[str, object] | None = None) -> Rendered:  # fmt: skip
     """Steps 5–8: both renderings of a validated request, in memory. ``base`` is the input's
     folder, where attachment files are."""
     files = attachment_files(req, base or Path.cwd())
@@ -151,7 +182,7 @@ def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None
     result = typeset(comp, fonts, seal)
     pdf = merge_attachments(result.pdf, result.placeholders, [d for d in files if d is not None])
     docx = render_docx(comp, workspace.template(req.kind.value).read_bytes(), docx_properties)
-    return Rendered(Path(req.source).stem, pdf, docx, result.pages, comp.draft)
+    return Rendered(Path(req.source).stem, pdf, docx, result.pages, comp.draft, comp)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -198,10 +229,39 @@ class Filed:
     version: int
     folder: Path | None
     duplicate: bool = False
+    completed: tuple[str, ...] = ()  # keys the pipeline supplied (补全)
 
 
 class FilingError(FawenError):
     """A document that must not go into the archive as it is."""
+
+
+SOURCE_DIR = "源文件"  # in each version: the files the input names, under the names it uses
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input as received with every file it names: all that one version is made from."""
+
+    data: bytes
+    files: dict[str, bytes]  # relative path as the input names it -> bytes
+
+    @property
+    def digest(self) -> str:
+        return content_digest(self.data, self.files)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a version goes: its number as printed and named, its class and 件号, its version."""
+
+    number: str  # 发文字号, or the series label of a serial document
+    series: str  # series name of a serial document, else ''
+    year: int
+    retention: str
+    problem: str
+    item: int
+    version: int
 
 
 def identity_of(req: DocumentRequest, path: Path) -> str:
@@ -216,112 +276,182 @@ def identity_of(req: DocumentRequest, path: Path) -> str:
 
 
 def open_registry(workspace: Workspace) -> Registry:
-    return Registry(workspace.root / ".fawen" / "registry.db")
+    return Registry(workspace.root / ".fawen" / "registry.db", workspace_zone(workspace))
 
 
-def _changes(old: dict[str, object], new: dict[str, object]) -> list[str]:
-    keys = sorted(set(old) | set(new))
-    return [k for k in keys if old.get(k) != new.get(k)]
+def workspace_zone(workspace: Workspace) -> dt.tzinfo:
+    """The workspace's time zone (时区, default Asia/Shanghai): every recorded time carries it."""
+    name = getattr(workspace.config, "timezone", "") or "Asia/Shanghai"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.timezone(dt.timedelta(hours=8), "CST")  # China has one zone and no DST
 
 
-def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.datetime) -> Filed:
-    """The whole pipeline for one input: validate, number, render, stamp, file, index."""
-    data = path.read_bytes()
-    digest = sha256(data)
-    req = read_request(path, workspace, today)
-    cfg = workspace.config
+def operator(workspace: Workspace, by: str = "") -> str:
+    """Who an event is recorded as: the person named, the workspace's operator, the OS user."""
+    if by.strip():
+        return by.strip()
+    configured = getattr(workspace.config, "operator", "")
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "未知用户"
+
+
+def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.datetime, *, by: str = "",
+                  correction: str = "", target: str = "") -> Filed:  # fmt: skip
+    """The whole pipeline for one input: validate, number, render, stamp, file, index.
+    ``by`` is the person filing; ``correction`` makes the version a 更正 of the 件 it continues;
+    ``target`` (an identity) names that 件 when the corrected input's own identity would not."""
+    data = read_input(path)
+    req = read_request(path, workspace, today, data=data)
+    source = Source(data, {rel: (path.parent / rel).read_bytes() for rel in named_files(req)})
+    when = now.astimezone(workspace_zone(workspace))
     archive = Archive(workspace.outbox)
     registry = open_registry(workspace)
     reserved: list[tuple[str, str, int, int]] = []
     try:
         with archive.locked():
             _recover(archive, registry)
-            duplicate = archive.duplicate_of(digest)
+            duplicate = archive.duplicate_of(source.digest)
             if duplicate is not None:
                 entry, version = duplicate
                 return Filed(entry.archive_code, entry.number, version, None, duplicate=True)
-            identity = identity_of(req, path)
+            identity = target or identity_of(req, path)  # target: the 件 a 更正 continues, whatever the input says
             existing = archive.entry(identity)
-            year = req.date.year if req.date else today.year
-            retention = req.retention or "Y"
-            problem = req.problem
-            if existing is not None:
-                number_text, item, version = existing.number, existing.item, existing.latest + 1
-                if req.kind.serial and not req.number:
-                    issue = int(re.sub(r"\D", "", number_text) or 0) or None
-                    req = dataclasses.replace(req, issue=issue)
-                else:
-                    req = dataclasses.replace(req, number=number_text)
-                year, retention, problem = existing.year, existing.retention, existing.problem
-            else:
-                version = 1
-                if req.kind.serial and not req.number:
-                    series = req.kind.value
-                    if req.issue is None:
-                        issue = registry.reserve("期号", series, year, identity, req.title)
-                        reserved.append(("期号", series, year, issue))
-                        req = dataclasses.replace(req, issue=issue)
-                    else:
-                        registry.claim("期号", series, year, req.issue, identity, req.title)
-                        reserved.append(("期号", series, year, req.issue))
-                    number_text = printed_issue(req.issue)
-                else:
-                    parsed = DocumentNumber.parse(req.number) if req.number else None
-                    if parsed is not None:
-                        registry.claim("发文字号", parsed.code, parsed.year, parsed.seq or 0, identity, req.title)
-                        reserved.append(("发文字号", parsed.code, parsed.year, parsed.seq or 0))
-                    else:
-                        code = cfg.organ.codes.get(req.kind.value)
-                        if not code:
-                            raise FilingError(f"{path.name}：工作区没有为文种「{req.kind.value}」设置机关代字，无法编发文字号。"
-                                              f"请在 fawen.yaml 的「机关代字」中补充，或在输入中写明发文字号。")
-                        seq = registry.reserve("发文字号", code, year, identity, req.title)
-                        reserved.append(("发文字号", code, year, seq))
-                        req = dataclasses.replace(req, number=str(DocumentNumber(code, year, seq)))
-                    number_text = req.number or ""
-            if existing is None:
-                # 件号: the next in its class, taken under the archive lock and consumed only when
-                # the entry lands, so a crash before that leaves no gap (DA/T 22: no gaps, no reuse)
-                item = archive.max_item(year, retention, problem) + 1
-            code = archive_code(cfg.organ.fonds or "F000", year, retention, problem, item, cfg.code_profile)
-            meta = StampData(req.title, number_text, code, cfg.organ.fonds or "F000", year, item, problem, retention,
-                             0, version, "正本", digest, req.signature, req.kind.value, req.date)  # fmt: skip
-            rendered = render_request(req, workspace, path.parent, docx_properties(meta))
-            if rendered.draft:
-                raise FilingError(f"{path.name}：这是草稿，不能归档为正式文件：{rendered.draft}")
-            meta = dataclasses.replace(meta, pages=rendered.pages)
-            record = _record(req, workspace, identity, code, number_text, year, retention, problem, item,
-                             version, rendered.pages, digest, now, existing, archive)  # fmt: skip
-            fonts = font_store.font_set(cfg.font_dirs)
-            distribution, archival = stamp_copies(rendered.pdf, meta, fonts)
-            components = [
-                Component("正本", "正本.pdf", "application/pdf", distribution),
-                Component("归档件", "归档.pdf", "application/pdf", archival),
-                Component("可编辑", "公文.docx", DOCX_MIME, rendered.docx),
-                Component("输入", "输入" + path.suffix.lower(), "text/plain", data),
-            ]  # fmt: skip
-            for i, att in enumerate(req.attachments, 1):
-                if att.file:
-                    source = path.parent / att.file
-                    components.append(Component("附件", f"附件{i}{source.suffix.lower()}", "application/octet-stream",
-                                                source.read_bytes()))  # fmt: skip
-            entry_name = safe_name(f"{code} {safe_name(req.title, 30)}")
-            filing_plan = plan((str(year), retention, problem) if problem else (str(year), retention),
-                               existing.path.rsplit("/", 1)[-1] if existing else entry_name, version, components, record)  # fmt: skip
-            folder = archive.write(filing_plan, record)
+            if existing is not None and archive.status(existing):  # from the tree: its number may be voided
+                raise FilingError(f"{path.name}：{existing.archive_code}（{existing.number}）已{archive.status(existing)}，"
+                                  f"不能再归档新的版本。要重新发文，请作为新公文归档（去掉或改换「标识」、文号和文件名）。")  # fmt: skip
+            if correction and existing is None:
+                raise FilingError(f"{path.name}：档案中没有这份公文，无从更正；新公文请直接归档。")
+            req, place = _place(req, existing, workspace, (archive, registry), reserved, identity)
+            facts = Filing(identity, "", place.number, workspace.config.organ.fonds or "F000", place.year,
+                           place.retention, place.problem, place.item, place.version, 0, sha256(data), source.digest,
+                           when, operator(workspace, by), existing.latest if existing else 0,
+                           _previous_content(archive, existing), correction, place.series)  # fmt: skip
+            folder, code = _build_and_write(req, path, workspace, archive, source, facts)
             for kind, series, y, seq in reserved:
                 registry.issue(kind, series, y, seq, identity, req.title)
             reserved.clear()
             if existing is None:
-                class_series = "/".join(p for p in (str(year), retention, problem) if p)
-                registry.claim("件号", class_series, year, item, identity, req.title)
-                registry.issue("件号", class_series, year, item, identity, req.title)
-            return Filed(code, number_text, version, folder)
+                class_series = "/".join(p for p in (str(place.year), place.retention, place.problem) if p)
+                registry.claim("件号", class_series, place.year, place.item, identity, req.title)
+                registry.issue("件号", class_series, place.year, place.item, identity, req.title)
+            return Filed(code, place.number, place.version, folder, completed=tuple(k for k, _v, _s in req.completed))
     finally:
         for kind, series, y, seq in reserved:  # a failure: the numbers are accounted for, not reused
             registry.void(kind, series, y, seq, "归档失败，编号作废不再使用")
         registry.close()
         archive.close()
+
+
+def _place(req: DocumentRequest, existing: EntryInfo | None, workspace: Workspace, stores: tuple[Archive, Registry],
+           reserved: list[tuple[str, str, int, int]], identity: str) -> tuple[DocumentRequest, Placement]:  # fmt: skip
+    """The number, class and 件号 of the version to file: those of its 件 when it continues one,
+    else newly allocated (numbers reserved until the version lands)."""
+    archive, registry = stores
+    series = series_name(req, workspace.config)
+    if existing is not None:
+        number = existing.number
+        if series:  # fawen 0.1 named a serial 第4期 only: a new version carries the series
+            m = re.search(r"第(\d+)期", existing.number)
+            req = dataclasses.replace(req, issue=int(m[1]) if m else req.issue)
+            number = serial_label(series, existing.year, req.issue or 0)
+        else:
+            req = dataclasses.replace(req, number=existing.number)
+        return req, Placement(number, series, existing.year, existing.retention, existing.problem, existing.item,
+                              existing.latest + 1)  # fmt: skip
+    printed = document_date(req)
+    year = printed.year if printed else req.date.year if req.date else dt.date.today().year
+    if series:
+        if req.issue is None:
+            req = dataclasses.replace(req, issue=registry.reserve("期号", req.kind.value, year, identity, req.title))
+        else:
+            registry.claim("期号", req.kind.value, year, req.issue, identity, req.title)
+        reserved.append(("期号", req.kind.value, year, req.issue or 0))
+        number = serial_label(series, year, req.issue or 0)
+    else:
+        req = _document_number(req, workspace, registry, reserved, identity, year)
+        number = req.number or ""
+    # 件号: the next in its class, taken under the archive lock and consumed only when the entry
+    # lands, so a crash before that leaves no gap (DA/T 22: no gaps, no reuse)
+    item = archive.max_item(year, req.retention, req.problem) + 1
+    return req, Placement(number, series, year, req.retention, req.problem, item, 1)
+
+
+def _document_number(req: DocumentRequest, workspace: Workspace, registry: Registry,
+                     reserved: list[tuple[str, str, int, int]], identity: str, year: int) -> DocumentRequest:  # fmt: skip
+    """The 发文字号 given in the input (claimed), or the next of its 机关代字 and year."""
+    parsed = DocumentNumber.parse(req.number) if req.number else None
+    if parsed is not None:
+        registry.claim("发文字号", parsed.code, parsed.year, parsed.seq or 0, identity, req.title)
+        reserved.append(("发文字号", parsed.code, parsed.year, parsed.seq or 0))
+        return req
+    code = workspace.config.organ.codes.get(req.kind.value)
+    if not code:
+        raise FilingError(f"{req.source}：工作区没有为文种「{req.kind.value}」设置机关代字，无法编发文字号。"
+                          f"请在 fawen.yaml 的「机关代字」中补充，或在输入中写明发文字号。")  # fmt: skip
+    seq = registry.reserve("发文字号", code, year, identity, req.title)
+    reserved.append(("发文字号", code, year, seq))
+    return dataclasses.replace(req, number=str(DocumentNumber(code, year, seq)))
+
+
+def _previous_content(archive: Archive, existing: EntryInfo | None) -> dict[str, object] | None:
+    if existing is None:
+        return None
+    try:
+        old = json.loads((archive.root / existing.path / f"v{existing.latest}" / METADATA).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    content = old.get("内容")
+    return content if isinstance(content, dict) else {}
+
+
+def _build_and_write(req: DocumentRequest, path: Path, workspace: Workspace, archive: Archive, source: Source,
+                     facts: Filing) -> tuple[Path, str]:  # fmt: skip
+    """Render, stamp and record one version, then put it in the archive in one step; returns
+    its folder and the 档号."""
+    cfg = workspace.config
+    f = facts
+    code = archive_code(f.fonds, f.year, f.retention, f.problem, f.item, cfg.code_profile)
+    meta = StampData(req.title, f.number, code, f.fonds, f.year, f.item, f.problem, f.retention, 0, f.version,
+                     "正本", f.content_sha256, req.signature, req.kind.value, req.date, created=f.when)  # fmt: skip
+    rendered = render_request(req, workspace, path.parent, docx_properties(meta))
+    if rendered.draft:
+        raise FilingError(f"{path.name}：这是草稿，不能归档为正式文件：{rendered.draft}")
+    comp = rendered.composition
+    assert comp is not None
+    meta = dataclasses.replace(meta, pages=rendered.pages, author=comp.author, date=comp.date)
+    totals = inspection_totals(req.inspection_rows, req.cutoff or req.date or dt.date.min) if req.inspection_rows else None
+    record = version_record(req, comp, dataclasses.replace(f, archive_code=code, pages=rendered.pages), totals)
+    record["时区"] = str(f.when.tzinfo)
+    record["生成器"] = f"fawen {__version__}"
+    distribution, archival = stamp_copies(rendered.pdf, meta, font_store.font_set(cfg.font_dirs))
+    components = [
+        Component("正本", "正本.pdf", "application/pdf", distribution),
+        Component("归档件", "归档.pdf", "application/pdf", archival),
+        Component("可编辑", "公文.docx", DOCX_MIME, rendered.docx),
+        Component("输入", "输入" + path.suffix.lower(), "text/plain", source.data),
+    ]  # fmt: skip
+    for rel, data in sorted(source.files.items()):
+        role = "台账" if rel == req.inspection_ledger else "附件"
+        components.append(Component(role, f"{SOURCE_DIR}/{rel}", _mime(rel), data))
+    existing = archive.entry(f.identity)
+    if existing is not None:
+        code = existing.archive_code
+        record["档号"] = code
+    entry_name = existing.path.rsplit("/", 1)[-1] if existing else safe_name(f"{code} {safe_name(req.title, 30)}")
+    class_path = tuple(p for p in (str(f.year), f.retention, f.problem) if p)
+    return archive.write(plan(class_path, entry_name, f.version, components, record), record), code
+
+
+def _mime(name: str) -> str:
+    return {".pdf": "application/pdf", ".docx": DOCX_MIME, ".csv": "text/csv",
+            ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}.get(
+        Path(name).suffix.lower(), "application/octet-stream")  # fmt: skip
 
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -341,66 +471,80 @@ def _recover(archive: Archive, registry: Registry) -> None:
         registry.settle(record, archive.holds(record.identity, record.kind, label))
 
 
-def _record(req: DocumentRequest, workspace: Workspace, identity: str, code: str, number: str, year: int,
-            retention: str, problem: str, item: int, version: int, pages: int, digest: str, now: dt.datetime,
-            existing: EntryInfo | None, archive: Archive) -> dict[str, object]:  # fmt: skip
-    """The metadata record of one version (DA/T 46 / GB/T 33480 elements)."""
-    cfg = workspace.config
-    events = []
-    if req.approval:
-        events.append({"行为": "审定", "时间": str(req.approval.date or ""), "人": req.approval.by})
-    for sign in req.countersigns:
-        events.append({"行为": "会签", "时间": str(sign.date or ""), "人": sign.by})
-    if req.print_date:
-        events.append({"行为": "印发", "时间": str(req.print_date), "人": req.printer})
-    events.append({"行为": "归档" if version == 1 else "修订", "时间": now.isoformat(timespec="seconds"), "人": "fawen"})
-    relations = []
-    changed: list[str] = []
-    if existing is not None:
-        relations.append({"类型": "替代", "对象": f"v{existing.latest}", "说明": f"第{version}版替代第{existing.latest}版"})
-        old_meta = archive.root / existing.path / f"v{existing.latest}" / "元数据.json"
-        try:
-            old = json.loads(old_meta.read_text(encoding="utf-8"))
-            changed = _changes(old.get("内容", {}), _content(req))
-        except (OSError, ValueError):
-            changed = []
-    return {
-        "UUID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"fawen:{cfg.organ.fonds}:{identity}:{version}")),
-        "标识": identity, "档号": code, "全宗号": cfg.organ.fonds, "门类": "WS", "年度": year,
-        "保管期限": retention, "机构问题": problem, "件号": item, "版本": version, "页数": pages,
-        "题名": req.title, "文号": number, "责任者": [req.signature], "成文日期": str(req.date or ""),
-        "文种": req.kind.value, "密级": req.secrecy, "保密期限": req.secrecy_period, "紧急程度": req.urgency,
-        "主送": list(req.recipients), "抄送": list(req.cc), "附件": [a.name for a in req.attachments],
-        "签发人": list(req.signers), "稿本": "正本", "输入SHA256": digest,
-        "归档时间": now.isoformat(timespec="seconds"), "事件": events, "关系": relations, "变更": changed,
-        "内容": _content(req), "生成器": f"fawen {__version__}",
-    }  # fmt: skip
+def rebuild_findings(folder: Path, workspace: Workspace) -> list[str]:
+    """Render one archived version again from its own folder (the input as received and the
+    files it named) and say how the result differs from the archived 正本; a version that
+    cannot be rebuilt is a finding too, never a crash."""
+    from pipeline.stages.verify import compare_renderings
+
+    try:
+        record = json.loads((folder / METADATA).read_text(encoding="utf-8"))
+        inputs = sorted(p for p in folder.iterdir() if p.is_file() and p.stem == "输入")
+        if not inputs:
+            return ["没有存档的输入文件，无法重新生成"]
+        filed = dt.datetime.fromisoformat(str(record.get("归档时间"))).date()
+        with _sources_of(folder, inputs[0]) as (source, base):
+            req = _as_filed(read_request(source, workspace, filed, base=base), record)
+            rendered = render_request(req, workspace, base)
+        return compare_renderings((folder / "正本.pdf").read_bytes(), rendered.pdf)
+    except FawenError as exc:
+        return [f"存档的输入无法重新生成：{exc.message}"]
+    except (OSError, ValueError, KeyError, PdfReadError) as exc:
+        return [f"无法重新生成：{type(exc).__name__}: {exc}"]
 
 
-def _content(req: DocumentRequest) -> dict[str, object]:
-    """The document's words, for the record and for diffs between versions."""
-    return {
-        "标题": req.title, "主送": "，".join(req.recipients), "正文": "\n".join(b.text for b in req.body),
-        "附件": [a.name for a in req.attachments], "署名": req.signature, "成文日期": str(req.date or ""),
-        "附注": req.note, "抄送": "，".join(req.cc),
-    }  # fmt: skip
+@contextmanager
+def _sources_of(folder: Path, source: Path) -> Iterator[tuple[Path, Path]]:
+    """The archived input and the folder its named files resolve in. fawen 0.1 kept attachment
+    files as 附件N.pdf, 附件N.docx … (N: the attachment's place in the list): those are laid
+    out again under the names the input uses, in a temporary folder."""
+    if (folder / SOURCE_DIR).is_dir() or not any(folder.glob("附件*")):
+        yield source, folder / SOURCE_DIR
+        return
+    with tempfile.TemporaryDirectory(prefix="fawen-rebuild-") as tmp:
+        base = Path(tmp)
+        raw = parse_input(source.name, source.suffix, source.read_bytes()).data.get("附件")
+        named = [(i, str(a["文件"])) for i, a in enumerate(raw if isinstance(raw, list) else [], 1)
+                 if isinstance(a, dict) and a.get("文件")]  # fmt: skip
+        for i, rel in named:
+            old = folder / f"附件{i}{Path(rel).suffix.lower()}"
+            if old.is_file() and safe_relative_path(rel):
+                (base / str(rel)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(old, base / str(rel))
+        yield source, base
+
+
+def _as_filed(req: DocumentRequest, record: dict[str, object]) -> DocumentRequest:
+    """The request with the number the version was filed under."""
+    number = str(record.get("文号", ""))
+    if req.kind.serial and not req.number:
+        m = re.search(r"第(\d+)期", number)
+        return dataclasses.replace(req, issue=int(m[1]) if m else req.issue)
+    return dataclasses.replace(req, number=number or req.number)
 
 
 def open_archive(workspace: Workspace) -> Archive:
     return Archive(workspace.outbox)
 
 
-def verify_archive(archive: Archive) -> list[dict[str, object]]:
-    """The checks the pipeline can run for the 四性 (DA/T 70): per version and per class."""
+def verify_archive(archive: Archive, rebuild: Workspace | None = None,
+                   progress: Callable[[str], None] | None = None) -> list[dict[str, object]]:  # fmt: skip
+    """The checks the pipeline can run for the 四性 (DA/T 70): per version and per class.
+    With ``rebuild`` (the workspace), every version is also rendered again from its own folder
+    and compared with its 正本."""
     from pipeline.stages.verify import check_version
 
     report: list[dict[str, object]] = []
     items: dict[tuple[str, ...], list[int]] = {}
     for meta in sorted(archive.version_records()):
         folder = meta.parent
-        files = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+        files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
         problems, record = check_version(files, folder.name)
         rel = folder.relative_to(archive.root).as_posix()
+        if progress is not None:
+            progress(rel)
+        if rebuild is not None and not problems:
+            problems += [f"重新生成与存档不符：{f}" for f in rebuild_findings(folder, rebuild)]
         if record:
             key = (str(record.get("年度")), str(record.get("保管期限")), str(record.get("机构问题")))
             if folder.name == "v1":

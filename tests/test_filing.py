@@ -62,15 +62,16 @@ def test_every_example_becomes_one_entry_with_its_files(filed):
         suffix = Path(name).suffix
         assert {"正本.pdf", "归档.pdf", "公文.docx", f"输入{suffix}", "元数据.json", "manifest-sha256.txt"} <= set(files)
         assert (r.folder / f"输入{suffix}").read_bytes() == (workspace.root / "examples" / name).read_bytes()
-        for p in r.folder.iterdir():
-            assert not p.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH), p  # read-only
+        for p in r.folder.rglob("*"):
+            if p.is_file():
+                assert not p.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH), p  # read-only
         record = json.loads((r.folder / "元数据.json").read_text(encoding="utf-8"))
         assert record["档号"] == r.archive_code and record["版本"] == 1 and record["题名"]
         assert {c["文件"] for c in record["组件"]} >= {"正本.pdf", "归档.pdf", "公文.docx"}
         assert record["页数"] == len(PdfReader(r.folder / "正本.pdf").pages)
     assert results["001-印发制度的通知.yaml"].number == "罕政发〔2021〕35号"
     assert results["002-全体会议通知.yaml"].number == "罕政发〔2026〕1号"
-    assert results["003-全体会议纪要.yaml"].number == "第4期"
+    assert results["003-全体会议纪要.yaml"].number == "罕台镇信访工作联席会议纪要 2026年第4期"
 
 
 def test_item_numbers_run_without_gaps_in_each_class(filed):
@@ -128,7 +129,9 @@ def test_refiling_makes_a_new_version_and_keeps_the_old_one(tmp_path, workspace)
     assert second.number == first.number and second.folder.parent == first.folder.parent
     assert {p.name: p.read_bytes() for p in first.folder.iterdir()} == before  # v1 untouched
     record = json.loads((second.folder / "元数据.json").read_text(encoding="utf-8"))
-    assert record["关系"][0]["类型"] == "替代" and "正文" in record["变更"]
+    assert record["关系"][0]["类型"] == "替代"
+    changed = [c for c in record["变更"] if c["字段"].startswith("正文")]
+    assert changed and "特此报告。" in changed[0]["原值"] and "妥否，请指示。" in changed[0]["新值"]
 
 
 def test_verify_finds_changed_missing_and_unexpected_files(tmp_path, workspace):
@@ -167,15 +170,15 @@ def test_reindex_rebuilds_the_index_from_the_tree(tmp_path, workspace):
     assert len(json.loads(listing.stdout)) == 2
 
 
-def test_numbers_are_listed_and_voided(tmp_path, workspace):
+def test_numbers_are_listed_and_a_number_never_issued_is_not_voided(tmp_path, workspace):
     run.file_document(workspace.root / "examples" / "002-全体会议通知.yaml", workspace, TODAY, NOW)
     runner = CliRunner()
     result = runner.invoke(main, ["-w", str(workspace.root), "numbers", "void", "罕政发〔2026〕9号", "--reason", "误编"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1 and "从未发出" in result.stderr and "下一个是罕政发〔2026〕2号" in result.stderr
     rows = json.loads(runner.invoke(main, ["-w", str(workspace.root), "numbers", "--json"]).stdout)
     states = {(r["类别"], r["系列"], r["序号"]): r["状态"] for r in rows}
     assert states[("发文字号", "罕政发", 1)] == "已使用"
-    assert states[("发文字号", "罕政发", 9)] == "已作废"
+    assert ("发文字号", "罕政发", 9) not in states
 
 
 def test_a_given_number_held_by_another_document_is_refused(tmp_path, workspace):
@@ -198,7 +201,8 @@ def test_drafts_are_not_filed(tmp_path, workspace):
     with pytest.raises(FawenError, match="草稿"):
         run.file_document(src, workspace, TODAY, NOW)
     rows = run.open_registry(workspace).records()
-    assert rows and all(r.status == "voided" for r in rows)  # the numbers it reserved are accounted for
+    # the numbers it reserved are accounted for: the given 第4期 voided, 1–3 below it recorded as skipped
+    assert [(r.seq, r.status) for r in rows] == [(1, "skipped"), (2, "skipped"), (3, "skipped"), (4, "voided")]
 
 
 @pytest.mark.slow
@@ -240,7 +244,8 @@ def test_browsing_search_history_diff_open_and_catalogue(tmp_path, workspace):
         assert result.exit_code == 0, result.output
         return result.stdout
 
-    for query, expected in (("补偿款", 3), ("信访", 7), ("欠薪", 2), ("罕政报", 2)):
+    # 欠薪: the bulletin, the 研判 report and the 纪要 whose 议定事项 orders the 欠薪 督查
+    for query, expected in (("补偿款", 3), ("信访", 7), ("欠薪", 3), ("罕政报", 2)):
         hits = json.loads(call("archive", "search", query, "--json"))
         assert len(hits) == expected, (query, [h["题名"] for h in hits])
     assert json.loads(call("archive", "search", "不存在的词语", "--json")) == []
@@ -248,9 +253,9 @@ def test_browsing_search_history_diff_open_and_catalogue(tmp_path, workspace):
     assert len(listing) == 5 and all(e["年度"] == 2026 and e["保管期限"] == "Y" for e in listing)
     assert len(json.loads(call("archive", "ls", "--kind", "会议纪要", "--json"))) == 2
     history = json.loads(call("archive", "history", "罕政发〔2021〕35号", "--json"))
-    assert [h["版本"] for h in history] == [1, 2] and history[1]["变更"] == ["正文"]
+    assert [h["版本"] for h in history] == [1, 2] and [c["字段"][:3] for c in history[1]["变更"]] == ["正文["]
     diff = call("archive", "diff", "罕政发〔2021〕35号", "1", "2")
-    assert "-正文：" in diff and "贯彻执行" in diff and "+正文：" in diff and "贯彻落实" in diff
+    assert "正文[" in diff and "贯彻执行" in diff and "→" in diff and "贯彻落实" in diff
     shown = json.loads(call("archive", "show", "罕政发〔2021〕35号", "--json"))
     assert len(shown["版本"]) == 2 and shown["元数据"]["版本"] == 2
     path = Path(call("archive", "open", "罕政发〔2021〕35号").strip())

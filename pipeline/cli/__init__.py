@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pipeline.cli import documents  # noqa: F401 — registers its commands
 from pipeline.cli import archive  # noqa: F401
+from pipeline.cli import dispositions  # noqa: F401 — withdraw, repeal, correct on the archive group
 from pipeline.cli import filing  # noqa: F401
 from pipeline.cli import inbox  # noqa: F401
 from pipeline.cli import numbers  # noqa: F401

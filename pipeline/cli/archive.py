@@ -54,8 +54,13 @@ def _list_entries(rows: list[Any], as_json: bool, footer: str) -> None:
         _echo_json([e.as_dict() for e in rows])
         return
     for e in rows:
-        click.echo(f"{e.archive_code}  {e.number}  {e.title}  （第{e.latest}版，{e.pages}页）")
+        click.echo(f"{e.archive_code}  {e.number}  {e.title}{_mark(e)}  （第{e.latest}版，{e.pages}页）")
     click.echo(footer.format(n=len(rows)))
+
+
+def _mark(entry: Any) -> str:
+    """How a disposed 件 is marked wherever it is listed: 〔已撤销〕 or 〔已废止〕."""
+    return f"  〔已{entry.status}〕" if entry.status else ""
 
 
 @archive.command("show")
@@ -68,13 +73,19 @@ def archive_show(ctx: click.Context, key: str, as_json: bool) -> None:
     entry = _entry_or_exit(store, key)
     versions = store.versions(entry.identity)
     record = json.loads((store.root / versions[-1][2] / "元数据.json").read_text(encoding="utf-8"))
+    events = store.dispositions(entry)
     store.close()
     if as_json:
         _echo_json({"件": entry.as_dict(), "版本": [{"版本": v, "输入SHA256": d, "路径": p, "归档时间": t}
-                                                   for v, d, p, t in versions], "元数据": record})  # fmt: skip
+                                                   for v, d, p, t in versions], "元数据": record, "处置": events})  # fmt: skip
         return
-    click.echo(f"{entry.archive_code}  {entry.title}")
-    click.echo(f"  文号：{entry.number}  文种：{entry.kind}  成文日期：{entry.date}  页数：{entry.pages}")
+    from pipeline.disposition import describe
+
+    click.echo(f"{entry.archive_code}  {entry.title}{_mark(entry)}")
+    click.echo(f"  文号：{entry.number}  文种：{entry.kind}  成文日期：{entry.date}  页数：{entry.pages}"
+               f"  状态：{entry.status or '有效'}")  # fmt: skip
+    for event in events:
+        click.echo(f"  处置：{describe(event)}")
     for v, _d, path, t in versions:
         click.echo(f"  第{v}版  {t}  {path}")
     for c in record.get("组件", []):
@@ -84,12 +95,25 @@ def archive_show(ctx: click.Context, key: str, as_json: bool) -> None:
 
 
 @archive.command("verify")
+@click.option("--rebuild", is_flag=True, help="再按每个版本存档的输入和文件重新生成，逐页比对文字、字体和页数。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.pass_context
-def archive_verify(ctx: click.Context, as_json: bool) -> None:
+def archive_verify(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
     """四性检测：摘要、完整性（缺失、多余、被改动的文件）、件号连续、元数据、页数、文件可打开。"""
-    store = _archive(ctx)
-    report = run.verify_archive(store)
+    workspace = _workspace(ctx.find_root())
+    store = run.open_archive(workspace)
+    total = sum(1 for _ in store.version_records())
+    done = [0]
+
+    def progress(rel: str) -> None:
+        done[0] += 1
+        if rebuild and not as_json:
+            click.echo(f"[{done[0]}/{total}] {rel}", err=True)
+
+    report = run.verify_archive(store, workspace if rebuild else None, progress)
+    from pipeline.cli.dispositions import disposition_report  # the 处置记录 chains against the registry
+
+    report += disposition_report(store, workspace)
     store.close()
     problems = [r for r in report if r["问题"]]
     if as_json:
@@ -107,11 +131,27 @@ def archive_verify(ctx: click.Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.pass_context
 def archive_search(ctx: click.Context, text: str, as_json: bool) -> None:
-    """全文检索题名、文号和正文（中文任意长度的片段）。"""
+    """全文检索：题名、文号和每个字段（会议地点、台账、计算出的统计句子），中文任意长度的片段；
+    用空格分开的几个词须同时出现。每条结果附一段摘要，检索词用【】标出。"""
     store = _archive(ctx)
-    hits = store.search(text)
+    hits = store.search_hits(text)
     store.close()
-    _list_entries(hits, as_json, "找到 {n} 件。")
+    if as_json:
+        _echo_json([{**h.entry.as_dict(), "摘要": h.snippet} for h in hits])
+        return
+    for h in hits:
+        e = h.entry
+        click.echo(f"{e.archive_code}  {e.number}  {e.title}{_mark(e)}  （第{e.latest}版，{e.pages}页）")
+        click.echo(f"    {h.snippet}")
+    click.echo(f"找到 {len(hits)} 件。")
+
+
+def _version_records(store: Any, entry: Any) -> list[tuple[int, str, str, str, dict[str, Any]]]:
+    out = []
+    for version, digest, path, filed in store.versions(entry.identity):
+        record = json.loads((store.root / path / "元数据.json").read_text(encoding="utf-8"))
+        out.append((version, digest, path, filed, record))
+    return out
 
 
 @archive.command("history")
@@ -119,47 +159,66 @@ def archive_search(ctx: click.Context, text: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.pass_context
 def archive_history(ctx: click.Context, key: str, as_json: bool) -> None:
-    """一件的各个版本：归档时间、输入摘要、改动了什么。"""
+    """一件的各个版本：归档时间、归档人、改动了哪些字段（原值 → 新值）、补全了哪些字段。"""
+    from pipeline.stages.record import changed_fields
+
     store = _archive(ctx)
     entry = _entry_or_exit(store, key)
     rows = []
-    for version, digest, path, filed in store.versions(entry.identity):
-        record = json.loads((store.root / path / "元数据.json").read_text(encoding="utf-8"))
-        rows.append({"版本": version, "归档时间": filed, "输入SHA256": digest, "变更": record.get("变更", []),
-                     "关系": record.get("关系", []), "路径": path})  # fmt: skip
+    for version, digest, path, filed, record in _version_records(store, entry):
+        rows.append({"版本": version, "归档时间": filed, "归档人": record.get("归档人", ""), "输入SHA256": digest,
+                     "变更": changed_fields(record), "补全": record.get("补全", []), "关系": record.get("关系", []),
+                     "路径": path})  # fmt: skip
     store.close()
     if as_json:
         _echo_json(rows)
         return
     for r in rows:
-        change = "、".join(r["变更"]) if r["变更"] else ("首次归档" if r["版本"] == 1 else "无文字改动")
-        click.echo(f"第{r['版本']}版  {r['归档时间']}  改动：{change}")
+        who = f"  {r['归档人']}" if r["归档人"] else ""
+        relation = "；".join(str(x.get("说明", "")) for x in r["关系"] if x.get("类型") == "更正")
+        click.echo(f"第{r['版本']}版  {r['归档时间']}{who}" + (f"  {relation}" if relation else ""))
+        if r["版本"] == 1:
+            click.echo("    首次归档")
+        elif not r["变更"]:
+            click.echo("    内容无改动（所附文件或格式不同）")
+        for change in r["变更"]:
+            click.echo("    " + _change_line(change))
+        if r["补全"]:
+            click.echo("    补全：" + "、".join(f"{c['字段']}={c['值']}（{c['来源']}）" for c in r["补全"]))
+
+
+def _change_line(change: dict[str, str]) -> str:
+    old, new = change.get("原值", ""), change.get("新值", "")
+    if not old and not new:
+        return f"改动：{change['字段']}"
+    return f"{change['字段']}：{old or '（无）'} → {new or '（无）'}"
 
 
 @archive.command("diff")
 @click.argument("key", metavar="档号或文号")
-@click.argument("v1", type=int)
-@click.argument("v2", type=int)
+@click.argument("v1", type=int, metavar="版本1")
+@click.argument("v2", type=int, metavar="版本2")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.pass_context
-def archive_diff(ctx: click.Context, key: str, v1: int, v2: int) -> None:
-    """两个版本的文字差异。"""
-    import difflib
+def archive_diff(ctx: click.Context, key: str, v1: int, v2: int, as_json: bool) -> None:
+    """两个版本逐字段的差异：每个改动的字段及其原值和新值。"""
+    from pipeline.stages.record import changes
 
     store = _archive(ctx)
     entry = _entry_or_exit(store, key)
-    paths = {v: p for v, _d, p, _t in store.versions(entry.identity)}
-    texts = []
-    for v in (v1, v2):
-        if v not in paths:
-            store.close()
-            click.echo(f"错误：{entry.archive_code} 没有第{v}版（现有：{', '.join(map(str, sorted(paths)))}）。", err=True)
-            sys.exit(EXIT_USAGE)
-        record = json.loads((store.root / paths[v] / "元数据.json").read_text(encoding="utf-8"))
-        content = record.get("内容", {})
-        texts.append([f"{k}：{line}" for k, value in content.items() for line in str(value).splitlines() or [""]])
+    records = {version: record for version, _d, _p, _t, record in _version_records(store, entry)}
     store.close()
-    for line in difflib.unified_diff(texts[0], texts[1], f"第{v1}版", f"第{v2}版", lineterm=""):
-        click.echo(line)
+    for v in (v1, v2):
+        if v not in records:
+            click.echo(f"错误：{entry.archive_code} 没有第{v}版（现有：{', '.join(map(str, sorted(records)))}）。", err=True)
+            sys.exit(EXIT_USAGE)
+    rows = changes(records[v1].get("内容") or {}, records[v2].get("内容") or {})
+    if as_json:
+        _echo_json(rows)
+        return
+    click.echo(f"{entry.archive_code} 第{v1}版 → 第{v2}版：{len(rows)} 处改动")
+    for change in rows:
+        click.echo("  " + _change_line(change))
 
 
 @archive.command("open")
@@ -206,12 +265,19 @@ def archive_catalog(ctx: click.Context, year: int, out_dir: Path, as_json: bool)
 
 
 def _entry_or_exit(store: Any, key: str) -> Any:
-    entry = store.find(key)
-    if entry is None:
-        store.close()
+    """The one 件 a typed 档号/文号/期号 names (Archive.lookup); with none or several, say so
+    (listing the candidates) and exit 1: an ambiguous key never picks one."""
+    hits = store.lookup(key)
+    if len(hits) == 1:
+        return hits[0]
+    store.close()
+    if not hits:
         click.echo(f"错误：档案中没有「{key}」。可用 fawen archive ls 查看已归档的件。", err=True)
-        sys.exit(EXIT_INVALID)
-    return entry
+    else:
+        click.echo(f"错误：「{key}」对应 {len(hits)} 件，请用档号，或写全文号、系列和年度：", err=True)
+        for e in hits:
+            click.echo(f"  {e.archive_code}  {e.number}  {e.title}{_mark(e)}", err=True)
+    sys.exit(EXIT_INVALID)
 
 
 @archive.command("reindex")

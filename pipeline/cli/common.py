@@ -25,10 +25,19 @@ def _today() -> dt.date:
 
 
 def _workspace(ctx: click.Context) -> ws_store.Workspace:
+    """The workspace (``-w``, ``FAWEN_WORKSPACE``, else found upwards from here), its configuration
+    checked: a missing or wrong ``fawen.yaml`` stops the command with exit code 2 before anything is written."""
     try:
-        return ws_store.load(ws_store.resolve_root(ctx.obj.get("workspace")))
+        return ws_store.load(ws_store.resolve_root(ctx.find_root().obj.get("workspace")))
     except FawenError as exc:
         _fail(exc)
+
+
+def _workspace_if_any(ctx: click.Context) -> ws_store.Workspace | None:
+    """For commands that also work outside a workspace (new, fonts, demo): None when there is none,
+    but a wrong ``fawen.yaml`` stops them like every other command."""
+    root = ws_store.resolve_root(ctx.find_root().obj.get("workspace"))
+    return _workspace(ctx) if (root / ws_store.CONFIG_NAME).is_file() else None
 
 
 def _fail(exc: FawenError) -> Any:
@@ -41,7 +50,8 @@ def _echo_json(data: Any) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-w", "--workspace", metavar="文件夹", help="工作区（含 fawen.yaml）；默认取环境变量 FAWEN_WORKSPACE，再默认当前文件夹。")
+@click.option("-w", "--workspace", metavar="文件夹",
+              help="工作区（含 fawen.yaml）；默认取环境变量 FAWEN_WORKSPACE，再从当前文件夹向上找含 fawen.yaml 的文件夹。")
 @click.version_option(__version__, "-V", "--version", prog_name="fawen", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, workspace: str | None) -> None:

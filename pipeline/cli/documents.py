@@ -16,6 +16,7 @@ from pipeline.cli.common import _echo_json
 from pipeline.cli.common import _fail
 from pipeline.cli.common import _today
 from pipeline.cli.common import _workspace
+from pipeline.cli.common import _workspace_if_any
 from pipeline.cli.common import main
 from pipeline.errors import FawenError
 from pipeline.errors import InputError
@@ -97,8 +98,10 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None
 @main.command()
 @click.argument("kind", metavar="文种")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入此文件（默认输出到屏幕）。")
-def new(kind: str, output: Path | None) -> None:
+@click.pass_context
+def new(ctx: click.Context, kind: str, output: Path | None) -> None:
     """输出某一文种的输入文件样例（带说明），如：fawen new 通知 -o 新通知.yaml"""
+    _workspace_if_any(ctx)  # inside a workspace, a wrong fawen.yaml is said first
     text = SKELETONS.get(kind)
     if text is None:
         click.echo(f"错误：没有文种「{kind}」的样例。可用：{'、'.join(SKELETONS)}", err=True)
@@ -121,14 +124,14 @@ def new(kind: str, output: Path | None) -> None:
 @click.pass_context
 def fonts(ctx: click.Context, as_json: bool, install: bool, sources: tuple[Path, ...]) -> None:
     """列出每个字体角色（小标宋、仿宋、黑体、楷体、宋体）实际使用的字体文件。"""
+    workspace = _workspace_if_any(ctx)  # before --install writes anything
+    extra = workspace.config.font_dirs if workspace else ()
     try:
         if install:
             done = font_store.install_open_fonts(sources)
             if not as_json:
                 for path in done:
                     click.echo(f"已就绪：{path}")
-        root = ws_store.resolve_root(ctx.obj.get("workspace"))
-        extra = ws_store.load(root).config.font_dirs if (root / ws_store.CONFIG_NAME).is_file() else ()
         choices = font_store.resolve(extra)
         if install:
             conf = font_store.install_fontconfig(choices)
@@ -152,12 +155,8 @@ def fonts(ctx: click.Context, as_json: bool, install: bool, sources: tuple[Path,
 @click.pass_context
 def demo(ctx: click.Context, out_dir: Path | None) -> None:
     """用自带的示例输入生成全部公文，并告诉你放在哪里。"""
-    root = ws_store.resolve_root(ctx.obj.get("workspace"))
     try:
-        if (root / ws_store.CONFIG_NAME).is_file():
-            workspace = ws_store.load(root)
-        else:
-            workspace = _sample_workspace()
+        workspace = _workspace_if_any(ctx) or _sample_workspace()
     except FawenError as exc:
         _fail(exc)
     examples = sorted(p for p in ws_store.EXAMPLES.iterdir() if p.suffix in (".yaml", ".yml", ".json", ".md")

@@ -26,10 +26,20 @@ def rows(entries: list[dict[str, object]]) -> list[list[str]]:
     out = []
     for i, e in enumerate(entries, 1):
         date = str(e.get("日期", "")).replace("-", "")
-        remark = f"第{e['版本']}版" if int(e.get("版本", 1) or 1) > 1 else ""  # type: ignore[arg-type]
+        remark = remarks(e)
         out.append([str(i), str(e["档号"]), str(e["文号"]), str(e["责任者"]), str(e["题名"]), date,
                     str(e.get("密级", "") or ""), str(e["页数"]), remark])  # fmt: skip
     return out
+
+
+def remarks(entry: dict[str, object]) -> str:
+    """备注: a disposition first (已撤销 / 已废止: the 件 stays, listed, marked), then the version."""
+    parts = []
+    if entry.get("状态") in ("撤销", "废止"):
+        parts.append(f"已{entry['状态']}")
+    if int(entry.get("版本", 1) or 1) > 1:  # type: ignore[call-overload]
+        parts.append(f"第{entry['版本']}版")
+    return "；".join(parts)
 
 
 def to_csv(table: list[list[str]]) -> bytes:

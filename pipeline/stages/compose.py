@@ -300,10 +300,35 @@ def _people(people: tuple[Person, ...]) -> str:
     return "，".join(p.label() for p in people)
 
 
+def _meeting_name(cfg: WorkspaceConfig) -> str:
+    return cfg.meeting.name if cfg.meeting and cfg.meeting.name else cfg.organ.short_name or cfg.organ.name
+
+
+def series_name(req: DocumentRequest, cfg: WorkspaceConfig) -> str:
+    """The name of the series a serial document belongs to: its head's red mark
+    (罕台镇信访工作联席会议纪要, 督查通报); '' for a document numbered by 发文字号."""
+    if not req.kind.serial or req.number:
+        return ""
+    return f"{_meeting_name(cfg)}纪要" if req.kind == DocumentKind.MINUTES else "督查通报"
+
+
+def serial_label(series: str, year: int, issue: int) -> str:
+    """How a serial document is named everywhere: 罕台镇信访工作联席会议纪要 2026年第4期."""
+    return f"{series} {year}年第{issue}期"
+
+
+def document_date(req: DocumentRequest) -> dt.date | None:
+    """成文日期 as printed: a 纪要's head carries its 印发 (else 审定) date; every other
+    document prints its 成文日期."""
+    if req.kind == DocumentKind.MINUTES:
+        return req.print_date or (req.approval.date if req.approval and req.approval.date else None) or req.date
+    return req.date
+
+
 def _minutes(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: tuple[str, ...]) -> Composition:
-    meeting_name = cfg.meeting.name if cfg.meeting and cfg.meeting.name else cfg.organ.short_name or cfg.organ.name
+    meeting_name = _meeting_name(cfg)
     editor = f"{meeting_name}办公室"
-    date = req.print_date or (req.approval.date if req.approval and req.approval.date else None) or req.date
+    date = document_date(req)
     blocks: list[Block] = []
     meeting = req.meeting
     if meeting is not None:
@@ -352,6 +377,7 @@ def _minutes(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected:
         draft=minutes_draft_reason(req, cfg),
         author=editor,
         keywords=f"{req.kind.value}，{req.meeting_type}",
+        date=date,
     )
 
 
@@ -411,7 +437,7 @@ def _bulletin(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected
         table = Table(("序号", "单位", "督查事项", "受理日期", "办理时限", "状态"), table_rows, INSPECTION_WIDTHS)
         blocks.append(Block(BlockKind.TABLE, "督查事项清单", table=table))
     serial = not req.number
-    organ_meeting = cfg.meeting.name if cfg.meeting and cfg.meeting.name else cfg.organ.short_name
+    organ_meeting = _meeting_name(cfg)
     head = (Head(mark="督查通报", number=number, serial=True, editor=f"{organ_meeting}办公室", date=cn_date(req.date))
             if serial else _head(req, cfg, number))  # fmt: skip
     return Composition(
@@ -445,5 +471,5 @@ def compose(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: 
         comp = _bulletin(req, cfg, number, protected)
     else:
         comp = _notice(req, cfg, number, protected)
-    return dataclasses.replace(comp, date=req.date, attachments=_attachments(req, protected, file_pages))
+    return dataclasses.replace(comp, date=comp.date or req.date, attachments=_attachments(req, protected, file_pages))
 

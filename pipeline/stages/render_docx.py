@@ -216,7 +216,7 @@ def _anchor_imprint(doc: Any) -> None:
         ppr.insert(1 if ppr.find(qn("w:pStyle")) is not None else 0, frame)
 
 
-def render_docx(comp: Composition, template: bytes, properties: dict[str, str] | None = None) -> bytes:
+def render_docx(comp: Composition, template: bytes, properties: dict[str, object] | None = None) -> bytes:
     """Render the template with the composition; returns the DOCX bytes. ``properties`` are
     further core properties (the archive's version metadata)."""
     tpl = _Template(io.BytesIO(template))
@@ -234,12 +234,12 @@ def render_docx(comp: Composition, template: bytes, properties: dict[str, str] |
     props.last_modified_by = "fawen"
     props.language = "zh-CN"
     props.revision = 1
-    for key, value in (properties or {}).items():
-        setattr(props, key, value)
     if comp.date:
         stamp = dt.datetime(comp.date.year, comp.date.month, comp.date.day)
         props.created = stamp
         props.modified = stamp
+    for key, value in (properties or {}).items():
+        setattr(props, key, value)
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()

@@ -48,14 +48,24 @@ class StampData:
     kind: str
     date: dt.date | None
     generator: str = "fawen"
+    created: dt.datetime | None = None  # when the files were made (aware): the PDFs' CreationDate
 
 
 RETENTION_LABEL = {"Y": "永久", "D30": "30年", "D10": "10年"}
 
 
+def _pdf_date(when: dt.datetime) -> str:
+    """D:YYYYMMDDHHmmSS+HH'mm' (PDF 32000 §7.9.4)."""
+    offset = when.utcoffset() or dt.timedelta(0)
+    sign = "-" if offset < dt.timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return when.strftime("D:%Y%m%d%H%M%S") + f"{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
+
+
 def _xmp(meta: StampData) -> bytes:
-    created = (dt.datetime(meta.date.year, meta.date.month, meta.date.day).isoformat() if meta.date else "")
+    created = meta.created.isoformat(timespec="seconds") if meta.created else ""
     fields = {
+        "fawen:DocumentDate": meta.date.isoformat() if meta.date else "",
         "fawen:DocumentNumber": meta.number, "fawen:ArchiveCode": meta.archive_code,
         "fawen:Version": str(meta.version), "fawen:State": meta.state, "fawen:InputSHA256": meta.input_digest,
         "fawen:Kind": meta.kind, "fawen:Retention": meta.retention,
@@ -72,7 +82,7 @@ def _xmp(meta: StampData) -> bytes:
 <pdf:Producer>{escape(meta.generator)}</pdf:Producer>
 <pdf:Keywords>{escape(meta.number)}</pdf:Keywords>
 <xmp:CreatorTool>{escape(meta.generator)}</xmp:CreatorTool>
-{f"<xmp:CreateDate>{created}</xmp:CreateDate>" if created else ""}
+{f"<xmp:CreateDate>{created}</xmp:CreateDate><xmp:ModifyDate>{created}</xmp:ModifyDate>" if created else ""}
 {custom}
 </rdf:Description>
 </rdf:RDF>
@@ -119,6 +129,7 @@ def _metadata(writer: PdfWriter, meta: StampData) -> None:
         "/Keywords": f"{meta.kind}；{meta.archive_code}", "/Creator": meta.generator, "/Producer": meta.generator,
         "/FawenArchiveCode": meta.archive_code, "/FawenVersion": str(meta.version), "/FawenState": meta.state,
         "/FawenInputSHA256": meta.input_digest,
+        **({"/CreationDate": _pdf_date(meta.created), "/ModDate": _pdf_date(meta.created)} if meta.created else {}),
     })  # fmt: skip
     stream = DecodedStreamObject()
     stream.set_data(_xmp(meta))
@@ -144,9 +155,13 @@ def stamp_copies(pdf: bytes, meta: StampData, fonts: StampFonts) -> tuple[bytes,
     return first.getvalue(), second.getvalue()
 
 
-def docx_properties(meta: StampData) -> dict[str, str]:
-    """The DOCX core properties that carry the version metadata."""
-    return {
+def docx_properties(meta: StampData) -> dict[str, object]:
+    """The DOCX core properties that carry the version metadata (and when it was made)."""
+    made: dict[str, object] = {}
+    if meta.created:  # python-docx writes the clock time with a Z: give it UTC
+        utc = meta.created.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        made = {"created": utc, "modified": utc}
+    return {**made,
         "identifier": meta.archive_code, "version": str(meta.version), "content_status": meta.state,
         "subject": meta.number, "keywords": f"{meta.kind}；{meta.archive_code}",
         "comments": f"档号 {meta.archive_code}；第{meta.version}版；{meta.state}；输入 SHA-256 {meta.input_digest}；{meta.generator}",

@@ -13,7 +13,11 @@ from pathlib import PureWindowsPath
 from typing import Any
 
 from pipeline import schema
+from pipeline.configuration import RETENTION
+from pipeline.configuration import RETENTION_EXPECTED
 from pipeline.body import parse_body
+from pipeline.configuration import PROBLEM_CODE
+from pipeline.configuration import PROBLEM_CODE_EXPECTED
 from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.gbt9704 import NUMBER_FORM
@@ -37,7 +41,6 @@ _DATE_FORMS = (
 DATE_EXPECTED = "日期，如 2026-11-12 或 2026年11月12日"
 SECRECY = ("绝密", "机密", "秘密")
 URGENCY = ("特急", "加急", "平急", "特提")
-RETENTION = {"Y": "Y", "永久": "Y", "D30": "D30", "定期30年": "D30", "D10": "D10", "定期10年": "D10"}
 MEETING_TYPES = ("全体会议", "专题会议")
 INSPECTION_TYPES = ("全面督查", "交办督查", "专项督查")
 STATUSES = ("已办结", "办理中")
@@ -407,7 +410,7 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date) -> Docum
     recipients = c.texts(data, "主送")
     body_text = c.text(data, "正文", required=True, expected="正文文字（段落之间空一行）")
     attachments = _attachments(c, data)
-    date = c.date(data, "成文日期") or today
+    given_date = c.date(data, "成文日期")
     signers = c.texts(data, "签发人")
     copy_number = c.text(data, "份号")
     if copy_number and not (copy_number.isdigit() and len(copy_number) <= 6):
@@ -424,9 +427,12 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date) -> Docum
     if urgency and urgency not in URGENCY:
         c.add("紧急程度", f"「{urgency}」不是紧急程度", "特急 或 加急")
     retention_text = c.text(data, "保管期限")
-    retention = RETENTION.get(retention_text, "") if retention_text else workspace.retention.get(kind_text, "")
+    retention = RETENTION.get(retention_text.upper(), RETENTION.get(retention_text, "")) if retention_text else (workspace.retention.get(kind_text) or "Y")
     if retention_text and not retention:
-        c.add("保管期限", f"「{retention_text}」不是保管期限", "Y（永久）、D30（定期30年）或 D10（定期10年）")
+        c.add("保管期限", f"「{retention_text}」不是保管期限", RETENTION_EXPECTED)
+    problem_text = c.text(data, "机构问题")
+    if problem_text and not PROBLEM_CODE.match(problem_text):  # it names a folder of the archive tree
+        c.add("机构问题", f"「{problem_text}」不能用在档号和文件夹名中", PROBLEM_CODE_EXPECTED)
     contact = c.text(data, "联系人")
     phone = c.text(data, "联系电话")
     c.boolean(data, "印章")
@@ -455,6 +461,8 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date) -> Docum
     if c.problems:
         raise InputError(raw.name, c.problems)
     assert kind is not None
+    completed = _Completion(data, workspace, today)
+    date = completed.date(given_date, kind, c.date(data, "印发日期"))
     return DocumentRequest(
         source=raw.name,
         kind=kind,
@@ -464,7 +472,8 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date) -> Docum
         recipients=recipients,
         body=parse_body(body_text),
         attachments=attachments,
-        signature=c.text(data, "署名") or workspace.organ.name,
+        signature=completed.text("署名", workspace.organ.name, "工作区的机关名称") if _signs(kind, number)
+        else c.text(data, "署名") or workspace.organ.name,
         date=date,
         seal=c.boolean(data, "印章"),
         signers=signers,
@@ -476,13 +485,48 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date) -> Docum
         contact=contact,
         phone=phone,
         cc=c.texts(data, "抄送"),
-        printer=c.text(data, "印发机关") or workspace.organ.issuer or workspace.organ.name,
-        print_date=c.date(data, "印发日期") or date,
-        retention=retention,
-        problem=c.text(data, "机构问题") or workspace.problem_code,
+        printer=completed.text("印发机关", workspace.organ.issuer or workspace.organ.name, "工作区的印发机关"),
+        print_date=c.date(data, "印发日期") or completed.note("印发日期", date, "同成文日期"),
+        retention=retention if retention_text else completed.note("保管期限", retention, "工作区按文种的默认值"),
+        problem=completed.text("机构问题", workspace.problem_code, "工作区的默认值"),
         identity=c.text(data, "标识"),
+        completed=tuple(completed.fields),
         **extra,
     )
+
+
+def _signs(kind: DocumentKind, number: str) -> bool:
+    """Whether the document prints a 署名: a 纪要 or a serial 通报 carries its 编发单位 instead."""
+    return not (kind == DocumentKind.MINUTES or (kind == DocumentKind.BULLETIN and not number))
+
+
+class _Completion:
+    """Values the pipeline supplies for keys an input left out, each noted so that the record
+    can say the document was completed (补全), never hiding it."""
+
+    def __init__(self, data: dict[str, Any], workspace: WorkspaceConfig, today: dt.date) -> None:
+        self.data = data
+        self.today = today
+        self.fields: list[tuple[str, str, str]] = []  # (key, value used, where it came from)
+
+    def note(self, key: str, value: Any, source: str) -> Any:
+        if value not in (None, ""):
+            self.fields.append((key, value.isoformat() if isinstance(value, dt.date) else str(value), source))
+        return value
+
+    def text(self, key: str, default: str, source: str) -> str:
+        value = self.data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        return self.note(key, default, source)
+
+    def date(self, given: dt.date | None, kind: DocumentKind, printed: dt.date | None) -> dt.date:
+        """成文日期: as given; a 纪要 without one is dated as its head prints it (its 印发日期)."""
+        if given is not None:
+            return given
+        if kind == DocumentKind.MINUTES and printed is not None:
+            return self.note("成文日期", printed, "印发日期")
+        return self.note("成文日期", self.today, "处理当天")
 
 
 LEDGER_COLUMNS = {"单位": ("单位", "责任单位", "unit"), "事项": ("事项", "督查事项", "matter"),

@@ -73,3 +73,33 @@ def check_version(files: dict[str, bytes], version_dir: str) -> tuple[list[str],
             except zipfile.BadZipFile:
                 problems.append(f"DOCX 无法打开：{name}")
     return problems, record
+
+
+def _page_facts(pdf: bytes) -> list[tuple[str, tuple[str, ...]]]:
+    """Per page: the extracted text and the faces it is drawn in (subset tags dropped)."""
+    facts = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        fonts = page.get("/Resources", {}).get_object().get("/Font", {}) if "/Resources" in page else {}
+        names = sorted({str(f.get_object().get("/BaseFont", "")).split("+", 1)[-1] for f in fonts.values()})
+        facts.append((page.extract_text(), tuple(names)))
+    return facts
+
+
+def compare_renderings(archived: bytes, rebuilt: bytes) -> list[str]:
+    """What differs between the archived 正本 and the same input rendered again today: page
+    count, the text of each page, the faces each page is drawn in."""
+    old, new = _page_facts(archived), _page_facts(rebuilt)
+    found = []
+    if len(old) != len(new):
+        found.append(f"页数不同：存档 {len(old)} 页，重新生成 {len(new)} 页")
+    for n, ((old_text, old_fonts), (new_text, new_fonts)) in enumerate(zip(old, new, strict=False), 1):
+        if old_text != new_text:
+            found.append(f"第 {n} 页文字不同：{_first_difference(old_text, new_text)}")
+        if old_fonts != new_fonts:
+            found.append(f"第 {n} 页字体不同：存档 {'、'.join(old_fonts)}；重新生成 {'、'.join(new_fonts)}")
+    return found
+
+
+def _first_difference(a: str, b: str) -> str:
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return f"存档「{a[max(0, i - 8):i + 12].strip()}」，重新生成「{b[max(0, i - 8):i + 12].strip()}」"

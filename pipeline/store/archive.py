@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -20,11 +21,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import disposition
 from pipeline.model import METADATA
 from pipeline.model import FilingPlan
+from pipeline.numbertext import archive_code_parts
+from pipeline.numbertext import names_number
+from pipeline.numbertext import parse_document_number
+from pipeline.numbertext import parse_issue
+from pipeline.numbertext import series_matches
 from pipeline.store.sqlite import immediate
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 INDEX_SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY,
@@ -41,7 +48,8 @@ CREATE TABLE IF NOT EXISTS entries (
     latest INTEGER NOT NULL,
     date TEXT NOT NULL,
     author TEXT NOT NULL,
-    pages INTEGER NOT NULL
+    pages INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT ''  -- '' in force, else 撤销 or 废止 (a disposition)
 );
 CREATE TABLE IF NOT EXISTS versions (
     identity TEXT NOT NULL,
@@ -68,7 +76,7 @@ def bigrams(text: str) -> str:
 
 COLUMNS_AFTER_IDENTITY = ("archive_code, number, title, kind, year, retention, problem, item, path, latest, date, "
                           "author, pages")  # fmt: skip
-COLUMNS = "identity, " + COLUMNS_AFTER_IDENTITY
+COLUMNS = "identity, " + COLUMNS_AFTER_IDENTITY + ", status"  # status is written by dispositions only
 COLUMNS_E = ", ".join(f"e.{c.strip()}" for c in COLUMNS.split(","))
 
 
@@ -88,12 +96,81 @@ class EntryInfo:
     date: str
     author: str
     pages: int
+    status: str = ""  # '' in force, else 撤销 or 废止
 
     def as_dict(self) -> dict[str, object]:
         return {"档号": self.archive_code, "文号": self.number, "题名": self.title, "文种": self.kind,
                 "年度": self.year, "保管期限": self.retention, "机构问题": self.problem, "件号": self.item,
                 "版本": self.latest, "日期": self.date, "责任者": self.author, "页数": self.pages,
-                "路径": self.path, "标识": self.identity}  # fmt: skip
+                "路径": self.path, "标识": self.identity, "状态": self.status or "有效"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entry: EntryInfo
+    snippet: str  # a few words around the first match, the query's words marked 【】
+
+
+def query_terms(text: str) -> list[str]:
+    """The words of a query: split by spaces (full-width ones too), each kept whole."""
+    return [t for t in text.replace("\u3000", " ").split() if t]
+
+
+def snippet(text: str, terms: list[str], width: int = 24) -> str:
+    """Short passages around the first occurrence of each of the query's words, joined by …,
+    every occurrence marked 【…】 (compared case-insensitively, as the index does)."""
+    flat = " ".join(text.split())
+    low = flat.lower()
+    spans = sorted((max(0, i - width // 2), min(len(flat), i + len(t) + width // 2))
+                   for t in terms if (i := low.find(t.lower())) >= 0)  # fmt: skip
+    if not spans:
+        return flat[: width * 2] + ("…" if len(flat) > width * 2 else "")
+    merged = [spans[0]]
+    for a, b in spans[1:]:
+        if a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    pieces = [_marked(flat[a:b], terms) for a, b in merged]
+    return ("…" if merged[0][0] > 0 else "") + "…".join(pieces) + ("…" if merged[-1][1] < len(flat) else "")
+
+
+def _marked(passage: str, terms: list[str]) -> str:
+    marks = sorted({(m.start(), m.end()) for t in terms for m in re.finditer(re.escape(t), passage, re.IGNORECASE)})
+    out, pos = [], 0
+    for a, b in marks:
+        if a < pos:
+            continue
+        out += [passage[pos:a], "【", passage[a:b], "】"]
+        pos = b
+    out.append(passage[pos:])
+    return "".join(out)
+
+
+def _words(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [w for v in value.values() for w in _words(v)]
+    if isinstance(value, list):
+        return [w for v in value for w in _words(v)]
+    return [str(value)] if value not in (None, "", True, False) else []
+
+
+def index_text(record: dict[str, object]) -> str:
+    """What search reads for one 件: its numbers, every field of its content, and the words as
+    printed (computed sentences, meeting lines, ledger rows), each once."""
+    seen: dict[str, None] = {}
+    for word in [str(record.get("文号", "")), str(record.get("档号", "")), *_words(record.get("内容")),
+                 *_words(record.get("版面文字"))]:  # fmt: skip
+        seen.setdefault(word, None)
+    return "\n".join(w for w in seen if w)
+
+
+def _input_text(folder: Path) -> str:
+    """The archived input as text: what search can read of a fawen 0.1 record, which kept only
+    a few joined fields (no meeting block, no ledger rows)."""
+    for path in sorted(folder.glob("输入.*")):
+        return path.read_bytes().decode("utf-8", "replace")
+    return ""
 
 
 class Archive:
@@ -161,10 +238,119 @@ class Archive:
         return [EntryInfo(*r) for r in self._index.execute(sql, args)]
 
     def find(self, key: str) -> EntryInfo | None:
-        """By 档号, 文号 or identity."""
-        row = self._index.execute(f"SELECT {COLUMNS} FROM entries WHERE archive_code=? OR number=? OR identity=?",
-                                  (key, key, key)).fetchone()  # fmt: skip
-        return EntryInfo(*row) if row else None
+        """By 档号, 文号, 期号 or identity; None when nothing or more than one 件 matches."""
+        hits = self.lookup(key)
+        return hits[0] if len(hits) == 1 else None
+
+    def lookup(self, key: str) -> list[EntryInfo]:
+        """Every 件 a typed key names: its 档号, 文号 or 期号 as people type them (brackets, zeros,
+        separators, series with or without year: see pipeline.numbertext), or its identity. More
+        than one is an ambiguous key: callers list them and never pick one."""
+        key = key.strip()
+        exact = self._select("archive_code=? OR number=? OR identity=?", (key, key, key))
+        if exact:
+            return exact
+        number = parse_document_number(key)
+        if number is not None:
+            return self._select("number=?", (str(number),)) or [
+                e for e in self._select("number LIKE ?", (f"%{number.year}%{number.seq}%",))
+                if parse_document_number(e.number) == number]  # fmt: skip
+        parts = archive_code_parts(key)
+        if parts is not None:
+            rows = self._select("year=? AND retention=? AND item=?", (int(parts[2]), parts[3], int(parts[-1])))
+            return [e for e in rows if archive_code_parts(e.archive_code) == parts]
+        issue = parse_issue(key)
+        if issue is None:
+            return []
+        hits = []
+        for e in self._select("number LIKE ?", (f"%第{issue.seq}期",)):
+            stored = parse_issue(e.number)
+            if stored is None or stored.seq != issue.seq or (issue.year and (stored.year or e.year) != issue.year):
+                continue
+            if series_matches(issue.series, [n for n in (stored.series, e.kind) if n]):
+                hits.append(e)
+        return hits
+
+    def _select(self, where: str, args: tuple[object, ...]) -> list[EntryInfo]:
+        sql = f"SELECT {COLUMNS} FROM entries WHERE {where} ORDER BY year, retention, problem, item"  # noqa: S608
+        return [EntryInfo(*r) for r in self._index.execute(sql, args)]
+
+    # ---- dispositions (处置: 撤销, 废止, 更正) ------------------------------------------------------
+
+    def dispositions(self, entry: EntryInfo) -> list[dict[str, object]]:
+        """The events of a 件's disposition log, as written."""
+        path = self.root / entry.path / disposition.LOG_NAME
+        return disposition.parse(path.read_text(encoding="utf-8")) if path.exists() else []
+
+    def status(self, entry: EntryInfo) -> str:
+        """'' in force, else 撤销 or 废止, from the tree (the log), not the index."""
+        return disposition.status(self.dispositions(entry))
+
+    def append_disposition(self, entry: EntryInfo, action: str, fields: dict[str, object]) -> dict[str, object]:
+        """Add one event to the 件's log and mark the index; the caller holds ``locked()``. The log is
+        rewritten whole to a temporary file, synced, made read-only and renamed over the old one: a
+        crash leaves the old log or the new one, never half a line."""
+        path = self.root / entry.path / disposition.LOG_NAME
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        events = disposition.parse(old)
+        event = disposition.new_event(events, entry.identity, action, fields)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+            fh.write(old + disposition.line(event))
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        if os.name == "nt" and path.exists():  # Windows will not replace a read-only file
+            path.chmod(stat.S_IWUSR | stat.S_IRUSR)
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+        with immediate(self._index) as db:
+            db.execute("UPDATE entries SET status=? WHERE identity=?", (disposition.status([*events, event]), entry.identity))
+        return event
+
+    def _statuses_from_tree(self, db: sqlite3.Connection) -> None:
+        """The index's status column, from every 件's log (reindex: the index is a cache)."""
+        db.execute("UPDATE entries SET status=''")
+        for log in self.root.rglob(disposition.LOG_NAME):
+            if self.staging in log.parents or self.meta_dir in log.parents:
+                continue
+            events = disposition.parse(log.read_text(encoding="utf-8"))
+            db.execute("UPDATE entries SET status=? WHERE path=?",
+                       (disposition.status(events), log.parent.relative_to(self.root).as_posix()))  # fmt: skip
+
+    def check_dispositions(self, witnesses: dict[str, list[tuple[int, str, str]]],
+                           numbers: list[tuple[str, str, str, int, int, str]]) -> list[dict[str, object]]:  # fmt: skip
+        """archive verify on dispositions, one item per 件 with a log or a witness: the log's chain,
+        the log against the registry's witness (count and digests: a cut tail shows), the index
+        status against the log, and the 件's number: voided in the registry exactly when the log
+        has a 撤销. ``numbers``: (identity, kind, series, year, seq, status) of 发文字号/期号."""
+        by_identity: dict[str, list[tuple[str, str, int, int, str]]] = {}
+        for identity, *rest in numbers:
+            by_identity.setdefault(identity, []).append(tuple(rest))  # type: ignore[arg-type]
+        report: list[dict[str, object]] = []
+        entries = {e.identity: e for e in self.entries()}
+        for e in entries.values():
+            path = self.root / e.path / disposition.LOG_NAME
+            text = path.read_text(encoding="utf-8") if path.exists() else ""
+            events = disposition.parse(text)
+            own = [n for n in by_identity.get(e.identity, []) if names_number(e.number, e.year, n[:4])]
+            voided = [n for n in own if n[4] == "voided"]
+            if not text and not witnesses.get(e.identity) and not voided:
+                continue
+            found = disposition.problems(text, e.identity)
+            found += _against_witness([(ev.get("序号"), ev.get("行为"), ev.get("摘要")) for ev in events],
+                                      witnesses.get(e.identity, []))  # fmt: skip
+            state = disposition.status(events)
+            if e.status != state:
+                found.append(f"索引中的状态「{e.status or '有效'}」与处置记录「{state or '有效'}」不符（可运行 fawen archive reindex）")
+            if voided and state != disposition.WITHDRAW:
+                found.append(f"编号 {e.number} 在登记簿中已作废，但处置记录中没有撤销")
+            if state == disposition.WITHDRAW and own and not voided:
+                found.append(f"已撤销，但编号 {e.number} 在登记簿中没有作废")
+            report.append({"件": f"{e.path}/{disposition.LOG_NAME}", "问题": found})
+        for identity in sorted(witnesses.keys() - entries.keys()):
+            report.append({"件": identity, "问题": [f"登记簿记有 {len(witnesses[identity])} 条处置，但档案中没有这一件"]})
+        return report
 
     def versions(self, identity: str) -> list[tuple[int, str, str, str]]:
         return list(self._index.execute("SELECT version, input_sha256, path, filed FROM versions WHERE identity=? ORDER BY version",
@@ -186,13 +372,15 @@ class Archive:
             version_dir = target_root / plan.version_dir
             version_dir.mkdir(parents=True)
             for name, data in plan.files.items():
-                path = version_dir / name
+                path = version_dir / name  # a name may hold folders: 源文件/台账/欠薪.xlsx
+                path.parent.mkdir(parents=True, exist_ok=True)
                 with path.open("wb") as fh:
                     fh.write(data)
                     fh.flush()
                     os.fsync(fh.fileno())
                 path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # filed files are read-only
-            _fsync_dir(version_dir)
+            for folder in sorted({(version_dir / name).parent for name in plan.files}, reverse=True):
+                _fsync_dir(folder)
             # a crash between the rename and the index update is repaired from this note
             self._pending.write_text(str(entry_dir / plan.version_dir), encoding="utf-8")
             if entry_dir.exists():
@@ -239,27 +427,38 @@ class Archive:
                            (*values, rowid))  # fmt: skip
                 db.execute("DELETE FROM fulltext WHERE rowid=?", (rowid,))
                 db.execute("DELETE FROM bigrams WHERE rowid=?", (rowid,))
-            content = r.get("内容") or {}
-            body = "\n".join(str(v) for k, v in content.items() if k != "标题") if isinstance(content, dict) else ""  # type: ignore[union-attr]
-            db.execute("INSERT INTO fulltext (rowid, title, body) VALUES (?,?,?)", (rowid, r["题名"], f"{r['文号']}\n{body}"))
-            db.execute("INSERT INTO bigrams (rowid, grams) VALUES (?,?)", (rowid, bigrams(f"{r['题名']} {r['文号']} {body}")))
+            body = index_text(r) if "版面文字" in r else index_text(r) + "\n" + _input_text(folder)
+            db.execute("INSERT INTO fulltext (rowid, title, body) VALUES (?,?,?)", (rowid, r["题名"], body))
+            db.execute("INSERT INTO bigrams (rowid, grams) VALUES (?,?)", (rowid, bigrams(f"{r['题名']} {body}")))
         db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",
-                   (r["标识"], plan.version, r["输入SHA256"], rel_version, r["归档时间"]))  # fmt: skip
+                   (r["标识"], plan.version, r.get("内容SHA256") or r["输入SHA256"], rel_version, r["归档时间"]))  # fmt: skip
 
     def search(self, text: str, limit: int = 50) -> list[EntryInfo]:
-        """Full text over titles, numbers and bodies; Chinese substrings of any length."""
-        text = text.strip()
-        if not text:
+        return [hit.entry for hit in self.search_hits(text, limit)]
+
+    def search_hits(self, text: str, limit: int = 50) -> list[SearchHit]:
+        """Full text over every field, the printed words and computed sentences included; Chinese
+        substrings of any length; several words (split by spaces) must all occur. Newest first,
+        each with a snippet where the words are marked 【】."""
+        terms = query_terms(text)
+        if not terms:
             return []
-        if len(text) >= 2:
-            quoted = '"' + text.replace('"', '""') + '"'
-            table = "fulltext" if len(text) >= 3 else "bigrams"
-            # newest first by rowid: FTS5 walks its index backwards and stops at the limit
-            sql = (f"SELECT {COLUMNS_E} FROM (SELECT rowid AS rid FROM {table} WHERE {table} MATCH ? "
-                   f"ORDER BY rowid DESC LIMIT ?) AS hits JOIN entries e ON e.id = hits.rid")  # noqa: S608
-            return [EntryInfo(*row) for row in self._index.execute(sql, (quoted, limit))]
-        sql = f"SELECT {COLUMNS} FROM entries WHERE title LIKE ? OR number LIKE ? ORDER BY id DESC LIMIT ?"  # noqa: S608
-        return [EntryInfo(*row) for row in self._index.execute(sql, (f"%{text}%", f"%{text}%", limit))]
+        parts, args = [], []
+        for term in terms:
+            if len(term) >= 3:  # newest first: FTS5 walks its index by rowid
+                parts.append("SELECT rowid FROM fulltext WHERE fulltext MATCH ?")
+                args.append('"' + term.replace('"', '""') + '"')
+            elif len(term) == 2:
+                parts.append("SELECT rowid FROM bigrams WHERE bigrams MATCH ?")
+                args.append('"' + term.replace('"', '""') + '"')
+            else:
+                parts.append("SELECT rowid FROM fulltext WHERE title LIKE ? OR body LIKE ?")
+                args += [f"%{term}%"] * 2
+        sql = (f"SELECT {COLUMNS_E}, f.title, f.body FROM ({' INTERSECT '.join(parts)} ORDER BY 1 DESC LIMIT ?) AS hits "
+               "JOIN entries e ON e.id = hits.rowid JOIN fulltext f ON f.rowid = hits.rowid ORDER BY e.id DESC")  # noqa: S608
+        rows = self._index.execute(sql, (*args, limit)).fetchall()
+        width = len(COLUMNS.split(","))
+        return [SearchHit(EntryInfo(*row[:width]), snippet(f"{row[width]}\n{row[width + 1]}", terms)) for row in rows]
 
     def recover(self) -> int:
         """Remove what a crash left in the staging folder (never a filed version)."""
@@ -290,6 +489,9 @@ class Archive:
             return False
         if kind == "件号":
             return f"-{int(label):04d}" == entry.archive_code[-5:]
+        if kind == "期号":  # the 件 is already this document: the issue number decides, in either stored form
+            given, stored = parse_issue(label), parse_issue(entry.number)
+            return given is not None and stored is not None and given.seq == stored.seq
         return entry.number == label
 
     def reindex(self, progress: object = None) -> int:
@@ -305,6 +507,7 @@ class Archive:
                 count += 1
                 if callable(progress):
                     progress(count)
+            self._statuses_from_tree(db)
         return count
 
     def version_records(self) -> Iterator[Path]:
@@ -312,6 +515,17 @@ class Archive:
             if self.staging in meta.parents or self.meta_dir in meta.parents:
                 continue
             yield meta
+
+
+def _against_witness(logged: list[tuple[object, object, object]], seen: list[tuple[int, str, str]]) -> list[str]:
+    """A log against the registry's record of its lines."""
+    if len(logged) < len(seen):
+        return [f"处置记录少了 {len(seen) - len(logged)} 条（登记簿记有 {len(seen)} 条）：被截断或删除"]
+    if len(logged) > len(seen):
+        return [f"处置记录多出 {len(logged) - len(seen)} 条登记簿中没有的记录（被添加，或处置中断）"]
+    if [tuple(x) for x in logged] != [tuple(x) for x in seen]:
+        return ["处置记录与登记簿记下的摘要不符（被改写）"]
+    return []
 
 
 def _fsync_dir(path: Path) -> None:

@@ -6,6 +6,12 @@ processes and threads on every platform (no POSIX-only locks): the next number i
 highest ever recorded for its series, so numbers are never reused and leave no gaps. A number is
 first *reserved* by a process and becomes *issued* when its document is filed; a reservation whose
 process died is *voided* with a reason, so a consumed number is always accounted for.
+
+Nothing is skipped silently: an input that gives a number above the next free one records every
+number in between as *skipped* (with the reason; such a number may still be claimed by an input
+that gives it, or voided). A person voids only numbers that exist and are not yet voided; a number
+of a filed 件 is voided only by that 件's 撤销 (``record_disposition``), which also keeps the
+witness of every 件's disposition log (count and last digest) that ``archive verify`` checks.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import FawenError
+from pipeline.numbertext import ranges
 from pipeline.store.sqlite import immediate
 
 SCHEMA = """
@@ -34,11 +41,28 @@ CREATE TABLE IF NOT EXISTS numbers (
     changed  TEXT    NOT NULL,
     PRIMARY KEY (kind, series, year, seq)
 );
+CREATE TABLE IF NOT EXISTS dispositions (  -- witness of each 件's 处置记录.jsonl, line by line
+    identity TEXT    NOT NULL,
+    seq      INTEGER NOT NULL,
+    action   TEXT    NOT NULL,
+    digest   TEXT    NOT NULL,
+    at       TEXT    NOT NULL,
+    PRIMARY KEY (identity, seq)
+);
 """
+AUTOMATIC = "fawen（自动）"  # the person of a void the program made (a failed or interrupted filing)
 
 
 class RegistryError(FawenError):
-    """A number that cannot be used (clash, bad form)."""
+    """A number that cannot be used (clash, bad form) or voided (never issued, voided already)."""
+
+
+class NumberIssued(RegistryError):
+    """A number that belongs to a filed 件: only the 件's 撤销 voids it."""
+
+    def __init__(self, message: str, record: NumberRecord) -> None:
+        super().__init__(message)
+        self.record = record
 
 
 @dataclass(frozen=True)
@@ -52,18 +76,27 @@ class NumberRecord:
     title: str
     reason: str
     changed: str
+    person: str = ""
+    pid: int = 0
+
+    @property
+    def label(self) -> str:
+        return _label(self.kind, self.series, self.year, self.seq)
 
     def as_dict(self) -> dict[str, object]:
-        return {"类别": self.kind, "系列": self.series, "年度": self.year, "序号": self.seq,
+        return {"类别": self.kind, "系列": self.series, "年度": self.year, "序号": self.seq, "编号": self.label,
                 "状态": STATUS_CN.get(self.status, self.status), "标识": self.identity, "标题": self.title,
-                "原因": self.reason, "时间": self.changed}  # fmt: skip
+                "原因": self.reason, "时间": self.changed, "经办人": self.person}  # fmt: skip
 
 
-STATUS_CN = {"reserved": "已预留", "issued": "已使用", "voided": "已作废"}
+STATUS_CN = {"reserved": "已预留", "issued": "已使用", "voided": "已作废", "skipped": "已跳过"}
+RECORD_COLUMNS = "kind, series, year, seq, status, identity, title, reason, changed, person, pid"
 
 
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+def _now(zone: dt.tzinfo | None = None) -> str:
+    """Now in the workspace's time zone (its 时区), else the machine's."""
+    now = dt.datetime.now().astimezone()
+    return (now.astimezone(zone) if zone else now).isoformat(timespec="seconds")
 
 
 def _alive(pid: int) -> bool:
@@ -89,13 +122,19 @@ def _alive(pid: int) -> bool:
 class Registry:
     """The registry file of one workspace."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, zone: dt.tzinfo | None = None) -> None:
         self.path = path
+        self.zone = zone
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(numbers)")}
+        if "person" not in columns:  # registries made before persons were recorded
+            with immediate(self._db) as db:
+                if "person" not in {row[1] for row in db.execute("PRAGMA table_info(numbers)")}:
+                    db.execute("ALTER TABLE numbers ADD COLUMN person TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         self._db.close()
@@ -109,51 +148,116 @@ class Registry:
             db.execute(
                 "INSERT INTO numbers (series, kind, year, seq, status, identity, title, pid, host, changed)"
                 " VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?)",
-                (series, kind, year, seq, identity, title, os.getpid(), os.uname().nodename if hasattr(os, "uname") else "", _now()),
+                (series, kind, year, seq, identity, title, os.getpid(), os.uname().nodename if hasattr(os, "uname") else "", _now(self.zone)),
             )
         return seq
 
-    def claim(self, kind: str, series: str, year: int, seq: int, identity: str, title: str = "") -> None:
-        """Record a number given in an input; refuse it if another document holds it."""
+    def claim(self, kind: str, series: str, year: int, seq: int, identity: str, title: str = "", by: str = "") -> None:
+        """Record a number given in an input; refuse it if another document holds it or it was
+        voided. A number above the next free one records each number in between as skipped."""
         with immediate(self._db) as db:
-            row = db.execute("SELECT status, identity, title FROM numbers WHERE kind=? AND series=? AND year=? AND seq=?",
-                             (kind, series, year, seq)).fetchone()  # fmt: skip
+            row = _get(db, kind, series, year, seq)
             if row is None:
+                label = _label(kind, series, year, seq)
+                for skipped in range(_top(db, kind, series, year) + 1, seq):
+                    db.execute("INSERT INTO numbers (series, kind, year, seq, status, reason, person, changed)"
+                               " VALUES (?, ?, ?, ?, 'skipped', ?, ?, ?)",
+                               (series, kind, year, skipped, f"输入直接给定了{label}（{title}），此前的编号未经登记簿发出",
+                                by, _now(self.zone)))  # fmt: skip
                 db.execute(
-                    "INSERT INTO numbers (series, kind, year, seq, status, identity, title, pid, changed)"
-                    " VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?)",
-                    (series, kind, year, seq, identity, title, os.getpid(), _now()),
+                    "INSERT INTO numbers (series, kind, year, seq, status, identity, title, pid, person, changed)"
+                    " VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?)",
+                    (series, kind, year, seq, identity, title, os.getpid(), by, _now(self.zone)),
                 )
                 return
-            status, owner, owner_title = row
-            if status == "voided":
-                raise RegistryError(f"{kind}「{_label(kind, series, year, seq)}」已作废，不能再使用。")
-            if owner and owner != identity:
-                raise RegistryError(f"{kind}「{_label(kind, series, year, seq)}」已被另一份公文使用（{owner_title or owner}）。")
+            if row.status == "voided":
+                raise RegistryError(f"{kind}「{row.label}」已作废，不能再使用（{voided_text(row)}）。")
+            if row.status == "skipped":  # an older number issued outside fawen, filed now
+                db.execute("UPDATE numbers SET status='reserved', identity=?, title=?, pid=?, person=?, changed=? "
+                           "WHERE kind=? AND series=? AND year=? AND seq=?",
+                           (identity, title, os.getpid(), by, _now(self.zone), kind, series, year, seq))  # fmt: skip
+                return
+            if row.identity and row.identity != identity:
+                raise RegistryError(f"{kind}「{row.label}」已被另一份公文使用（{row.title or row.identity}）。")
 
     def issue(self, kind: str, series: str, year: int, seq: int, identity: str, title: str) -> None:
         """The document holding a reserved number has been filed."""
         with immediate(self._db) as db:
             db.execute("UPDATE numbers SET status='issued', identity=?, title=?, changed=? "
                        "WHERE kind=? AND series=? AND year=? AND seq=? AND status!='voided'",
-                       (identity, title, _now(), kind, series, year, seq))  # fmt: skip
+                       (identity, title, _now(self.zone), kind, series, year, seq))  # fmt: skip
 
-    def void(self, kind: str, series: str, year: int, seq: int, reason: str) -> None:
+    def void(self, kind: str, series: str, year: int, seq: int, reason: str, by: str = AUTOMATIC) -> NumberRecord:
+        """Void a number, with a reason and a person. Refused (RegistryError, the message says why):
+        a number never issued (the message names the next), one voided already (it shows the first
+        void), one of a filed 件 (NumberIssued: only the 件's 撤销 voids it), one another running
+        process is filing. A hole below the last number (an older registry) may be voided."""
+        label = _label(kind, series, year, seq)
         with immediate(self._db) as db:
-            row = db.execute("SELECT status FROM numbers WHERE kind=? AND series=? AND year=? AND seq=?",
-                             (kind, series, year, seq)).fetchone()  # fmt: skip
+            row = _get(db, kind, series, year, seq)
             if row is None:
-                db.execute("INSERT INTO numbers (series, kind, year, seq, status, reason, changed) VALUES (?, ?, ?, ?, 'voided', ?, ?)",
-                           (series, kind, year, seq, reason, _now()))  # fmt: skip
+                top = _top(db, kind, series, year)
+                if seq > top:
+                    done = f"已发到{_label(kind, series, year, top)}" if top else "还没有发出过编号"
+                    raise RegistryError(f"{label}从未发出，不能作废：{series} {year}年{done}，"
+                                        f"下一个是{_label(kind, series, year, top + 1)}。")  # fmt: skip
+                db.execute("INSERT INTO numbers (series, kind, year, seq, status, reason, person, changed)"
+                           " VALUES (?, ?, ?, ?, 'voided', ?, ?, ?)", (series, kind, year, seq, reason, by, _now(self.zone)))  # fmt: skip
+            elif row.status == "voided":
+                raise RegistryError(f"{label}已作废，不能重复作废（{voided_text(row)}）。")
+            elif row.status == "issued":
+                raise NumberIssued(f"{label}属于已归档的公文「{row.title}」，不能单独作废。请处置该件：撤销（编号随之作废）"
+                                   f"用 fawen archive withdraw {label} --reason 原因；废止用 fawen archive repeal；"
+                                   f"更正用 fawen archive correct。", row)  # fmt: skip
+            elif row.status == "reserved" and row.pid != os.getpid() and _alive(row.pid):
+                raise RegistryError(f"{label}正由另一个进程（{row.pid}）归档，不能作废。")
             else:
-                db.execute("UPDATE numbers SET status='voided', reason=?, changed=? WHERE kind=? AND series=? AND year=? AND seq=?",
-                           (reason, _now(), kind, series, year, seq))  # fmt: skip
+                db.execute("UPDATE numbers SET status='voided', reason=?, person=?, changed=? "
+                           "WHERE kind=? AND series=? AND year=? AND seq=?", (reason, by, _now(self.zone), kind, series, year, seq))  # fmt: skip
+            return _get(db, kind, series, year, seq)  # type: ignore[return-value]
+
+    def get(self, kind: str, series: str, year: int, seq: int) -> NumberRecord | None:
+        return _get(self._db, kind, series, year, seq)
+
+    def next_seq(self, kind: str, series: str, year: int) -> int:
+        return _top(self._db, kind, series, year) + 1
+
+    def number_of(self, identity: str) -> NumberRecord | None:
+        """The 发文字号 or 期号 a filed 件 carries: issued, or voided by its 撤销."""
+        row = self._db.execute(f"SELECT {RECORD_COLUMNS} FROM numbers WHERE identity=? AND kind IN ('发文字号', '期号') "
+                               "AND (status='issued' OR (status='voided' AND reason LIKE '撤销：%')) "
+                               "ORDER BY status='issued' DESC LIMIT 1", (identity,)).fetchone()  # fmt: skip
+        return NumberRecord(*row) if row else None
+
+    def record_disposition(self, event: dict[str, object], number: NumberRecord | None = None) -> None:
+        """Witness one line of a 件's 处置记录 and, for a 撤销, void the 件's number with the
+        event's reason, person and time: one transaction."""
+        with immediate(self._db) as db:
+            db.execute("INSERT INTO dispositions (identity, seq, action, digest, at) VALUES (?, ?, ?, ?, ?)",
+                       (event["标识"], event["序号"], event["行为"], event["摘要"], event["时间"]))  # fmt: skip
+            if number is not None:
+                db.execute("UPDATE numbers SET status='voided', reason=?, person=?, changed=? "
+                           "WHERE kind=? AND series=? AND year=? AND seq=?",
+                           (f"撤销：{event['原因']}", event["人"], event["时间"], number.kind, number.series, number.year,
+                            number.seq))  # fmt: skip
+
+    def witness(self, identity: str) -> list[tuple[int, str, str]]:
+        """[(line number, action, digest)] recorded for one 件's 处置记录."""
+        return [tuple(r) for r in self._db.execute("SELECT seq, action, digest FROM dispositions WHERE identity=? "
+                                                   "ORDER BY seq", (identity,))]  # type: ignore[misc]  # fmt: skip
+
+    def witnesses(self) -> dict[str, list[tuple[int, str, str]]]:
+        """identity -> [(line number, action, digest)] of every 处置记录 line recorded."""
+        out: dict[str, list[tuple[int, str, str]]] = {}
+        for identity, seq, action, digest in self._db.execute("SELECT identity, seq, action, digest FROM dispositions "
+                                                              "ORDER BY identity, seq"):  # fmt: skip
+            out.setdefault(identity, []).append((seq, action, digest))
+        return out
 
     def orphans(self) -> list[NumberRecord]:
         """Reservations of processes that no longer run (a crash mid-filing)."""
-        rows = self._db.execute("SELECT kind, series, year, seq, status, identity, title, reason, changed, pid "
-                                "FROM numbers WHERE status='reserved'").fetchall()  # fmt: skip
-        return [NumberRecord(*r[:9]) for r in rows if r[9] != os.getpid() and not _alive(r[9])]
+        rows = self._db.execute(f"SELECT {RECORD_COLUMNS} FROM numbers WHERE status='reserved'").fetchall()  # noqa: S608
+        return [r for r in map(lambda row: NumberRecord(*row), rows) if r.pid != os.getpid() and not _alive(r.pid)]
 
     def settle(self, record: NumberRecord, used: bool) -> None:
         """An orphaned reservation: issued if its document reached the archive, else voided."""
@@ -163,7 +267,7 @@ class Registry:
             self.void(record.kind, record.series, record.year, record.seq, "处理中断（进程已退出），编号作废不再使用")
 
     def records(self, kind: str | None = None, year: int | None = None) -> list[NumberRecord]:
-        sql = "SELECT kind, series, year, seq, status, identity, title, reason, changed FROM numbers"
+        sql = f"SELECT {RECORD_COLUMNS} FROM numbers"  # noqa: S608
         where, args = [], []
         if kind:
             where.append("kind=?")
@@ -177,9 +281,60 @@ class Registry:
         return [NumberRecord(*row) for row in self._db.execute(sql, args).fetchall()]
 
 
-def _label(kind: str, series: str, year: int, seq: int) -> str:
+def _get(db: sqlite3.Connection, kind: str, series: str, year: int, seq: int) -> NumberRecord | None:
+    row = db.execute(f"SELECT {RECORD_COLUMNS} FROM numbers WHERE kind=? AND series=? AND year=? AND seq=?",  # noqa: S608
+                     (kind, series, year, seq)).fetchone()  # fmt: skip
+    return NumberRecord(*row) if row else None
+
+
+def _top(db: sqlite3.Connection, kind: str, series: str, year: int) -> int:
+    row = db.execute("SELECT MAX(seq) FROM numbers WHERE kind=? AND series=? AND year=?", (kind, series, year)).fetchone()
+    return int(row[0] or 0)
+
+
+GAP_CN = {"voided": "作废", "skipped": "跳过", "reserved": "预留中", "": "无记录"}
+
+
+def series_report(records: list[NumberRecord]) -> list[dict[str, object]]:
+    """Every series (kind, series, year): the numbers used as ranges, the next one, and each run
+    of numbers not used with its explanation (作废/跳过: when, why, by whom; 预留中: a filing in
+    progress or interrupted; 无记录: a hole nothing explains)."""
+    groups: dict[tuple[str, str, int], dict[int, NumberRecord]] = {}
+    for r in records:
+        groups.setdefault((r.kind, r.series, r.year), {})[r.seq] = r
+    out = []
+    for (kind, series, year), by_seq in sorted(groups.items()):
+        top = max(by_seq)
+        gaps: list[dict[str, object]] = []
+        for seq in range(1, top + 1):
+            r = by_seq.get(seq)
+            if r is not None and r.status == "issued":
+                continue
+            status = r.status if r else ""
+            why = (GAP_CN[status], r.reason if r else "", r.person if r else "", r.changed if r else "")
+            last = gaps[-1] if gaps else None
+            if last and last["止"] == seq - 1 and (last["状态"], last["原因"], last["经办人"], last["时间"]) == why:
+                last["止"] = seq
+                continue
+            gaps.append({"起": seq, "止": seq, "状态": why[0], "原因": why[1], "经办人": why[2], "时间": why[3]})
+        for g in gaps:
+            g["编号"] = _label(kind, series, year, g["起"], g["止"])  # type: ignore[arg-type]
+        issued = [seq for seq, r in by_seq.items() if r.status == "issued"]
+        out.append({"类别": kind, "系列": series, "年度": year, "已使用": ranges(issued), "已使用数": len(issued),
+                    "下一个": _label(kind, series, year, top + 1), "空号": gaps,
+                    "未说明": sum(int(g["止"]) - int(g["起"]) + 1 for g in gaps if g["状态"] == "无记录")})  # type: ignore[call-overload]
+    return out
+
+
+def voided_text(record: NumberRecord) -> str:
+    """When, by whom and why a number was voided."""
+    return f"{record.changed} 由 {record.person or '（未记录）'} 作废，原因：{record.reason or '（未记录）'}"
+
+
+def _label(kind: str, series: str, year: int, seq: int, last: int | None = None) -> str:
+    """罕政发〔2026〕7号, 会议纪要 2026年第4期, 2026/Y/XF-0007; with ``last`` a range (1–3号)."""
     if kind == "发文字号":
-        return f"{series}〔{year}〕{seq}号"
+        return f"{series}〔{year}〕{seq}" + (f"–{last}" if last and last != seq else "") + "号"
     if kind == "期号":
-        return f"{series}{year}年第{seq}期"
-    return f"{series}-{seq:04d}"
+        return f"{series} {year}年第{seq}" + (f"–{last}" if last and last != seq else "") + "期"
+    return f"{series}-{seq:04d}" + (f"–{last:04d}" if last and last != seq else "")

@@ -7,16 +7,9 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
+from pipeline import configuration
 from pipeline.errors import WorkspaceError
-from pipeline.model import JointMeeting
-from pipeline.model import MemberUnit
-from pipeline.model import Organ
-from pipeline.model import Person
 from pipeline.model import WorkspaceConfig
 
 CONFIG_NAME = "fawen.yaml"
@@ -53,61 +46,26 @@ class Workspace:
 
 
 def resolve_root(option: str | None) -> Path:
-    """``--workspace``, else ``FAWEN_WORKSPACE``, else the current directory."""
-    return Path(option or os.environ.get("FAWEN_WORKSPACE") or Path.cwd()).expanduser().resolve()
+    """``--workspace``, else ``FAWEN_WORKSPACE``, else the nearest folder holding ``fawen.yaml`` from the
+    current directory upwards (like git), else the current directory (whose load then says how to make one)."""
+    given = option or os.environ.get("FAWEN_WORKSPACE")
+    if given:
+        return Path(given).expanduser().resolve()
+    return find_root(Path.cwd())
 
 
-def _person(item: Any) -> Person:
-    if isinstance(item, dict):
-        return Person(str(item.get("姓名", "")), str(item.get("职务", "")))
-    return Person(str(item))
-
-
-def config_from_data(data: dict[str, Any], where: str) -> WorkspaceConfig:
-    """Build the configuration from the parsed ``fawen.yaml``."""
-    organ = data.get("机关")
-    if not isinstance(organ, dict) or not organ.get("名称"):
-        raise WorkspaceError(f"{where} 缺少「机关: {{名称, 标志, …}}」，无法确定发文机关。")
-    meeting_data = data.get("联席会议")
-    meeting = None
-    if isinstance(meeting_data, dict):
-        office = meeting_data.get("办公室") or {}
-        meeting = JointMeeting(
-            name=str(meeting_data.get("名称", "")),
-            conveners=tuple(_person(p) for p in meeting_data.get("召集人") or ()),
-            office_host=str(office.get("设在", "")),
-            office_head=_person(office["主任"]) if office.get("主任") else None,
-            members=tuple(
-                MemberUnit(str(m.get("名称", "")), str(m.get("联络员", "")), str(m.get("电话", "")))
-                if isinstance(m, dict)
-                else MemberUnit(str(m))
-                for m in meeting_data.get("成员单位") or ()
-            ),
-        )
-    fonts = data.get("字体目录") or ()
-    if isinstance(fonts, str):
-        fonts = [fonts]
-    return WorkspaceConfig(
-        organ=Organ(
-            name=str(organ["名称"]),
-            mark=str(organ.get("标志") or f"{organ['名称']}文件"),
-            short_name=str(organ.get("简称", "")),
-            fonds=str(organ.get("全宗号", "")),
-            issuer=str(organ.get("印发机关", "")),
-            codes={str(k): str(v) for k, v in (organ.get("机关代字") or {}).items()},
-        ),
-        meeting=meeting,
-        retention={str(k): str(v) for k, v in (data.get("保管期限") or {}).items()},
-        problem_code=str(data.get("机构问题", "")),
-        code_profile=str(data.get("档号格式", "DA/T 22-2015")),
-        seal_image=str(data["印章图片"]) if data.get("印章图片") else None,
-        font_dirs=tuple(str(f) for f in fonts),
-        allow_classified=bool(data.get("允许涉密", False)),
-    )
+def find_root(start: Path) -> Path:
+    """The nearest of ``start`` and its parents that holds ``fawen.yaml``; ``start`` when none does."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return start
 
 
 def load(root: Path) -> Workspace:
-    """Read the workspace at ``root``; a missing ``fawen.yaml`` is an error that says how to make one."""
+    """Read the workspace at ``root``; a missing ``fawen.yaml`` is an error that says how to make one,
+    a wrong one an error that lists every problem (key, line, what is expected)."""
     path = root / CONFIG_NAME
     if not path.is_file():
         raise WorkspaceError(
@@ -122,15 +80,12 @@ def load(root: Path) -> Workspace:
 
 
 def load_config_file(path: Path) -> WorkspaceConfig:
-    """Read one ``fawen.yaml``-shaped file."""
+    """Read and check one ``fawen.yaml``-shaped file (pipeline.configuration says what is wrong)."""
     try:
-        yaml = YAML(typ="safe", pure=True)
-        data = yaml.load(path.read_text(encoding="utf-8-sig"))
-    except (YAMLError, UnicodeDecodeError, OSError) as exc:
-        raise WorkspaceError(f"{path} 无法读取：{exc}") from exc
-    if not isinstance(data, dict):
-        raise WorkspaceError(f"{path} 的内容不是「键: 值」的配置。")
-    return config_from_data(data, str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise WorkspaceError(f"{path} 无法读取（{exc.strerror or '读取失败'}）。") from exc
+    return configuration.read_config(str(path), data)
 
 
 def init(root: Path) -> Path:

@@ -20,8 +20,14 @@ clicklocale.install()
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
-def _today() -> dt.date:
-    return dt.date.today()
+def _today(workspace: ws_store.Workspace | None = None) -> dt.date:
+    """Today in the workspace's time zone (a document dated at 7:00 in Ordos is not dated the
+    day before because the server keeps UTC)."""
+    if workspace is None:
+        return dt.date.today()
+    from pipeline.run import workspace_zone  # noqa: PLC0415 — run imports the stages; load it only when needed
+
+    return dt.datetime.now(workspace_zone(workspace)).date()
 
 
 def _workspace(ctx: click.Context) -> ws_store.Workspace:

@@ -63,7 +63,7 @@ def archive_correct(ctx: click.Context, key: str, source: Path, reason: str, by:
     store.close()
     person = run.operator(workspace, by)
     try:
-        filed = run.file_document(source, workspace, _today(), _now(), by=person, correction=reason.strip(),
+        filed = run.file_document(source, workspace, _today(workspace), _now(), by=person, correction=reason.strip(),
                                   target=entry.identity)  # fmt: skip
     except FawenError as exc:
         _fail(exc)

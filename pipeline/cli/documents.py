@@ -60,7 +60,7 @@ def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path) -> None:
     outcomes = []
     for i, path in enumerate(files, 1):
         prefix = f"[{i}/{len(files)}] " if len(files) > 1 else ""
-        outcome = run.render_file(path, workspace, out_dir, _today())
+        outcome = run.render_file(path, workspace, out_dir, _today(workspace))
         outcomes.append(outcome)
         if outcome.ok:
             click.echo(f"{prefix}{path.name}：{outcome.message}")
@@ -79,7 +79,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None
     results = []
     for path in files:
         try:
-            req = run.read_request(path, workspace, _today())
+            req = run.read_request(path, workspace, _today(workspace))
             results.append({"文件": str(path), "有效": True, "文种": req.kind.value, "标题": req.title, "问题": []})
         except InputError as exc:
             problems = [{"键": p.key, "行": p.line, "问题": p.problem, "应为": p.expected} for p in exc.problems]
@@ -166,7 +166,7 @@ def demo(ctx: click.Context, out_dir: Path | None) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     outcomes = []
     for i, path in enumerate(examples, 1):
-        outcome = run.render_file(path, workspace, out_dir, _today())
+        outcome = run.render_file(path, workspace, out_dir, _today(workspace))
         outcomes.append(outcome)
         mark = "✓" if outcome.ok else "✗"
         text = f"{path.name}：{outcome.pages} 页" if outcome.ok else outcome.message

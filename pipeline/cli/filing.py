@@ -35,7 +35,7 @@ def file_(ctx: click.Context, files: tuple[Path, ...], by: str, as_json: bool) -
     for i, path in enumerate(files, 1):
         prefix = f"[{i}/{len(files)}] " if len(files) > 1 else ""
         try:
-            filed = run.file_document(path, workspace, _today(), _now(), by=by)
+            filed = run.file_document(path, workspace, _today(workspace), _now(), by=by)
         except FawenError as exc:
             failed += 1
             results.append({"文件": str(path), "结果": "失败", "说明": exc.message})

@@ -56,7 +56,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     workspace = _workspace(ctx)
     counts = Inbox(workspace.inbox).counts()
     store = run.open_archive(workspace)
-    today = _today().isoformat()
+    today = _today(workspace).isoformat()
     counts["今天归档"] = sum(1 for e in store.entries() for v in store.versions(e.identity) if v[3].startswith(today))
     store.close()
     if as_json:

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from pipeline import run
 from pipeline.cli.common import EXIT_INVALID
 from pipeline.cli.common import EXIT_OK
-from pipeline.cli.common import EXIT_USAGE
 from pipeline.cli.common import _echo_json
 from pipeline.cli.common import _now
 from pipeline.cli.common import _today
 from pipeline.cli.common import _workspace
 from pipeline.cli.common import main
 from pipeline.errors import FawenError
-from pipeline.store import fonts as font_store
 
 
 @main.command("file")

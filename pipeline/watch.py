@@ -1,12 +1,16 @@
 """The watched inbox (fawen watch): a clerk drops an input file into ``inbox/`` and a few
 moments later its documents are in the archive.
 
-A file is taken only when its size and modification time have been stable for a short delay and
-it parses (a file still being copied is never read); it is then claimed (moved atomically into a
-private ``.processing`` folder, so two watchers never both take it), filed exactly as ``fawen
-file`` does, and on failure set aside in ``rejected/`` with its reason. Events come from
-watchdog (inotify, or polling for network shares); a start-up scan and a periodic rescan catch
-whatever events were missed.
+A file is taken only when its writer is done: its size and modification time have been stable for
+a short delay, nobody has it open for writing (a kernel lease tells on Linux; else watchdog's
+close-after-write event where inotify reports one; else stability alone, as on network shares), and
+it parses. It is then claimed (moved atomically into a private ``.processing`` folder, so two
+watchers never both take it) and looked at again there: size, time and digest must still be those
+of the bytes judged and no writer may hold it (a writer keeps its handle across our rename);
+otherwise it waits in ``.processing`` for its writer and its new bytes are judged. Then it is filed
+exactly as ``fawen file`` does, and on failure set aside in ``rejected/`` with its reason. Events
+come from watchdog (inotify, or polling for network shares); a start-up scan and a periodic rescan
+catch whatever events were missed.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from watchdog.events import FileClosedEvent
+from watchdog.events import FileCreatedEvent
+from watchdog.events import FileDeletedEvent
+from watchdog.events import FileModifiedEvent
+from watchdog.events import FileMovedEvent
 from watchdog.events import FileSystemEvent
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
@@ -33,6 +42,7 @@ from pipeline.errors import FawenError
 from pipeline.stages.parse import parse_input
 from pipeline.store.inbox import Claim
 from pipeline.store.inbox import Inbox
+from pipeline.store.inbox import Snapshot
 from pipeline.store.inbox import is_input
 from pipeline.store.workspace import Workspace
 
@@ -58,6 +68,11 @@ class Settings:
     attachment_grace: float = 5.0  # how long an input waits for the attachment files it names
     parse_grace: float = 2.0  # how long a stable file that does not parse may still be growing
     polling: bool = False  # poll the folder instead of native events (network shares, volumes)
+    leases: bool = True  # ask the kernel whether a writer still holds a file open (Linux, local disks)
+
+
+# watchdog holds every inotify event behind an unpaired move (each of our claims) for up to 0.5 s
+EVENT_LAG = 0.6
 
 
 @dataclass
@@ -66,6 +81,17 @@ class _Seen:
     mtime: int
     changed: float  # monotonic time of the last change
     first: float
+    writing: bool = False  # inotify: written since its last close-after-write
+    closed: float = float("-inf")  # inotify: when its last close-after-write was reported
+    look: float = 0.0  # not before: a writer held it open at the last look
+
+
+@dataclass
+class _Held:
+    """A claimed file that changed or was still open for writing after the claim."""
+
+    claim: Claim
+    seen: _Seen
 
 
 @dataclass
@@ -75,20 +101,24 @@ class Result:
     archive_code: str = ""
     seconds: float = 0.0
     reason: str = ""
+    note: str = ""  # for a filed input: the fields the pipeline completed (补全)
 
 
 class _Events(FileSystemEventHandler):
-    def __init__(self, root: Path, sink: queue.Queue[Path]) -> None:
+    # only what tells a change or a writer's close: no open/read events, our own reads make them
+    KINDS = (FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileDeletedEvent, FileClosedEvent)
+
+    def __init__(self, root: Path, sink: queue.Queue[tuple[Path, str]]) -> None:
         self.root = root
         self.sink = sink
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        for raw in (event.src_path, getattr(event, "dest_path", "")):
+        for raw, kind in ((event.src_path, event.event_type), (getattr(event, "dest_path", ""), "created")):
             if not raw:
                 continue
             path = Path(raw if isinstance(raw, str) else raw.decode())
             if path.parent == self.root and is_input(path.name):
-                self.sink.put(path)
+                self.sink.put((path, kind))
 
 
 @dataclass
@@ -102,8 +132,12 @@ class Watcher:
 
     def __post_init__(self) -> None:
         self.inbox = Inbox(self.workspace.inbox)
-        self.events: queue.Queue[Path] = queue.Queue()
+        if not self.settings.leases:
+            self.inbox.leases = False
+        self.events: queue.Queue[tuple[Path, str]] = queue.Queue()
         self.pending: dict[Path, _Seen] = {}
+        self.held: dict[Path, _Held] = {}  # by the claimed path
+        self.closes = False  # the observer reports close-after-write (inotify only; FSEvents and Windows do not)
         self._stop = threading.Event()
         self.log_path = self.workspace.root / ".fawen" / "watch.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,35 +145,50 @@ class Watcher:
     def stop(self, *_args: Any) -> None:
         self._stop.set()
 
+    @property
+    def busy(self) -> bool:
+        return bool(self.pending or self.held)
+
     # ---- one pass ---------------------------------------------------------------------------------
 
     def recover(self) -> None:
-        """Files a crashed watcher had claimed are taken up again first."""
+        """Files a crashed watcher had claimed are taken up again first: judged like any other
+        (the crash may have come while their writer was still at work)."""
         for claim in self.inbox.abandoned():
-            self._process(claim, self.clock())
+            now = self.clock()
+            self.held[claim.path] = _Held(claim, _Seen(-1, -1, now, now))
 
     def scan(self) -> None:
         for path in self.inbox.candidates():
             self._note(path)
 
-    def _note(self, path: Path) -> None:
+    def _note(self, path: Path, kind: str = "", table: dict[Path, _Seen] | None = None) -> None:
+        table = self.pending if table is None else table
         try:
             st = path.stat()
         except FileNotFoundError:
-            self.pending.pop(path, None)
+            table.pop(path, None)
             return
         now = self.clock()
-        seen = self.pending.get(path)
+        seen = table.get(path)
         if seen is None:
-            self.pending[path] = _Seen(st.st_size, st.st_mtime_ns, now, now)
+            seen = table[path] = _Seen(st.st_size, st.st_mtime_ns, now, now)
         elif (seen.size, seen.mtime) != (st.st_size, st.st_mtime_ns):
             seen.size, seen.mtime, seen.changed = st.st_size, st.st_mtime_ns, now
+        if kind == "modified":
+            seen.writing = True
+        elif kind == "closed":
+            seen.writing, seen.closed = False, now
+
+    def _settled(self, seen: _Seen) -> bool:
+        now = self.clock()
+        return now - seen.changed >= self.settings.delay and now >= seen.look
 
     def step(self) -> int:
-        """Take every pending file that is ready; returns how many were processed."""
+        """Take every pending file that is ready; returns how many were claimed."""
         while True:
             try:
-                self._note(self.events.get_nowait())
+                self._note(*self.events.get_nowait())
             except queue.Empty:
                 break
         done = 0
@@ -148,25 +197,86 @@ class Watcher:
                 break
             self._note(path)
             seen = self.pending.get(path)
-            if seen is None or self.clock() - seen.changed < self.settings.delay:
+            if seen is None or not self._settled(seen):
                 continue
             if self._try(path, seen):
                 self.pending.pop(path, None)
                 done += 1
+        for path in sorted(self.held):
+            if self._stop.is_set():
+                break
+            self._retry(self.held[path])
         return done
 
     def _try(self, path: Path, seen: _Seen) -> bool:
-        """Claim and process a stable file; False to look at it again later."""
+        """Claim and process a file whose writer is done; False to look at it again later."""
         now = self.clock()
         try:
-            data = path.read_bytes()
+            snap = self._judge(path, seen)
         except FileNotFoundError:
             return True  # another watcher took it
-        if len(data) != seen.size:
+        if snap is None:
             return False
+        claim = self.inbox.claim(path, snap[1])
+        if claim is None:
+            return True
+        if self._unchanged(claim.path, snap[0]):
+            self._process(claim, now)
+        else:  # its writer still had it open, or wrote on: wait for it where it is now
+            held = self.held[claim.path] = _Held(claim, _Seen(-1, -1, self.clock(), seen.first))
+            self._note(claim.path, table={claim.path: held.seen})
+        return True
+
+    def _retry(self, held: _Held) -> None:
+        """A claimed file whose bytes changed after they were judged: judge its new bytes once its
+        writer is done, never file or reject the old ones."""
+        path = held.claim.path
+        table = {path: held.seen}
+        self._note(path, table=table)
+        if path not in table:  # cannot happen short of a person removing it by hand
+            del self.held[path]
+            return
+        try:
+            snap = self._judge(path, held.seen) if self._settled(held.seen) else None
+        except FileNotFoundError:
+            snap = None
+        if snap is None:
+            return
+        now = self.clock()
+        claim = held.claim = self.inbox.claim_more(held.claim, snap[1])
+        if self._unchanged(path, snap[0]):
+            del self.held[path]
+            self._process(claim, now)
+
+    def _unchanged(self, path: Path, judged: Snapshot) -> bool:
+        """After the claim: still the judged bytes, and no writer (which keeps its handle across
+        our rename) holds it."""
+        try:
+            return judged.same(self.inbox.snapshot(path))
+        except FileNotFoundError:
+            return False
+
+    def _writer_done(self, snap: Snapshot, seen: _Seen) -> bool:
+        """The best evidence this system has that the writer finished (the delay has passed)."""
+        if snap.writer_known:
+            return True  # a lease said nobody holds it open for writing
+        if not self.closes:
+            return True  # stability alone: polling, network shares, other systems
+        if seen.writing:
+            return False  # inotify saw it written and not yet closed
+        return seen.closed >= seen.changed or self.clock() - seen.changed >= self.settings.delay + EVENT_LAG
+
+    def _judge(self, path: Path, seen: _Seen) -> tuple[Snapshot, list[str]] | None:
+        """The file's bytes and the attachments they name, once its writer is done and they may be
+        filed (or rejected); None to look again later."""
+        now = self.clock()
+        snap = self.inbox.snapshot(path)
+        if snap is None or snap.size != seen.size or not self._writer_done(snap, seen):
+            seen.look = now + self.settings.delay  # its writer is at work: look less often
+            return None
         attachments: list[str] = []
         try:
-            raw = parse_input(path.name, path.suffix, data)
+            raw = parse_input(path.name, path.suffix, snap.data)
             items = raw.data.get("附件") if isinstance(raw.data.get("附件"), list) else []
             attachments = [str(a["文件"]) for a in items if isinstance(a, dict) and a.get("文件")]
             ledger = raw.data.get("督查事项")
@@ -174,24 +284,22 @@ class Watcher:
                 attachments.append(ledger)
         except FawenError:
             if now - seen.changed < self.settings.parse_grace:
-                return False  # may still be growing in pauses
-        missing = [a for a in attachments if not (path.parent / a).is_file()]
+                return None  # may still be growing in pauses
+        places = (path.parent, self.inbox.root)  # a claimed input's attachments may still be in the inbox
+        missing = [a for a in attachments if not any((p / a).is_file() for p in places)]
         if missing and now - seen.first < self.settings.attachment_grace:
-            return False  # attachments are often copied one after the other
+            return None  # attachments are often copied one after the other
         for a in attachments:
-            target = path.parent / a
+            target = self.inbox.root / a
             if target.is_file() and time.time() - target.stat().st_mtime < self.settings.delay:
-                return False  # an attachment still being written
-        claim = self.inbox.claim(path, attachments)
-        if claim is None:
-            return True
-        self._process(claim, now)
-        return True
+                return None  # an attachment still being written
+        return snap, attachments
 
     def _process(self, claim: Claim, started: float) -> None:
         name = claim.original.name
         try:
-            filed = run.file_document(claim.path, self.workspace, dt.date.today(), dt.datetime.now().astimezone())
+            now = dt.datetime.now(run.workspace_zone(self.workspace))
+            filed = run.file_document(claim.path, self.workspace, now.date(), now)
         except FawenError as exc:
             self.inbox.reject(claim, exc.message)
             result = Result(name, "退回", reason=exc.message)
@@ -204,14 +312,16 @@ class Watcher:
                 result = Result(name, "重复", filed.archive_code)
             else:
                 self.inbox.done(claim)
-                result = Result(name, "已归档", filed.archive_code)
+                completed = f"补全：{'、'.join(filed.completed)}" if filed.completed else ""
+                result = Result(name, "已归档", filed.archive_code, note=completed)
         result.seconds = max(0.0, self.clock() - started)
         self._log(result)
         self.report(result)
 
     def _log(self, result: Result) -> None:
-        line = (f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')}\t{result.name}\t{result.outcome}\t"
-                f"{result.archive_code}\t{result.seconds:.2f}秒\t{result.reason.splitlines()[0] if result.reason else ''}\n")  # fmt: skip
+        when = dt.datetime.now(run.workspace_zone(self.workspace)).isoformat(timespec="seconds")
+        detail = result.reason.splitlines()[0] if result.reason else result.note
+        line = f"{when}\t{result.name}\t{result.outcome}\t{result.archive_code}\t{result.seconds:.2f}秒\t{detail}\n"
         with self.log_path.open("a", encoding="utf-8") as fh:
             fh.write(line)
 
@@ -222,7 +332,7 @@ class Watcher:
         self.recover()
         self.scan()
         deadline = self.clock() + max(self.settings.attachment_grace, self.settings.parse_grace) + 5
-        while self.pending and self.clock() < deadline and not self._stop.is_set():
+        while self.busy and self.clock() < deadline and not self._stop.is_set():
             self.step()
             time.sleep(self.settings.poll)
             self.scan()
@@ -251,8 +361,9 @@ class Watcher:
         if not self.settings.polling:
             try:
                 observer = Observer()
-                observer.schedule(handler, str(self.inbox.root), recursive=False)
+                observer.schedule(handler, str(self.inbox.root), recursive=False, event_filter=list(_Events.KINDS))
                 observer.start()
+                self.closes = type(observer).__name__.startswith("Inotify")
                 return observer
             except OSError:
                 pass  # no native events here (inotify limits, some file systems): poll instead

@@ -101,7 +101,10 @@ def test_attachments_dropped_alongside_leave_with_their_input(workspace, running
     assert result.outcome == "已归档", result.reason
     assert not (inbox / "附件" / "核查报告.pdf").exists()
     folder = next(workspace.outbox.rglob("元数据.json")).parent
-    assert (folder / "附件1.pdf").read_bytes() == (EXAMPLES / "附件" / "核查报告.pdf").read_bytes()
+    assert (folder / "源文件" / "附件" / "核查报告.pdf").read_bytes() == (EXAMPLES / "附件" / "核查报告.pdf").read_bytes()
+    log = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8")
+    assert "\t已归档\t" in log and "补全：署名、印发机关" in log  # what the pipeline supplied is never hidden
+    assert "+08:00\t" in log  # the workspace's time zone
 
 
 def test_an_input_whose_attachment_never_arrives_is_rejected_naming_it(workspace):

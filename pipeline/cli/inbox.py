@@ -27,9 +27,10 @@ def watch(ctx: click.Context, once: bool, polling: bool, delay: float) -> None:
     workspace = _workspace(ctx)
 
     def report(result: Any) -> None:
-        when = dt.datetime.now().strftime("%H:%M:%S")
+        when = dt.datetime.now(run.workspace_zone(workspace)).strftime("%H:%M:%S")
         if result.outcome == "已归档":
-            click.echo(f"{when} 收到 {result.name}：已归档 {result.archive_code}（{result.seconds:.2f} 秒）")
+            note = f"；{result.note}" if result.note else ""
+            click.echo(f"{when} 收到 {result.name}：已归档 {result.archive_code}（{result.seconds:.2f} 秒{note}）")
         elif result.outcome == "重复":
             click.echo(f"{when} 收到 {result.name}：与 {result.archive_code} 内容相同，已移到 inbox/duplicates/")
         else:
@@ -41,7 +42,8 @@ def watch(ctx: click.Context, once: bool, polling: bool, delay: float) -> None:
     if once:
         watcher.run_once()
         return
-    click.echo(f"正在监视 {workspace.inbox}（按 Ctrl+C 停止）……")
+    how = "文件关闭事件与写入租约" if watcher.inbox.leases else "文件大小和时间保持不变"
+    click.echo(f"正在监视 {workspace.inbox}（{'轮询' if polling else '文件事件'}；以{how}判断写入完成；按 Ctrl+C 停止）……")
     watcher.run()
     click.echo("已停止监视。")
 

@@ -4,12 +4,23 @@ rejected one in ``rejected/`` with its reason, a duplicate in ``duplicates/`` wi
 
 from __future__ import annotations
 
+import errno
 import fnmatch
+import functools
+import hashlib
 import os
+import re
 import shutil
+import signal
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no leases; a file open elsewhere refuses the claim's rename instead
+    fcntl = None  # type: ignore[assignment]
 
 INPUT_SUFFIXES = (".yaml", ".yml", ".json", ".md", ".markdown")
 IGNORED = ("~$*", ".~lock.*", "*.swp", "*.swx", "*.tmp", "*.part", "*.crdownload", ".*", "Thumbs.db", "desktop.ini",
@@ -17,6 +28,9 @@ IGNORED = ("~$*", ".~lock.*", "*.swp", "*.swx", "*.tmp", "*.part", "*.crdownload
 PROCESSING = ".processing"
 REJECTED = "rejected"
 DUPLICATES = "duplicates"
+# file systems whose writers may sit on another machine: a lease sees local opens only
+REMOTE_FS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "ceph", "glusterfs", "lustre", "gpfs", "9p",
+             "virtiofs", "vboxsf", "vmhgfs", "davfs", "fuse", "fuseblk")  # fmt: skip
 
 
 def is_input(name: str) -> bool:
@@ -24,6 +38,58 @@ def is_input(name: str) -> bool:
     if any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED):
         return False
     return name.lower().endswith(INPUT_SUFFIXES)
+
+
+def writer_holds(fd: int) -> bool | None:
+    """Whether some process (this one included) has the file behind ``fd`` (opened read-only) open
+    for writing or mapped writable: the kernel refuses a read lease (EAGAIN) exactly then. None
+    where leases cannot tell (not Linux, someone else's file when not root, no lease support).
+    The lease is dropped at once: held, it would make a writer's open wait (lease-break-time)."""
+    if fcntl is None or not hasattr(fcntl, "F_SETLEASE"):
+        return None
+    try:
+        # a writer opening during our brief lease makes the kernel signal us: the default SIGIO
+        # would kill the process (measured), SIGURG is ignored by default
+        fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+    except OSError as exc:
+        return True if exc.errno == errno.EAGAIN else None
+    fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+    return False
+
+
+@functools.lru_cache(maxsize=16)
+def fs_type(folder: str) -> str:
+    """The type of the file system that holds ``folder`` (from /proc/self/mountinfo), '' if unknown."""
+    try:
+        lines = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    best, kind = "", ""
+    for line in lines:
+        left, _, right = line.partition(" - ")
+        fields = left.split()
+        if len(fields) < 5 or not right:
+            continue
+        mount = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), fields[4])  # \040 is a space
+        inside = folder == mount or folder.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) >= len(best):  # the deepest mount; a later one shadows an earlier
+            best, kind = mount, right.split()[0]
+    return kind
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The bytes of an input as judged, with what they must still match when filed."""
+
+    data: bytes
+    size: int
+    mtime: int
+    digest: str
+    writer_known: bool  # False: nothing could tell whether a writer still holds the file open
+
+    def same(self, other: Snapshot | None) -> bool:
+        return other is not None and (self.size, self.mtime, self.digest) == (other.size, other.mtime, other.digest)
 
 
 @dataclass(frozen=True)
@@ -53,6 +119,51 @@ class Inbox:
                 out.append(Path(entry.path))
         return sorted(out)
 
+    @functools.cached_property
+    def leases(self) -> bool:
+        """Whether kernel leases tell, in this folder, who still has a file open for writing: on
+        Linux, on a local file system (a lease sees this machine's opens only) and when a probe
+        agrees (our own open writer is seen, and no longer once closed)."""
+        if fcntl is None or not sys.platform.startswith("linux"):
+            return False
+        if fs_type(str(self.root.resolve())).split(".")[0] in REMOTE_FS:
+            return False
+        probe = self.root / f".fawen-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            with probe.open("wb") as writer:
+                while_open = _holds(probe)
+                writer.write(b"probe")
+            after = _holds(probe)
+        except OSError:
+            return False
+        finally:
+            probe.unlink(missing_ok=True)
+        return while_open is True and after is False
+
+    def snapshot(self, path: Path) -> Snapshot | None:
+        """The file's bytes, unless a writer is known to hold it open or it changed while read
+        (None: look again later). FileNotFoundError when it is gone."""
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(path, flags)  # O_NONBLOCK: a write lease (Samba's oplocks) refuses at once
+        except BlockingIOError:
+            return None
+        try:
+            writer = writer_holds(fd) if self.leases else None
+            if writer:
+                return None
+            before = os.fstat(fd)
+            chunks = []
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            after = os.fstat(fd)
+        finally:
+            os.close(fd)
+        data = b"".join(chunks)
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
+            return None
+        return Snapshot(data, after.st_size, after.st_mtime_ns, hashlib.sha256(data).hexdigest(), writer is not None)
+
     def claim(self, path: Path, attachments: list[str]) -> Claim | None:
         """Move the input (and the attachment files it names) out of the inbox, atomically.
         None when another watcher was first."""
@@ -76,6 +187,20 @@ class Inbox:
                 except OSError:
                     pass  # read where it is; the input records what it could not take along
         return Claim(folder, target, path, tuple(moved))
+
+    def claim_more(self, claim: Claim, attachments: list[str]) -> Claim:
+        """Take along the attachments that a claimed input names only since it changed."""
+        moved = list(claim.moved)
+        for rel in attachments:
+            source, dest = self.root / rel, claim.folder / rel
+            if source.is_file() and not dest.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.rename(source, dest)
+                    moved.append((source, dest))
+                except OSError:
+                    pass  # as in claim()
+        return Claim(claim.folder, claim.path, claim.original, tuple(moved))
 
     def _unique(self, folder: Path, name: str) -> Path:
         target = folder / name
@@ -122,7 +247,10 @@ class Inbox:
                 shutil.rmtree(folder, ignore_errors=True)
                 continue
             path = inputs[0]
-            out.append(Claim(folder, path, self.root / path.name))
+            # the attachments it took along go with it again (to rejected/ too, never lost)
+            moved = tuple((self.root / p.relative_to(folder), p) for p in sorted(folder.rglob("*"))
+                          if p.is_file() and p != path)  # fmt: skip
+            out.append(Claim(folder, path, self.root / path.name, moved))
         return out
 
     def counts(self) -> dict[str, int]:
@@ -132,3 +260,11 @@ class Inbox:
             "重复": sum(1 for p in (self.root / DUPLICATES).iterdir() if p.is_file() and is_input(p.name)),
             "处理中": sum(1 for _ in (self.root / PROCESSING).iterdir()),
         }
+
+
+def _holds(path: Path) -> bool | None:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        return writer_holds(fd)
+    finally:
+        os.close(fd)

@@ -117,12 +117,21 @@ class Outcome:
         return {k: len(set(getattr(self, k)) & names) for k in ("whole", "half", "rejected", "duplicates", "missing")}
 
 
+def records(outbox: Path) -> list[Path]:
+    """Every filed version's 元数据.json, walked while watchers file: staging folders come and go."""
+    found = []
+    for folder, dirs, files in os.walk(outbox):
+        dirs[:] = [d for d in dirs if d not in (".staging", ".fawen")]
+        found += [Path(folder) / f for f in files if f == "元数据.json"]
+    return found
+
+
 def audit(root: Path, writers: list[Writer]) -> Outcome:
     """What the workspace holds for each writer's input: archive entries (by 标识), rejected/,
     duplicates/."""
     by_tag = {Path(w.name).stem: w for w in writers}
     out, seen = Outcome(), set()
-    for meta in (root / "outbox").rglob("元数据.json"):
+    for meta in records(root / "outbox"):
         data = next((p.read_bytes() for p in meta.parent.iterdir() if p.name.startswith("输入")), b"")
         w = by_tag.get(tag_of(data))
         if w is None:
@@ -161,7 +170,7 @@ class WatchProcess:
         """Wait until it has filed a first input: watching, fonts and templates loaded."""
         (self.root / "inbox" / "预热.yaml").write_text(
             "文种: 通知\n标题: 关于预热的通知\n正文: 预热。\n成文日期: 2026-11-24\n", encoding="utf-8")  # fmt: skip
-        self.wait(lambda: any((self.root / "outbox").rglob("元数据.json")), timeout, "预热文件未归档")
+        self.wait(lambda: bool(records(self.root / "outbox")), timeout, "预热文件未归档")
 
     def wait(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,3 +171,13 @@ class PdfFacts:
             return None
         k = 25.4 / 600
         return (x0 + box[0] * k, y0 + box[1] * k, x0 + box[2] * k, y0 + box[3] * k)
+
+
+def filed_records(outbox: Path) -> list[Path]:
+    """The 元数据.json of every filed version, read while a watcher may be filing: staging folders
+    come and go under a walk, so they are skipped and a folder that vanishes is passed over."""
+    found = []
+    for folder, dirs, files in os.walk(outbox):
+        dirs[:] = sorted(d for d in dirs if d not in (".staging", ".fawen"))
+        found += [Path(folder) / f for f in files if f == "元数据.json"]
+    return found

@@ -21,6 +21,7 @@ from pipeline.watch import Result
 from pipeline.watch import Settings
 from pipeline.watch import Watcher
 from tests.conftest import EXAMPLES
+from tests.support import filed_records
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -59,7 +60,7 @@ def running(workspace):
 
 
 def filed_input(workspace, code: str) -> bytes:
-    for meta in workspace.outbox.rglob("元数据.json"):
+    for meta in filed_records(workspace.outbox):
         if json.loads(meta.read_text(encoding="utf-8"))["档号"] == code:
             return next(p for p in meta.parent.iterdir() if p.name.startswith("输入")).read_bytes()
     raise AssertionError(code)
@@ -86,7 +87,7 @@ def test_cp_mv_editor_save_and_a_slow_writer_each_make_one_entry(workspace, runn
     assert set(results) == {"cp.yaml", "mv.yaml", "saved.yaml", "slow.yaml"}
     assert all(r.outcome == "已归档" for r in results.values()), results
     assert filed_input(workspace, results["slow.yaml"].archive_code) == full  # never read early
-    assert len(list(workspace.outbox.rglob("元数据.json"))) == 4
+    assert len(list(filed_records(workspace.outbox))) == 4
     assert not [p for p in inbox.iterdir() if p.is_file()]
 
 
@@ -100,7 +101,7 @@ def test_attachments_dropped_alongside_leave_with_their_input(workspace, running
     result = running.wait(1, timeout=30)[0]
     assert result.outcome == "已归档", result.reason
     assert not (inbox / "附件" / "核查报告.pdf").exists()
-    folder = next(workspace.outbox.rglob("元数据.json")).parent
+    folder = filed_records(workspace.outbox)[0].parent
     assert (folder / "源文件" / "附件" / "核查报告.pdf").read_bytes() == (EXAMPLES / "附件" / "核查报告.pdf").read_bytes()
     log = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8")
     assert "\t已归档\t" in log and "补全：署名、印发机关" in log  # what the pipeline supplied is never hidden
@@ -187,7 +188,7 @@ def test_two_watchers_share_500_dropped_inputs_each_taken_once(workspace, tmp_pa
             os.rename(p, workspace.inbox / p.name)  # 500 at once
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
-            if len(list(workspace.outbox.rglob("元数据.json"))) >= 500 and not [
+            if len(list(filed_records(workspace.outbox))) >= 500 and not [
                     p for p in workspace.inbox.iterdir() if p.is_file()]:  # fmt: skip
                 break
             time.sleep(1)
@@ -197,7 +198,7 @@ def test_two_watchers_share_500_dropped_inputs_each_taken_once(workspace, tmp_pa
         for p in procs:
             p.communicate(timeout=60)
     assert all(p.returncode == 0 for p in procs)
-    metas = [json.loads(m.read_text(encoding="utf-8")) for m in workspace.outbox.rglob("元数据.json")]
+    metas = [json.loads(m.read_text(encoding="utf-8")) for m in filed_records(workspace.outbox)]
     assert len(metas) == 500
     assert len({m["文号"] for m in metas}) == 500 and len({m["标识"] for m in metas}) == 500
     assert not list((workspace.inbox / "rejected").iterdir()) and not list((workspace.inbox / "duplicates").iterdir())
@@ -217,7 +218,7 @@ def test_a_watcher_killed_at_random_moments_loses_and_duplicates_nothing(workspa
         p.send_signal(signal.SIGKILL)
         p.wait()
     subprocess.run([*WATCH, "--once"], env=env, check=True, stdout=subprocess.DEVNULL)
-    metas = [json.loads(m.read_text(encoding="utf-8")) for m in workspace.outbox.rglob("元数据.json")]
+    metas = [json.loads(m.read_text(encoding="utf-8")) for m in filed_records(workspace.outbox)]
     titles = sorted(m["题名"] for m in metas)
     assert titles == sorted(f"关于第{i}项工作的通知" for i in range(120))  # none lost, none twice
     assert not [p for p in workspace.inbox.iterdir() if p.is_file()]

@@ -34,7 +34,11 @@ RETENTION = {"Y": "Y", "永久": "Y", "D30": "D30", "30年": "D30", "定期30年
 RETENTION_EXPECTED = "Y（永久）、D30（定期30年）或 D10（定期10年）；也可写 永久、30年、10年、定期30年、定期10年"
 PROFILES = ("DA/T 22-2015", "DA/T 13-2022")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-TOP_KEYS = ("机关", "联席会议", "保管期限", "机构问题", "档号格式", "印章图片", "字体目录", "允许涉密", "时区", "操作员")
+TOP_KEYS = ("机关", "联席会议", "保管期限", "机构问题", "档号格式", "印章图片", "字体目录", "允许涉密", "时区", "操作员",
+            "网页访问")
+WEB_KEYS = ("口令散列",)
+# fawen serve --set-password writes scrypt$<n>$<r>$<p>$<salt hex>$<key hex>; pbkdf2_sha256$<rounds>$<salt hex>$<key hex> is read too
+PASSWORD_HASH = re.compile(r"^(scrypt\$\d+\$\d+\$\d+|pbkdf2_sha256\$\d+)\$[0-9a-f]{16,128}\$[0-9a-f]{32,128}$")
 ORGAN_KEYS = ("名称", "标志", "简称", "全宗号", "印发机关", "机关代字")
 MEETING_KEYS = ("名称", "召集人", "办公室", "成员单位")
 OFFICE_KEYS = ("设在", "主任")
@@ -301,6 +305,7 @@ def check_config(name: str, data: dict[str, Any], lines: dict[str, int]) -> Work
         allow_classified=_boolean(c, data, "允许涉密"),
         timezone=_timezone(c, data),
         operator=c.text(data, "操作员", expected="收件箱自动归档时记为经办人的姓名，如 张丽"),
+        web_password_hash=_web_access(c, data),
     )
     if c.problems:  # in the order of the file, as a person reads it
         raise ConfigError(name, sorted(c.problems, key=lambda p: (p.line is None, p.line or 0)))
@@ -472,3 +477,17 @@ def _timezone(c: _Checker, data: dict[str, Any]) -> str:
         close = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), n=1, cutoff=0.8)
         c.add("时区", f"「{name}」不是时区名", (f"是否想写「{close[0]}」？" if close else "") + expected)
         return DEFAULT_TIMEZONE
+
+
+def _web_access(c: _Checker, data: dict[str, Any]) -> str:
+    """网页访问.口令散列: the access password of ``fawen serve``, only ever stored hashed."""
+    expected = "由 fawen serve --set-password 写入的散列（scrypt$…），不是口令本身"
+    section = c.mapping(data, "网页访问", expected="网页访问: {口令散列: …}")
+    if section is None:
+        return ""
+    c.unknown(section, WEB_KEYS, "网页访问")
+    value = c.text(section, "口令散列", "网页访问", expected=expected)
+    if value and not PASSWORD_HASH.match(value):
+        c.add("网页访问.口令散列", "不是 fawen 认得的口令散列（口令不能直接写在配置文件中）", expected)
+        return ""
+    return value

@@ -132,6 +132,7 @@ class WorkspaceConfig:
     allow_classified: bool = False
     timezone: str = "Asia/Shanghai"  # 时区: IANA name; the archive's times carry it
     operator: str = ""  # 操作员: whom the inbox watcher's events are recorded as
+    web_password_hash: str = ""  # 网页访问.口令散列: fawen serve asks for the password it hashes
 
 
 @dataclass(frozen=True)

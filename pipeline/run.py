@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
 from pypdf.errors import PdfReadError
+from pypdf.errors import PyPdfError
 
 from pipeline import __version__
 from pipeline.errors import FawenError
@@ -39,7 +40,9 @@ from pipeline.errors import Problem
 from pipeline.model import DocumentRequest
 from pipeline.model import Rendered
 from pipeline.model import Composition
+from pipeline.stages.attach import docx_problem
 from pipeline.stages.attach import merge_attachments
+from pipeline.stages.attach import pdf_problem
 from pipeline.stages.attach import page_count
 from pipeline.stages.compose import compose
 from pipeline.dat22 import archive_code
@@ -59,19 +62,25 @@ from pipeline.stages.compose import serial_label
 from pipeline.stages.compose import series_name
 from pipeline.stages.record import Filing
 from pipeline.stages.record import version_record
+from pipeline.model import MANIFEST
 from pipeline.model import METADATA
 from pipeline.stages.numbering import printed_number as printed_document_number
+from pipeline.stages.parse import MAX_INPUT_BYTES
 from pipeline.stages.parse import parse_input
 from pipeline.stages.render_docx import render_docx
 from pipeline.stages.typeset_pdf import typeset
 from pipeline.stages.validate import ledger_rows
 from pipeline.stages.validate import safe_relative_path
+from pipeline.stages.validate import shown
 from pipeline.stages.validate import validate
 from pipeline.store import fonts as font_store
+from pipeline.store.bounded import Unreadable
+from pipeline.store.bounded import read_bounded
 from pipeline.store.convert import attachment_pdf
 from pipeline.store.ledger import read_ledger
 from pipeline.store.archive import Archive
 from pipeline.store.archive import EntryInfo
+from pipeline.store.register import Register
 from pipeline.store.registry import Registry
 from pipeline.store.workspace import Workspace
 
@@ -88,27 +97,35 @@ class Outcome:
     error: FawenError | None = None
 
 
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+
+
 def read_input(path: Path) -> bytes:
+    """The input's bytes: a regular file of at most MAX_INPUT_BYTES, judged before reading."""
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(path.name, [Problem("", f"无法读取文件：{exc.strerror}", "一个存在且可读的文件")]) from exc
+        return read_bounded(path, MAX_INPUT_BYTES)
+    except Unreadable as exc:
+        raise InputError(path.name, [Problem("", f"无法读取输入文件：{exc.reason}",
+                                             f"一个不超过 {MAX_INPUT_BYTES // 1024} KB 的普通文本文件")]) from exc  # fmt: skip
 
 
 def read_request(path: Path, workspace: Workspace, today: dt.date, *, data: bytes | None = None,
                  base: Path | None = None) -> DocumentRequest:  # fmt: skip
     """Steps 1–4: the validated request, or InputError. ``data`` is the input's bytes when
-    already read; ``base`` the folder the files it names are in (default: the input's)."""
+    already read; ``base`` the folder the files it names are in (default: the input's).
+    Attachment files are opened and checked here, so ``render`` never meets a bad one."""
     base = base or path.parent
     raw = data if data is not None else read_input(path)
-    req = validate(parse_input(path.name, path.suffix, raw), workspace.config, today)
+    coverage = font_store.coverage(workspace.config.font_dirs)
+    req = validate(parse_input(path.name, path.suffix, raw), workspace.config, today, coverage)
     problems: list[Problem] = []
     for i, att in enumerate(req.attachments, 1):
-        if att.file is not None:
-            _check_beside(base, att.file, f"附件[{i}].文件", "附件文件", "PDF 或 DOCX 文件", problems)
+        if att.file is not None and _check_beside(base, att.file, f"附件[{i}].文件", "附件文件", "PDF 或 DOCX 文件", problems):
+            _check_attachment(base, att.file, f"附件[{i}].文件", problems)
     if req.inspection_ledger and _check_beside(base, req.inspection_ledger, "督查事项", "台账", "CSV 或 XLSX 文件", problems):
         table = read_ledger(base / req.inspection_ledger, path.name)
-        req = dataclasses.replace(req, inspection_rows=ledger_rows(path.name, req.inspection_ledger, table))
+        rows = ledger_rows(path.name, req.inspection_ledger, table, today, coverage)
+        req = dataclasses.replace(req, inspection_rows=rows)
     if problems:
         raise InputError(path.name, problems)
     return req
@@ -116,14 +133,33 @@ def read_request(path: Path, workspace: Workspace, today: dt.date, *, data: byte
 
 def _check_beside(base: Path, rel: str, key: str, what: str, kind: str, problems: list[Problem]) -> bool:
     """A file an input names must exist inside the input's folder (a link may not lead out)."""
-    target = (base / rel).resolve()
-    if not target.is_relative_to(base.resolve()):
-        problems.append(Problem(key, f"{what}「{rel}」指向输入文件夹之外（符号链接）", f"输入文件所在文件夹内的{kind}"))
-    elif not target.is_file():
-        problems.append(Problem(key, f"找不到{what}「{rel}」", f"与输入文件放在一起的{kind}"))
+    try:
+        target = (base / rel).resolve()
+        inside = target.is_relative_to(base.resolve())
+        regular = inside and target.is_file()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, an over-long name
+        problems.append(Problem(key, f"{what}「{shown(rel)}」无法打开（符号链接循环或路径过长）", f"输入文件所在文件夹内的{kind}"))
+        return False
+    if not inside:
+        problems.append(Problem(key, f"{what}「{shown(rel)}」指向输入文件夹之外（符号链接）", f"输入文件所在文件夹内的{kind}"))
+    elif not regular:
+        problems.append(Problem(key, f"找不到{what}「{shown(rel)}」（或它不是普通文件）", f"与输入文件放在一起的{kind}"))
     else:
         return True
     return False
+
+
+def _check_attachment(base: Path, rel: str, key: str, problems: list[Problem]) -> None:
+    """An attachment file is opened now: 0-byte, damaged, encrypted or page-less files are refused
+    at validation, not halfway through rendering."""
+    try:
+        data = read_bounded(base / rel, MAX_ATTACHMENT_BYTES)
+    except Unreadable as exc:
+        problems.append(Problem(key, f"附件文件「{shown(rel)}」{exc.reason}", "一个完好的 PDF 或 DOCX 文件"))
+        return
+    problem = pdf_problem(data) if rel.lower().endswith(".pdf") else docx_problem(data)
+    if problem:
+        problems.append(Problem(key, f"附件文件「{shown(rel)}」{problem}", "一个完好、未加密的 PDF 或 DOCX 文件"))
 
 
 def named_files(req: DocumentRequest) -> list[str]:
@@ -170,17 +206,15 @@ def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None
     """Steps 5–8: both renderings of a validated request, in memory. ``base`` is the input's
     folder, where attachment files are."""
     files = attachment_files(req, base or Path.cwd())
-    pages = []
-    for i, data in enumerate(files, 1):
-        try:
-            pages.append(page_count(data) if data is not None else 0)
-        except PdfReadError as exc:
-            raise InputError(req.source, [Problem(f"附件[{i}].文件", f"附件文件无法读取：{exc}", "一个完好的 PDF 文件")]) from exc
+    pages = [page_count(data) if data is not None else 0 for data in files]  # checked by attachment_pdf
     comp = compose_request(req, workspace, tuple(pages))
     fonts = font_store.font_set(workspace.config.font_dirs)
     seal = workspace.seal_path.read_bytes() if (req.seal and workspace.seal_path) else None
     result = typeset(comp, fonts, seal)
-    pdf = merge_attachments(result.pdf, result.placeholders, [d for d in files if d is not None])
+    try:
+        pdf = merge_attachments(result.pdf, result.placeholders, [d for d in files if d is not None])
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError) as exc:  # a file pypdf opened but cannot merge
+        raise InputError(req.source, [Problem("附件", "附件 PDF 无法并入正文（文件结构有误）", "一个完好的 PDF 文件；可用 PDF 阅读器「另存为」后再试")]) from exc
     docx = render_docx(comp, workspace.template(req.kind.value).read_bytes(), docx_properties)
     return Rendered(Path(req.source).stem, pdf, docx, result.pages, comp.draft, comp)
 
@@ -316,6 +350,10 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
     try:
         with archive.locked():
             _recover(archive, registry)
+            register = Register(archive.root, registry)
+            refused = register.prepare(archive)  # the first filing into an older archive adopts it
+            if refused:
+                raise FilingError(f"{path.name}：{refused}。先不归档：请运行 fawen archive verify 核查。")
             duplicate = archive.duplicate_of(source.digest)
             if duplicate is not None:
                 entry, version = duplicate
@@ -332,6 +370,7 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
                            place.retention, place.problem, place.item, place.version, 0, sha256(data), source.digest,
                            when, operator(workspace, by), existing.latest if existing else 0,
                            _previous_content(archive, existing), correction, place.series)  # fmt: skip
+            archive.on_landed = register.landed  # its line in the filing register, under the lock
             folder, code = _build_and_write(req, path, workspace, archive, source, facts)
             for kind, series, y, seq in reserved:
                 registry.issue(kind, series, y, seq, identity, req.title)
@@ -464,11 +503,28 @@ def _recover(archive: Archive, registry: Registry) -> None:
     orphans = registry.orphans()
     if not leftovers and not orphans and not archive.pending():
         return
+    landed = archive.pending_version()
     archive.reconcile()
+    register = Register(archive.root, registry)
+    if landed is not None and landed.is_dir() and not register.prepare(archive):
+        register.landed_if_missing(landed)  # it died between the rename and the register line
     for record in orphans:
         label = {"发文字号": f"{record.series}〔{record.year}〕{record.seq}号", "期号": f"第{record.seq}期"}.get(
             record.kind, str(record.seq))
         registry.settle(record, archive.holds(record.identity, record.kind, label))
+
+
+def recover_filing(workspace: Workspace) -> None:
+    """Settle at once what a filer killed mid-filing left (the watcher's worker over its budget),
+    rather than at the next filing: its numbers should not show as reserved meanwhile."""
+    archive = Archive(workspace.outbox)
+    registry = open_registry(workspace)
+    try:
+        with archive.locked():
+            _recover(archive, registry)
+    finally:
+        registry.close()
+        archive.close()
 
 
 def rebuild_findings(folder: Path, workspace: Workspace) -> list[str]:
@@ -527,33 +583,154 @@ def open_archive(workspace: Workspace) -> Archive:
     return Archive(workspace.outbox)
 
 
-def verify_archive(archive: Archive, rebuild: Workspace | None = None,
-                   progress: Callable[[str], None] | None = None) -> list[dict[str, object]]:  # fmt: skip
-    """The checks the pipeline can run for the 四性 (DA/T 70): per version and per class.
-    With ``rebuild`` (the workspace), every version is also rendered again from its own folder
-    and compared with its 正本."""
-    from pipeline.stages.verify import check_version
+def verify_archive(archive: Archive, rebuild: Workspace | None = None, progress: Callable[[str], None] | None = None,
+                   registry: Registry | None = None) -> list[dict[str, object]]:  # fmt: skip
+    """The checks the pipeline can run for the 四性 (DA/T 70), over the whole tree: every version
+    (digests, manifest, record, what the files carry inside), every path that has no place in the
+    layout, every link and write bit, every 件 where its record says it belongs, and, with the
+    workspace's ``registry``, the filing register, the 件号 issued and the index against the tree.
+    One row per version, then one per other thing found wrong. With ``rebuild`` (the workspace),
+    every version is also rendered again from its own folder and compared with its 正本."""
+    from pipeline.stages import verify as v
 
+    scan = archive.scan()
     report: list[dict[str, object]] = []
-    items: dict[tuple[str, ...], list[int]] = {}
-    for meta in sorted(archive.version_records()):
-        folder = meta.parent
-        files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-        problems, record = check_version(files, folder.name)
-        rel = folder.relative_to(archive.root).as_posix()
-        if progress is not None:
-            progress(rel)
-        if rebuild is not None and not problems:
-            problems += [f"重新生成与存档不符：{f}" for f in rebuild_findings(folder, rebuild)]
+    tree: dict[str, tuple[dict[str, object], str]] = {}  # version folder -> (record, manifest digest)
+    for rel_entry, versions in sorted(scan.entries.items()):
+        for name, content in sorted(versions.items(), key=lambda kv: int(kv[0][1:])):
+            rel = f"{rel_entry}/{name}"
+            problems, tree[rel] = _verify_version(archive.root / rel, name, content.files, content.dirs, rebuild)
+            report.append({"件": rel, "问题": problems})
+            if progress is not None:
+                progress(rel)
+    found: dict[str, list[str]] = {}
+    v.add(found, "档案根目录", [f"多余的文件或文件夹：{p}" for p in sorted(scan.strays) if "/" not in p])
+    for path in sorted(scan.strays):
+        v.add(found, path, ["不属于档案的文件或文件夹"] if "/" in path else [])
+    for path in sorted(scan.links):
+        v.add(found, path, ["是符号链接：档案中只应有文件本身"])
+    for path in sorted(scan.writable):
+        v.add(found, path, ["可以写入：归档后的文件应为只读"])
+    _verify_entries(archive, scan, tree, registry, found)
+    return report + [{"件": name, "问题": problems} for name, problems in found.items()]
+
+
+def _verify_version(folder: Path, name: str, names: list[str], dirs: list[str],
+                    rebuild: Workspace | None) -> tuple[list[str], tuple[dict[str, object], str]]:  # fmt: skip
+    """One version from its bytes: its problems, its record and the digest of its manifest."""
+    from pipeline.stages.verify import check_version
+    from pipeline.stages.verify import stray_folders
+
+    base = str(folder)
+    files = {n: _read(os.path.join(base, n)) for n in names}  # plain strings: pathlib costs more than the reading
+    problems, record = check_version(files, name)
+    problems += stray_folders(dirs, files)
+    if rebuild is not None and not problems:
+        problems += [f"重新生成与存档不符：{f}" for f in rebuild_findings(folder, rebuild)]
+    manifest = sha256(files[MANIFEST]) if MANIFEST in files else ""
+    return problems, (record, manifest)
+
+
+def _verify_entries(archive: Archive, scan: object, tree: dict[str, tuple[dict[str, object], str]],
+                    registry: Registry | None, found: dict[str, list[str]]) -> None:  # fmt: skip
+    """Each 件 where and what its records say; the same 件 twice; 件号 gaps; then the register,
+    the registry and the index against the tree."""
+    from pipeline import disposition
+    from pipeline.stages import verify as v
+
+    by_entry: dict[str, dict[int, dict[str, object]]] = {}
+    for rel, (record, _m) in tree.items():
         if record:
-            key = (str(record.get("年度")), str(record.get("保管期限")), str(record.get("机构问题")))
-            if folder.name == "v1":
-                items.setdefault(key, []).append(int(record.get("件号", 0) or 0))
-        report.append({"件": rel, "问题": problems})
-    for key, numbers in sorted(items.items()):
-        numbers.sort()
-        expected = list(range(1, len(numbers) + 1))
-        if numbers != expected:
-            missing = sorted(set(expected) - set(numbers))
-            report.append({"件": "/".join(key), "问题": [f"件号不连续：缺 {', '.join(f'{n:04d}' for n in missing) or '—'}，现有 {numbers}"]})
-    return report
+            by_entry.setdefault(rel.rsplit("/", 1)[0], {})[int(rel.rsplit("/v", 1)[1])] = record
+    for rel_entry in scan.entries:  # type: ignore[attr-defined]
+        if rel_entry not in by_entry:
+            v.add(found, rel_entry, ["件夹中没有可读的版本（缺少元数据）"])
+    text = Register(archive.root, registry).text() if registry is not None else ""
+    entries = disposition.parse(text)
+    rows = archive.index_rows()
+    known = _known_versions(rows[0], entries)
+    held: dict[str, tuple[str, int, str]] = {}
+    same: tuple[dict[str, list[str]], dict[str, list[str]]] = ({}, {})
+    items: dict[tuple[str, ...], list[int]] = {}
+    for rel_entry, records in sorted(by_entry.items()):
+        first = records[min(records)]
+        identity = str(first.get("标识", ""))
+        v.add(found, rel_entry, v.entry_place(rel_entry, records) + v.missing_versions(set(records), known.get(identity, 0)))
+        where = "/".join(p for p in (str(first.get("年度", "")), str(first.get("保管期限", "")), str(first.get("机构问题", ""))) if p)
+        held[identity] = (where, int(first.get("件号", 0) or 0), rel_entry)
+        same[0].setdefault(identity, []).append(rel_entry)
+        same[1].setdefault(str(first.get("档号", "")), []).append(rel_entry)
+        if 1 in records:
+            items.setdefault((str(first.get("年度")), str(first.get("保管期限")), str(first.get("机构问题"))), []).append(held[identity][1])
+    for table, what in ((same[0], "件"), (same[1], "档号")):
+        for name, problems in v.duplicates(table, what).items():
+            v.add(found, name, problems)
+    for name, problems in v.class_gaps(items).items():
+        v.add(found, name, problems)
+    if registry is not None:
+        _verify_witnesses(archive, scan, tree, (registry, (text, entries), held), found)
+    _verify_index(archive, rows, by_entry, found)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _known_versions(rows: dict[str, tuple[object, ...]], entries: list[dict[str, object]]) -> dict[str, int]:
+    """identity -> the highest version the register or the index knows of."""
+    known: dict[str, int] = {}
+    for e in entries:
+        if "清单SHA256" in e:
+            known[str(e.get("标识"))] = max(known.get(str(e.get("标识")), 0), int(e.get("版本", 0) or 0))  # type: ignore[call-overload]
+    for identity, row in rows.items():
+        known[identity] = max(known.get(identity, 0), int(row[9]))  # type: ignore[call-overload]
+    return known
+
+
+def _verify_witnesses(archive: Archive, scan: object, tree: dict[str, tuple[dict[str, object], str]],
+                      witnesses: tuple[Registry, tuple[str, list[dict[str, object]]], dict[str, tuple[str, int, str]]],
+                      found: dict[str, list[str]]) -> None:  # fmt: skip
+    """The filing register (its chain, its head, against the tree) and the 件号 the registry issued."""
+    from pipeline import disposition
+    from pipeline.stages import verify as v
+    from pipeline.store.register import REGISTER_NAME
+    from pipeline.store.register import chain_problems
+
+    registry, (text, entries), held = witnesses
+    v.add(found, REGISTER_NAME, chain_problems(text, registry.register_head(), entries))
+    logs = {}
+    for rel in scan.logs:  # type: ignore[attr-defined]
+        events = disposition.parse((archive.root / rel).read_text(encoding="utf-8"))
+        logs[rel] = [(e.get("序号"), e.get("摘要")) for e in events]
+    for name, problems in v.register_findings(entries, tree, logs).items():
+        v.add(found, name, problems)
+    items = [(r.series, r.seq, r.identity) for r in registry.records(kind="件号") if r.status == "issued" and r.identity]
+    for name, problems in v.registry_findings(items, held).items():
+        v.add(found, name, problems)
+
+
+def _verify_index(archive: Archive, rows: tuple[dict, dict], by_entry: dict[str, dict[int, dict[str, object]]],  # type: ignore[type-arg]
+                  found: dict[str, list[str]]) -> None:  # fmt: skip
+    """The index against the records in the tree; a deleted index was rebuilt when it was opened."""
+    from pipeline.stages import verify as v
+    from pipeline.store.archive import entry_values
+    from pipeline.store.archive import version_values
+
+    entries: dict[str, tuple[object, ...]] = {}
+    versions: dict[tuple[str, int], tuple[object, ...]] = {}
+    where: dict[str, str] = {}
+    for rel_entry, records in by_entry.items():
+        try:
+            latest = records[max(records)]
+            identity = str(latest["标识"])
+            entries.setdefault(identity, entry_values(latest, rel_entry))
+            where.setdefault(identity, rel_entry)
+            for version, record in records.items():
+                versions.setdefault((identity, version), version_values(record, f"{rel_entry}/v{version}"))
+        except (KeyError, TypeError, ValueError):
+            continue  # a record that cannot be read is reported with its version
+    problems = v.index_findings(rows, (entries, versions), where)
+    if archive.index_missing and by_entry:
+        problems.insert(0, "索引文件（.fawen/index.db）不见了，已从档案目录重建")
+    v.add(found, ".fawen/index.db", problems)

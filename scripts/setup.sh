@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Sets up fawen on a Debian/Ubuntu machine, idempotently:
 #   1. the open CJK fonts from Debian (黑体: WenQuanYi Micro Hei; 楷体: AR PL UKai; 宋体: AR PL UMing),
-#      and LibreOffice when --libreoffice is given (used by the tests to open the DOCX);
+#      LibreOffice when --libreoffice is given (used by the tests to open the DOCX), and with --tests
+#      LibreOffice plus Debian's chromium and chromium-driver (the browser tests of fawen serve drive
+#      that browser; none is ever downloaded by a test tool);
 #   2. a virtual environment .venv with fawen and its dependencies (and the test tools);
 #   3. the Fandol faces (仿宋, and a heavy 宋 for 小标宋) from Debian's texlive-lang-chinese,
 #      converted once from OpenType-CFF to TrueType (reportlab reads TrueType only) into the
 #      user's font cache, plus fontconfig aliases so LibreOffice shows a DOCX in the same faces.
-# Usage: bash scripts/setup.sh [--libreoffice]
+# Usage: bash scripts/setup.sh [--libreoffice | --tests]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_libreoffice=0
+with_browser=0
 for arg in "$@"; do
   case "$arg" in
     --libreoffice) with_libreoffice=1 ;;
-    *) echo "未知参数：$arg（可用：--libreoffice）" >&2; exit 2 ;;
+    --tests) with_libreoffice=1; with_browser=1 ;;
+    *) echo "未知参数：$arg（可用：--libreoffice、--tests）" >&2; exit 2 ;;
   esac
 done
 
@@ -24,6 +28,7 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
 if command -v apt-get >/dev/null 2>&1; then
   packages="fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming fontconfig"
   if [ "$with_libreoffice" = 1 ]; then packages="$packages libreoffice-writer-nogui"; fi
+  if [ "$with_browser" = 1 ]; then packages="$packages chromium chromium-driver"; fi
   missing=""
   for p in $packages; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

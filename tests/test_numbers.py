@@ -253,6 +253,7 @@ def test_verify_finds_an_edited_truncated_or_removed_disposition_log(workspace):
         log.write_text(text, encoding="utf-8")
         result = fawen(workspace, "archive", "verify", ok=False)
         log.write_text(original, encoding="utf-8")
+        log.chmod(0o444)  # a write bit left on is a finding of its own
         assert result.exit_code == 1, result.stdout
         return result.stdout
 

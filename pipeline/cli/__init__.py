@@ -9,6 +9,7 @@ from pipeline.cli import dispositions  # noqa: F401 — withdraw, repeal, correc
 from pipeline.cli import filing  # noqa: F401
 from pipeline.cli import inbox  # noqa: F401
 from pipeline.cli import numbers  # noqa: F401
+from pipeline.cli import serve  # noqa: F401 — fawen serve (pipeline.web)
 from pipeline.cli.common import main
 
 __all__ = ["main"]

@@ -17,6 +17,8 @@ from pipeline.cli.common import _echo_json
 from pipeline.cli.common import _workspace
 from pipeline.cli.common import main
 from pipeline.store import fonts as font_store
+from pipeline.store.register import REGISTER_NAME
+from pipeline.store.register import Register
 
 
 @main.group()
@@ -96,10 +98,15 @@ def archive_show(ctx: click.Context, key: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.pass_context
 def archive_verify(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
-    """四性检测：摘要、完整性（缺失、多余、被改动的文件）、件号连续、元数据、页数、文件可打开。"""
+    """四性检测：摘要、完整性（缺失、多余、被改动的文件）、件号连续、元数据、页数、文件可打开；
+    整个档案目录（多余或缺失的件、版本、文件和文件夹，件的位置和名称，只读和符号链接）；
+    文件内嵌的题名、文号、档号、版本和内容摘要；归档登记簿的链、编号登记簿和索引。"""
     workspace = _workspace(ctx.find_root())
     store = run.open_archive(workspace)
-    total = sum(1 for _ in store.version_records())
+    registry = run.open_registry(workspace)
+    with store.locked():  # an archive filed before the register existed is adopted on first use
+        Register(store.root, registry).adopt_if_new(store)
+    total = sum(1 for _ in store.version_records()) if rebuild else 0  # a second walk only when it is shown
     done = [0]
 
     def progress(rel: str) -> None:
@@ -107,7 +114,8 @@ def archive_verify(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
         if rebuild and not as_json:
             click.echo(f"[{done[0]}/{total}] {rel}", err=True)
 
-    report = run.verify_archive(store, workspace if rebuild else None, progress)
+    report = run.verify_archive(store, workspace if rebuild else None, progress, registry)
+    registry.close()
     from pipeline.cli.dispositions import disposition_report  # the 处置记录 chains against the registry
 
     report += disposition_report(store, workspace)
@@ -120,6 +128,34 @@ def archive_verify(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
             mark = "✓" if not r["问题"] else "✗"
             click.echo(f"{mark} {r['件']}" + ("" if not r["问题"] else "：" + "；".join(r["问题"])))
         click.echo(f"共检查 {len(report)} 项，发现问题 {len(problems)} 项。")
+    sys.exit(EXIT_INVALID if problems else EXIT_OK)
+
+
+@archive.command("register")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（每条一个对象）。")
+@click.pass_context
+def archive_register(ctx: click.Context, as_json: bool) -> None:
+    """归档登记簿：每次归档、新版本、撤销、废止、更正和编号作废各一条，逐条以摘要相连；
+    末条的序号和摘要另记在工作区登记簿中。有问题时列出并以退出码 1 结束。"""
+    workspace = _workspace(ctx.find_root())
+    store, registry = run.open_archive(workspace), run.open_registry(workspace)
+    try:
+        register = Register(store.root, registry)
+        with store.locked():
+            register.adopt_if_new(store)
+        entries, problems = register.entries(), register.problems()
+    finally:
+        registry.close()
+        store.close()
+    if as_json:
+        _echo_json(entries)
+    else:
+        for e in entries:
+            what = e.get("编号") or (f"{e.get('档号', '')} 第{e.get('版本')}版" if e.get("版本") else e.get("档号", ""))
+            click.echo(f"{e.get('序号')}  {e.get('时间')}  {e.get('行为')}  {what}  {str(e.get('摘要', ''))[:16]}…")
+        click.echo(f"{REGISTER_NAME}：共 {len(entries)} 条。")
+    for problem in problems:
+        click.echo(f"✗ {problem}", err=True)
     sys.exit(EXIT_INVALID if problems else EXIT_OK)
 
 

@@ -23,6 +23,8 @@ from pipeline.cli.common import _now
 from pipeline.cli.common import _today
 from pipeline.cli.common import _workspace
 from pipeline.errors import FawenError
+from pipeline.store.register import Register
+from pipeline.store.register import disposition_fields
 
 KEY_HELP = "档号、文号或期号，标点随意（如 罕政发[2026]1号、F071-WS-2026-Y-XF-0001、会议纪要 2026年第4期）。"
 
@@ -92,7 +94,12 @@ def _append(workspace: Any, entry: Any, action: str, fields: dict[str, object]) 
         with store.locked():
             entry = store.entry(entry.identity) or entry
             events = store.dispositions(entry)
-            _catch_up(registry, entry, events)
+            register = Register(store.root, registry)
+            refused = register.prepare(store)  # an archive filed before the register existed is adopted
+            if refused:
+                click.echo(f"错误：{refused}。先不作处置：请运行 fawen archive verify 核查。", err=True)
+                sys.exit(EXIT_INVALID)
+            _catch_up(registry, entry, events, register)
             refusal = _refusal(entry, events, action)
             if refusal:
                 click.echo(f"错误：{refusal}", err=True)
@@ -105,6 +112,7 @@ def _append(workspace: Any, entry: Any, action: str, fields: dict[str, object]) 
                       "文号": entry.number}  # fmt: skip
             event = store.append_disposition(entry, action, fields)
             registry.record_disposition(event, number)
+            register.append(action, disposition_fields(event, entry.path))
             return event
     finally:
         registry.close()
@@ -121,7 +129,7 @@ def _refusal(entry: Any, events: list[dict[str, object]], action: str) -> str:
     return ""
 
 
-def _catch_up(registry: Any, entry: Any, events: list[dict[str, object]]) -> None:
+def _catch_up(registry: Any, entry: Any, events: list[dict[str, object]], register: Register) -> None:
     """A log that is intact but longer than the registry's witness: a disposition interrupted after
     its line was written. Its lines are recorded now (and a 撤销's number voided). A damaged log is
     never extended: the command stops and points to archive verify."""
@@ -131,9 +139,15 @@ def _catch_up(registry: Any, entry: Any, events: list[dict[str, object]]) -> Non
     if damaged or logged != seen:
         click.echo(f"错误：{entry.archive_code} 的处置记录与登记簿不符，先不作处置。请运行 fawen archive verify 核查。", err=True)
         sys.exit(EXIT_INVALID)
+    if len(events) == len(seen):
+        return
+    logged = {(e.get("路径"), e.get("处置序号")) for e in register.entries()}
     for event in events[len(seen) :]:
         number = registry.number_of(entry.identity) if event.get("行为") == disposition.WITHDRAW else None
         registry.record_disposition(event, number if number is not None and number.status == "issued" else None)
+        fields = disposition_fields(event, entry.path)
+        if (fields["路径"], fields["处置序号"]) not in logged:
+            register.append(str(event.get("行为")), fields)
 
 
 def disposition_report(store: Any, workspace: Any) -> list[dict[str, object]]:

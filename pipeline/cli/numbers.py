@@ -20,6 +20,8 @@ from pipeline.model import DocumentKind
 from pipeline.numbertext import parse_document_number
 from pipeline.numbertext import parse_issue
 from pipeline.numbertext import series_matches
+from pipeline.store.register import VOIDED
+from pipeline.store.register import Register
 from pipeline.store.registry import NumberIssued
 from pipeline.store.registry import RegistryError
 from pipeline.store.registry import series_report
@@ -89,16 +91,24 @@ def numbers_void(ctx: click.Context, number: str, reason: str, by: str) -> None:
     已归档的件的编号——那要处置该件：fawen archive withdraw（撤销，编号随之作废）、
     fawen archive repeal（废止）、fawen archive correct（更正）。"""
     workspace = _workspace(ctx)
-    registry = run.open_registry(workspace)
+    registry, store = run.open_registry(workspace), run.open_archive(workspace)
     try:
-        kind, series, year, seq = _resolve(registry, number)
-        record = registry.void(kind, series, year, seq, reason.strip(), run.operator(workspace, by))
+        with store.locked():  # the void goes into the filing register too, in order with filings
+            register = Register(store.root, registry)
+            refused = register.prepare(store)
+            if refused:
+                click.echo(f"错误：{refused}。先不作废：请运行 fawen archive verify 核查。", err=True)
+                sys.exit(EXIT_INVALID)
+            kind, series, year, seq = _resolve(registry, number)
+            record = registry.void(kind, series, year, seq, reason.strip(), run.operator(workspace, by))
+            register.append(VOIDED, {"编号": record.label, "原因": record.reason, "人": record.person})
     except NumberIssued as exc:
         _point_to_entry(workspace, exc)
     except RegistryError as exc:
         _fail(exc)
     finally:
         registry.close()
+        store.close()
     click.echo(f"已作废 {record.label}：{record.reason}（{record.changed}，{record.person}）")
 
 

@@ -100,6 +100,8 @@ def break_title(title: str, max_chars: int = TITLE_CHARS, protected: tuple[str, 
     for i in range(1, n):
         if title[i - 1] in "、，》":
             bad[i] = min(bad[i], 2)
+    if n > LONG_TITLE_LINES * max_chars:  # the DP is quadratic in lines: no 梯形 to seek in a wall of text
+        return _title_greedy(title, max_chars, bad)
     best: tuple[float, list[str]] | None = None
     k_min = math.ceil(n / max_chars)
     for k in (k_min, k_min + 1):
@@ -107,6 +109,22 @@ def break_title(title: str, max_chars: int = TITLE_CHARS, protected: tuple[str, 
         if result is not None and (best is None or result[0] < best[0]):
             best = result
     lines = best[1] if best else [title[i : i + max_chars] for i in range(0, n, max_chars)]
+    return [ln.strip() for ln in lines if ln.strip()]
+
+
+LONG_TITLE_LINES = 12  # validation allows 200 characters (10 lines); more only when called directly
+
+
+def _title_greedy(title: str, max_chars: int, bad: list[float]) -> list[str]:
+    """Full lines, each ended at the cheapest break among its last few characters: linear."""
+    lines = []
+    start, n = 0, len(title)
+    while n - start > max_chars:
+        window = range(start + max(1, max_chars - 6), start + max_chars + 1)
+        cut = min(window, key=lambda i: (bad[i], -i))
+        lines.append(title[start:cut])
+        start = cut
+    lines.append(title[start:])
     return [ln.strip() for ln in lines if ln.strip()]
 
 

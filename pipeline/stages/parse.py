@@ -2,40 +2,108 @@
 
 YAML is read as YAML 1.2 (ruamel.yaml), so ``no`` stays a string and ``09:00`` is not 540.
 JSON is read with the standard parser; Markdown is a YAML front matter plus the 正文.
+
+The bytes come from anyone who can write to the inbox, so the reading is bounded: aliases and
+merge keys are refused (an alias can stand for billions of nodes), nesting stops at MAX_DEPTH,
+a key written twice is refused in every format, and a value Python cannot hold (an integer of
+thousands of digits, ``!!float abc``, a custom tag) is a message with its line, not a traceback.
 """
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.composer import MaxDepthExceededError
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.scalarbool import ScalarBoolean
 
 from pipeline import schema
+from pipeline.configuration import _explain as explain_yaml  # one translation of the parser's English
 from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.model import RawInput
 
 SUFFIXES = (".yaml", ".yml", ".json", ".md", ".markdown")
 MAX_INPUT_BYTES = 2 * 1024 * 1024
+# The deepest key of the contract is 附件[1].名称 (three levels); a little room for mistakes,
+# none for a structure built to exhaust the parser or the recursion of the stages after it.
+MAX_DEPTH = 12
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _fail(name: str, problem: str, expected: str = "", line: int | None = None) -> InputError:
-    return InputError(name, [Problem("", problem, expected, line)])
+class _Refused(Exception):
+    """A construct the reader refuses, with the line it is on (raised inside ruamel)."""
+
+    def __init__(self, problem: str, expected: str, line: int | None) -> None:
+        super().__init__(problem)
+        self.problem, self.expected, self.line = problem, expected, line
+
+
+def _line_of(mark: Any) -> int | None:
+    return mark.line + 1 if mark is not None else None
+
+
+class _StrictComposer(Composer):
+    """Refuses aliases: an alias lets a few lines stand for a structure of billions of nodes
+    (billion laughs), and an input never needs one."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            raise _Refused(f"不支持 YAML 别名（*{event.anchor}）", "把内容直接写出，不用 & 和 * 引用", _line_of(event.start_mark))
+        return super().compose_node(parent, index)
+
+
+class _StrictConstructor(RoundTripConstructor):
+    """Refuses merge keys and turns a value Python cannot hold (``!!float abc``, an integer of
+    5 000 digits) into a message naming its line instead of a traceback."""
+
+    def flatten_mapping(self, node: Any) -> Any:
+        for key_node, _value in node.value:
+            if key_node.tag == _MERGE_TAG:
+                raise _Refused("不支持 YAML 合并键「<<」", "把要合并的键逐个写出", _line_of(key_node.start_mark))
+        return super().flatten_mapping(node)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (_Refused, MarkedYAMLError):
+            raise
+        except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError, binascii.Error) as exc:
+            raise _Refused("这个值无法解读（数字过长，或标签与内容不符，如 !!float abc）",
+                           "普通的文字或数字，不加 !! 标签", _line_of(node.start_mark)) from exc  # fmt: skip
+
+
+def _fail(name: str, problem: str, expected: str = "", line: int | None = None, key: str = "") -> InputError:
+    return InputError(name, [Problem(key, problem, expected, line)])
+
+
+def _shown(text: str, limit: int = 30) -> str:
+    """A key or value as a message may quote it: invisible characters named, long text cut."""
+    out = "".join(f"〈U+{ord(ch):04X}〉" if not ch.isprintable() else ch for ch in text[:limit])
+    return out + ("…" if len(text) > limit else "")
 
 
 def _decode(name: str, data: bytes) -> str:
     if len(data) > MAX_INPUT_BYTES:
         raise _fail(name, f"文件过大（{len(data) // 1024} KB）", "不超过 2048 KB 的文本文件")
     if not data.strip():
-        raise _fail(name, "文件是空的", "一份公文的输入内容（可用 fawen new 通知 生成样例）")
+        raise _fail(name, "文件是空的", "一份公文的输入内容（可用 fawen new 通知 生成样例）", 1)
     if b"\x00" in data[:4096]:
-        raise _fail(name, "这不是文本文件（含二进制内容）", "UTF-8 编码的 YAML、JSON 或 Markdown 文本")
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise _fail(name, "这不是文本文件（含二进制内容）", "UTF-8 编码的 YAML、JSON 或 Markdown 文本", line)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -49,23 +117,49 @@ def _decode(name: str, data: bytes) -> str:
         raise _fail(name, f"文件不是 UTF-8 编码{hint}", "用 UTF-8 编码另存此文件", line) from exc
 
 
-def _canonicalise(name: str, node: Any, context: str, path: str, lines: dict[str, int]) -> Any:
+def _plain_scalar(node: Any) -> Any:
+    """ruamel's round-trip scalars as the plain Python values they stand for."""
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, ScalarBoolean):  # an anchored true/false: an int subclass, not a bool
+        return bool(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, (dt.date, dt.datetime)):
+        return node.replace(tzinfo=None) if isinstance(node, dt.datetime) else node
+    return _UNSUPPORTED
+
+
+_UNSUPPORTED = object()
+
+
+def _canonicalise(name: str, node: Any, context: str, path: str, lines: dict[str, int], depth: int = 1) -> Any:
     """Plain Python data with canonical keys; records the line of every key and item."""
+    if depth > MAX_DEPTH:
+        raise _fail(name, f"嵌套层次过深（超过 {MAX_DEPTH} 层）", "按样例的层次书写（fawen new 通知）",
+                    lines.get(path), path)  # fmt: skip
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, value in node.items():
             key_text = str(key).strip()
+            if not key_text.isprintable() or len(key_text) > 50:
+                shown_key = f"{path}.{_shown(key_text)}" if path else _shown(key_text)
+                raise _fail(name, f"键名「{_shown(key_text)}」含不可见字符或过长", "键名如 标题、正文（不超过 50 字）",
+                            _key_line(node, key), shown_key)  # fmt: skip
             canon = schema.canonical(context, key_text)
             sub = f"{path}.{canon}" if path else canon
-            if isinstance(node, CommentedMap):
-                pos = node.lc.key(key)
-                if pos is not None:
-                    lines[sub] = pos[0] + 1
+            line = _key_line(node, key)
+            if line is not None:
+                lines[sub] = line
             if canon in out:
-                raise _fail(name, f"键「{sub}」出现了两次", "每个键只写一次", lines.get(sub))
-            out[canon] = _canonicalise(name, value, canon, sub, lines)
+                raise _fail(name, f"键「{sub}」出现了两次", "每个键只写一次", lines.get(sub), sub)
+            out[canon] = _canonicalise(name, value, canon, sub, lines, depth + 1)
         return out
-    if isinstance(node, list):
+    if isinstance(node, (list, tuple)):
         items = []
         for i, value in enumerate(node):
             sub = f"{path}[{i + 1}]"
@@ -73,37 +167,74 @@ def _canonicalise(name: str, node: Any, context: str, path: str, lines: dict[str
                 pos = node.lc.item(i)
                 if pos is not None:
                     lines[sub] = pos[0] + 1
-            items.append(_canonicalise(name, value, context, sub, lines))
+            items.append(_canonicalise(name, value, context, sub, lines, depth + 1))
         return items
-    if isinstance(node, dt.datetime):
-        return node.replace(tzinfo=None)
-    if isinstance(node, str):
-        return str(node)
-    return node
+    value = _plain_scalar(node)
+    if value is _UNSUPPORTED:
+        raise _fail(name, f"不支持这种值（{type(node).__name__}）", "文字、数字、是/否、列表或「键: 值」的组",
+                    lines.get(path), path)  # fmt: skip
+    return value
+
+
+def _key_line(node: Any, key: Any) -> int | None:
+    if isinstance(node, CommentedMap):
+        pos = node.lc.key(key)
+        if pos is not None:
+            return int(pos[0]) + 1
+    return None
 
 
 def _timestamp_as_text(constructor: Any, node: Any) -> str:
     return str(constructor.construct_scalar(node))
 
 
-def _load_yaml(name: str, text: str, line_offset: int = 0) -> tuple[Any, dict[str, int]]:
+def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)
+    yaml.Composer = _StrictComposer
+    yaml.Constructor = _StrictConstructor
+    yaml.max_depth = MAX_DEPTH  # ruamel composes recursively: bounded before Python's own limit
     # dates stay text until validation, which names the key and line of an impossible one
     yaml.constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+    return yaml
+
+
+def _yaml_problem(exc: MarkedYAMLError) -> tuple[str, str]:
+    """The parser's English, said in Chinese."""
+    detail = f"{exc.context or ''} {exc.problem or ''}"
+    if isinstance(exc, MaxDepthExceededError):
+        return f"嵌套层次过深（超过 {MAX_DEPTH} 层）", "按样例的层次书写（fawen new 通知）"
+    if "duplicate" in detail.lower():
+        found = re.search(r'duplicate key "(.*?)"', detail)
+        return (f"键「{_shown(found.group(1))}」出现了两次" if found else "同一个键出现了两次"), "每个键只写一次"
+    if "constructor" in detail or "tag" in detail:
+        return "不支持的 YAML 标签（!…）", "普通的文字或数字，不加 ! 标签"
+    if "anchor" in detail or "alias" in detail:
+        return "YAML 别名或锚点（& *）写法不对", "把内容直接写出，不用 & 和 * 引用"
+    return explain_yaml(exc)
+
+
+def _load_yaml(name: str, text: str, line_offset: int = 0) -> tuple[Any, dict[str, int]]:
     try:
-        doc = yaml.load(text)
+        doc = _yaml().load(text)
+    except _Refused as exc:
+        line = exc.line + line_offset if exc.line is not None else None
+        raise _fail(name, exc.problem, exc.expected, line) from exc
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark is not None else None
-        detail = (exc.problem or exc.context or "").strip()
         if "\t" in text and ("tab" in str(exc).lower() or "\\t" in str(exc)):
             raise _fail(name, "YAML 不能用 Tab 缩进", "用空格缩进（每级两个空格）", line) from exc
-        if "duplicate" in str(exc).lower():
-            raise _fail(name, "同一个键出现了两次", "每个键只写一次", line) from exc
-        raise _fail(name, f"YAML 格式错误：{detail}", "合法的 YAML（键: 值，用空格缩进）", line) from exc
+        problem, expected = _yaml_problem(exc)
+        raise _fail(name, problem, expected, line) from exc
+    except ReaderError as exc:  # a character YAML does not allow: the position is all it knows
+        line = text[: exc.position].count("\n") + 1 + line_offset
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        raise _fail(name, f"含有不可见的控制字符或非法字符（U+{code:04X}）", "删去这个字符后保存", line) from exc
     except YAMLError as exc:
-        raise _fail(name, f"YAML 格式错误：{exc}", "合法的 YAML") from exc
+        raise _fail(name, "YAML 格式错误", "合法的 YAML：「键: 值」，冒号后有空格，用空格缩进", 1 + line_offset) from exc
+    except RecursionError as exc:  # max_depth bounds the composer; this is the last guard
+        raise _fail(name, "嵌套层次过深", "按样例的层次书写（fawen new 通知）", 1 + line_offset) from exc
     lines: dict[str, int] = {}
     if not isinstance(doc, dict):
         raise _fail(name, "内容不是「键: 值」的形式", "以「文种: 通知」这样的键值对开头", 1 + line_offset)
@@ -113,37 +244,61 @@ def _load_yaml(name: str, text: str, line_offset: int = 0) -> tuple[Any, dict[st
     return data, lines
 
 
-def _canonical_tree(node: Any, context: str) -> Any:
-    if isinstance(node, dict):
-        return {
-            schema.canonical(context, str(k).strip()): _canonical_tree(
-                v, schema.canonical(context, str(k).strip())
-            )
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [_canonical_tree(v, context) for v in node]
-    return node
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON objects refuse a key written twice, as YAML does (the standard parser keeps the last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _json_constant(word: str) -> Any:
+    raise ValueError(word)  # NaN and Infinity are no JSON and mean nothing in a 公文
+
+
+def _load_json(name: str, text: str) -> tuple[Any, dict[str, int]]:
+    try:
+        doc = json.loads(text, object_pairs_hook=_json_object, parse_constant=_json_constant)
+    except json.JSONDecodeError as exc:
+        raise _fail(name, "JSON 格式错误：括号、引号或逗号不对", "合法的 JSON 对象 {\"文种\": \"通知\", …}", exc.lineno) from exc
+    except _DuplicateKey as exc:
+        raise _fail(name, f"键「{_shown(exc.key)}」出现了两次", "每个键只写一次", _json_key_line(text, exc.key), exc.key) from exc
+    except RecursionError as exc:
+        raise _fail(name, "嵌套层次过深", "按样例的层次书写（fawen new 通知）", 1) from exc
+    except ValueError as exc:  # an integer of thousands of digits, NaN, Infinity
+        raise _fail(name, "JSON 中有无法使用的数字（过长，或 NaN、Infinity）", "普通的数字或文字", 1) from exc
+    if not isinstance(doc, dict):
+        raise _fail(name, "JSON 内容不是对象", '{"文种": "通知", …}', 1)
+    try:  # JSON is YAML 1.2: reuse the YAML reader for line numbers, best effort
+        _, lines = _load_yaml(name, text)
+    except InputError:
+        lines = {}
+    return _canonicalise(name, doc, schema.TOP, "", lines), lines
+
+
+def _json_key_line(text: str, key: str) -> int | None:
+    """The line of the second occurrence of a key (the one that repeats it)."""
+    pattern = re.compile(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:")
+    found = list(pattern.finditer(text))
+    return text[: found[1].start()].count("\n") + 1 if len(found) > 1 else None
 
 
 def parse_input(name: str, suffix: str, data: bytes) -> RawInput:
     """Parse the bytes of an input file named ``name`` with the given suffix."""
     suffix = suffix.lower()
     if suffix not in SUFFIXES:
-        raise _fail(name, f"不支持的文件类型「{suffix}」", "扩展名为 .yaml、.yml、.json 或 .md")
+        raise _fail(name, f"不支持的文件类型「{_shown(suffix)}」", "扩展名为 .yaml、.yml、.json 或 .md")
     text = _decode(name, data)
     if suffix == ".json":
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _fail(name, f"JSON 格式错误：{exc.msg}", "合法的 JSON 对象", exc.lineno) from exc
-        if not isinstance(doc, dict):
-            raise _fail(name, "JSON 内容不是对象", '{"文种": "通知", …}', 1)
-        canon = _canonical_tree(doc, schema.TOP)
-        try:  # JSON is YAML 1.2: reuse the YAML reader for line numbers, best effort
-            _, lines = _load_yaml(name, text)
-        except InputError:
-            lines = {}
+        canon, lines = _load_json(name, text)
         return RawInput(name, canon, lines)
     if suffix in (".md", ".markdown"):
         return _parse_markdown(name, text)

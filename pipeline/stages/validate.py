@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
+import unicodedata
 from pathlib import PurePosixPath
 from pathlib import PureWindowsPath
 from typing import Any
@@ -23,6 +25,8 @@ from pipeline.errors import Problem
 from pipeline.gbt9704 import NUMBER_FORM
 from pipeline.model import Approval
 from pipeline.model import Attachment
+from pipeline.model import Block
+from pipeline.model import BlockKind
 from pipeline.model import DocumentKind
 from pipeline.model import DocumentRequest
 from pipeline.model import InspectionRow
@@ -46,6 +50,66 @@ INSPECTION_TYPES = ("全面督查", "交办督查", "专项督查")
 STATUSES = ("已办结", "办理中")
 _PERSON_RE = re.compile(r"^(?P<name>[^（(]+?)\s*[（(](?P<title>[^）)]*)[）)]\s*$")
 _TRAILING_PUNCT = "。，；：、,.;:"
+
+# Every text is bounded (characters), by its key path without list positions: a title of
+# thousands of characters is a mistake or an attack, and each costs the typesetter and the
+# DOCX (whose core properties hold 255 characters) far more than its bytes.
+TEXT_LIMITS = {
+    "标题": 200, "发文字号": 40, "正文": 100_000, "附件.正文": 100_000, "附件.名称": 100, "附件.文件": 200,
+    "主送": 2000, "抄送": 2000, "分送": 2000, "署名": 200, "印发机关": 100, "附注": 500, "标识": 100,
+    "联系电话": 40, "份号": 10, "会议.参会人员": 1000, "会议.议题": 200, "议定事项.事项": 1000,
+    "督查事项": 200, "督查事项.事项": 500,
+}  # fmt: skip
+DEFAULT_TEXT_LIMIT = 100
+LIST_LIMITS = {"附件": 20, "督查事项": 1000, "出席": 300, "请假": 300, "列席": 300, "议定事项": 200,
+               "签发人": 10, "会签": 20, "主送": 100, "抄送": 100, "分送": 200}  # fmt: skip
+DEFAULT_LIST_LIMIT = 50
+MULTILINE = frozenset({"正文", "附件.正文"})  # the only texts where line breaks and tabs belong
+MAX_HEADINGS = 300  # 正文 headings, each level numbered up to 九百九十九
+MAX_BLOCKS = 5000  # 正文 paragraphs, headings and list items
+MAX_NUMBER = 10**12  # no key needs a bigger number; SQLite stops at 2**63
+MAX_ISSUE = 999_999  # 期号 and the 序号 of a 发文字号
+FIRST_DATE = dt.date(1949, 10, 1)
+FUTURE_YEARS = 5
+# Characters that print nothing or something else: controls, format characters (zero-width
+# joiners, bidi overrides), surrogates, unassigned code points and noncharacters (U+FFFF),
+# line and paragraph separators.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
+
+
+def shown(value: Any, limit: int = 30) -> str:
+    """A value as a message quotes it: invisible characters named by code point, long text cut."""
+    text = str(value)
+    out = "".join(f"〈U+{ord(ch):04X}〉" if unicodedata.category(ch) in _INVISIBLE else ch for ch in text[:limit])
+    return out + ("…" if len(text) > limit else "")
+
+
+def date_range(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The dates a document may carry: from the founding of the PRC to a few years ahead."""
+    last = dt.date(min(today.year + FUTURE_YEARS, dt.MAXYEAR), 12, 31)
+    return FIRST_DATE, last
+
+
+def character_problems(text: str, multiline: bool, coverage: frozenset[int] | None) -> list[tuple[str, str]]:
+    """(problem, expected) for the characters of ``text`` that cannot be printed as themselves."""
+    hidden: list[str] = []
+    missing: list[str] = []
+    for ch in dict.fromkeys(text):  # each distinct character once, in order of appearance
+        if ch in "\n\r\t":
+            if not multiline:
+                hidden.append(ch)
+        elif unicodedata.category(ch) in _INVISIBLE:
+            hidden.append(ch)
+        elif coverage is not None and ord(ch) not in coverage and ch != " ":
+            missing.append(ch)
+    out = []
+    if hidden:
+        names = "、".join(f"U+{ord(ch):04X}" for ch in hidden[:5])
+        out.append((f"含有不可见的控制字符或换行（{names}）", "删去这些字符；只有「正文」可以分行"))
+    if missing:
+        names = "、".join(f"「{ch}」（U+{ord(ch):04X}）" for ch in missing[:5])
+        out.append((f"字符{names}没有已安装的字体能正确显示（打印出来或复制出来会是别的字）", "改用常用字，或安装包含此字的字体（fawen.yaml 的「字体目录」）"))
+    return out
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -82,24 +146,49 @@ def describe_number_mistake(text: str) -> str:
 
 
 class _Checker:
-    def __init__(self, raw: RawInput) -> None:
+    def __init__(self, raw: RawInput, today: dt.date) -> None:
         self.raw = raw
+        self.today = today
         self.problems: list[Problem] = []
 
     def add(self, key: str, problem: str, expected: str = "") -> None:
-        self.problems.append(Problem(key, problem, expected, self.raw.line(key)))
+        self.problems.append(Problem(shown(key, 80), problem, expected, self.raw.line(key)))
+
+    def values(self, node: Any, path: str, coverage: frozenset[int] | None) -> None:
+        """Every value of the input, known key or not: lengths, list sizes, numbers, characters."""
+        if isinstance(node, dict):
+            for key, value in node.items():
+                self.values(value, f"{path}.{key}" if path else key, coverage)
+        elif isinstance(node, list):
+            pattern = re.sub(r"\[\d+\]", "", path)
+            limit = LIST_LIMITS.get(pattern, DEFAULT_LIST_LIMIT)
+            if len(node) > limit:
+                self.add(path, f"列表过长（{len(node)} 项）", f"不超过 {limit} 项")
+                return
+            for i, item in enumerate(node, 1):
+                self.values(item, f"{path}[{i}]", coverage)
+        elif isinstance(node, str):
+            pattern = re.sub(r"\[\d+\]", "", path)
+            limit = TEXT_LIMITS.get(pattern, DEFAULT_TEXT_LIMIT)
+            if len(node) > limit:
+                self.add(path, f"文字过长（{len(node)} 字）", f"不超过 {limit} 字")
+                return
+            for problem, expected in character_problems(node, pattern in MULTILINE, coverage):
+                self.add(path, problem, expected)
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) >= MAX_NUMBER:
+            self.add(path, "数字过大", "合理大小的数字，或写成文字")
 
     def unknown_keys(self, data: dict[str, Any], allowed: set[str], path: str, hint: str = "") -> None:
         for key in data:
             if key in allowed:
                 continue
             sub = f"{path}.{key}" if path else key
-            close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.4)
+            close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.4) if len(key) <= 50 else []
             expected = f"是否想写「{close[0]}」？" if close else ""
             where = [k for k, keys in schema.KIND_KEYS.items() if key in keys]
             if where and not path:
                 expected = f"「{key}」只用于文种 {'、'.join(where)}"
-            self.add(sub, f"未知的键「{key}」{hint}", expected or "可用的键：" + "、".join(sorted(allowed)))
+            self.add(sub, f"未知的键「{shown(key)}」{hint}", expected or "可用的键：" + "、".join(sorted(allowed)))
 
     def text(self, data: dict[str, Any], key: str, path: str = "", required: bool = False,
              expected: str = "文字") -> str:  # fmt: skip
@@ -111,6 +200,9 @@ class _Checker:
             return ""
         if isinstance(value, bool) or isinstance(value, (dict, list)):
             self.add(sub, f"应为文字，实际是{_type_name(value)}", expected)
+            return ""
+        if isinstance(value, float) and not math.isfinite(value):
+            self.add(sub, f"「{value}」不是可用的值", expected)
             return ""
         if isinstance(value, dt.datetime):
             return value.strftime("%Y-%m-%d %H:%M")
@@ -138,7 +230,7 @@ class _Checker:
         if isinstance(value, (dict, bool)):
             self.add(sub, f"应为文字或列表，实际是{_type_name(value)}", expected)
             return ()
-        return (str(value).strip(),)
+        return (str(value).strip(),) if str(value).strip() else ()
 
     def date(self, data: dict[str, Any], key: str, path: str = "", required: bool = False) -> dt.date | None:
         sub = f"{path}.{key}" if path else key
@@ -149,7 +241,12 @@ class _Checker:
             return None
         parsed = parse_date(value)
         if parsed is None:
-            self.add(sub, f"「{value}」不是有效日期", DATE_EXPECTED)
+            self.add(sub, f"「{shown(value)}」不是有效日期", DATE_EXPECTED)
+            return None
+        first, last = date_range(self.today)
+        if not first <= parsed <= last:
+            self.add(sub, f"日期「{shown(value)}」超出合理范围", f"{first.isoformat()} 至 {last.isoformat()} 之间的日期")
+            return None
         return parsed
 
     def boolean(self, data: dict[str, Any], key: str, path: str = "") -> bool:
@@ -162,18 +259,19 @@ class _Checker:
             return True
         if str(value).strip() in ("否", "false", "False", "no"):
             return False
-        self.add(f"{path}.{key}" if path else key, f"「{value}」不是是/否", "true 或 false")
+        self.add(f"{path}.{key}" if path else key, f"「{shown(value)}」不是是/否", "true 或 false")
         return False
 
     def integer(self, data: dict[str, Any], key: str, path: str = "") -> int | None:
         value = data.get(key)
         if value is None or value == "":
             return None
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ISSUE:
             return value
-        if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        # ASCII digits only: "²".isdigit() is true, int("²") is not
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,6}", value.strip()) and int(value) > 0:
             return int(value)
-        self.add(f"{path}.{key}" if path else key, f"「{value}」不是正整数", "如 4")
+        self.add(f"{path}.{key}" if path else key, f"「{shown(value)}」不是正整数", f"1 至 {MAX_ISSUE} 的整数，如 4")
         return None
 
     def mapping(self, data: dict[str, Any], key: str, path: str = "") -> dict[str, Any] | None:
@@ -219,6 +317,11 @@ def safe_relative_path(text: str) -> str | None:
     return "/".join(p for p in parts if p != ".")
 
 
+def _long_part(rel: str) -> bool:
+    """A folder or file name longer than file systems take (255 bytes)."""
+    return any(len(part.encode("utf-8", "surrogatepass")) > 240 for part in rel.split("/"))
+
+
 def _attachments(c: _Checker, data: dict[str, Any]) -> tuple[Attachment, ...]:
     out = []
     for i, item in enumerate(c.items(data, "附件"), 1):
@@ -231,7 +334,7 @@ def _attachments(c: _Checker, data: dict[str, Any]) -> tuple[Attachment, ...]:
         c.unknown_keys(item, schema.known_keys("附件"), path)
         name = c.text(item, "名称", path, required=True, expected="附件名称，如 罕台镇信访工作联席会议工作制度")
         if name and name[-1] in _TRAILING_PUNCT:
-            c.add(f"{path}.名称", "附件名称后不加标点", f"「{name.rstrip(_TRAILING_PUNCT)}」")
+            c.add(f"{path}.名称", "附件名称后不加标点", f"「{shown(name.rstrip(_TRAILING_PUNCT))}」")
         body_text = c.text(item, "正文", path)
         file_text = c.text(item, "文件", path)
         file_rel: str | None = None
@@ -241,12 +344,15 @@ def _attachments(c: _Checker, data: dict[str, Any]) -> tuple[Attachment, ...]:
             c.add(path, "附件缺少「正文」或「文件」", "正文: 附件的文字；或 文件: 附件/报告.pdf")
         if file_text:
             file_rel = safe_relative_path(file_text)
-            if file_rel is None:
-                c.add(f"{path}.文件", f"路径「{file_text}」超出了输入文件所在的文件夹",
+            if file_rel is not None and _long_part(file_rel):
+                c.add(f"{path}.文件", f"路径「{shown(file_text)}」中的文件夹名或文件名过长", "每一级名称不超过 80 字")
+                file_rel = None
+            elif file_rel is None:
+                c.add(f"{path}.文件", f"路径「{shown(file_text)}」超出了输入文件所在的文件夹",
                       "相对于输入文件、不含 .. 的路径，如 附件/报告.pdf")  # fmt: skip
             elif not file_rel.lower().endswith((".pdf", ".docx")):
-                c.add(f"{path}.文件", f"附件文件「{file_text}」不是 PDF 或 DOCX", "扩展名为 .pdf 或 .docx 的文件")
-        out.append(Attachment(name, parse_body(body_text) if body_text else (), file_rel))
+                c.add(f"{path}.文件", f"附件文件「{shown(file_text)}」不是 PDF 或 DOCX", "扩展名为 .pdf 或 .docx 的文件")
+        out.append(Attachment(name, _body(c, f"{path}.正文", body_text), file_rel))
     return tuple(out)
 
 
@@ -282,7 +388,7 @@ def _meeting(c: _Checker, data: dict[str, Any]) -> Meeting | None:
     c.unknown_keys(m, schema.known_keys("会议"), "会议")
     kind = c.text(m, "类型", "会议")
     if kind and kind not in MEETING_TYPES:
-        c.add("会议.类型", f"「{kind}」不是会议类型", "全体会议 或 专题会议")
+        c.add("会议.类型", f"「{shown(kind)}」不是会议类型", "全体会议 或 专题会议")
     return Meeting(
         type=kind,
         time=c.text(m, "时间", "会议"),
@@ -298,7 +404,7 @@ def _minutes(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     out["meeting_type"] = c.text(data, "会议类型", required=True, expected="全体会议 或 专题会议")
     if out["meeting_type"] and out["meeting_type"] not in MEETING_TYPES:
-        c.add("会议类型", f"「{out['meeting_type']}」不是会议类型", "全体会议 或 专题会议")
+        c.add("会议类型", f"「{shown(out['meeting_type'])}」不是会议类型", "全体会议 或 专题会议")
     out["present"] = _people(c, data, "出席")
     out["absent"] = _people(c, data, "请假")
     out["attending"] = _people(c, data, "列席")
@@ -347,7 +453,7 @@ def _bulletin(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     kind = c.text(data, "督查类型", required=True, expected="全面督查、交办督查 或 专项督查")
     if kind and kind not in INSPECTION_TYPES:
-        c.add("督查类型", f"「{kind}」不是督查类型", "全面督查、交办督查 或 专项督查")
+        c.add("督查类型", f"「{shown(kind)}」不是督查类型", "全面督查、交办督查 或 专项督查")
     out["inspection_type"] = kind
     team = c.mapping(data, "督查")
     if team is not None:
@@ -358,10 +464,13 @@ def _bulletin(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
     rows_value = data.get("督查事项")
     if isinstance(rows_value, str):
         rel = safe_relative_path(rows_value.strip())
-        if rel is None:
-            c.add("督查事项", f"台账路径「{rows_value}」超出了输入文件所在的文件夹", "相对路径，如 台账/欠薪督查.xlsx")
+        if rel is not None and _long_part(rel):
+            c.add("督查事项", f"台账路径「{shown(rows_value)}」中的文件夹名或文件名过长", "每一级名称不超过 80 字")
+            rel = None
+        elif rel is None:
+            c.add("督查事项", f"台账路径「{shown(rows_value)}」超出了输入文件所在的文件夹", "相对路径，如 台账/欠薪督查.xlsx")
         elif not rel.lower().endswith((".csv", ".xlsx")):
-            c.add("督查事项", f"台账「{rows_value}」不是 CSV 或 XLSX 文件", "扩展名为 .csv 或 .xlsx")
+            c.add("督查事项", f"台账「{shown(rows_value)}」不是 CSV 或 XLSX 文件", "扩展名为 .csv 或 .xlsx")
         out["inspection_ledger"] = rel or ""
         return out
     rows = []
@@ -373,7 +482,7 @@ def _bulletin(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
         c.unknown_keys(item, schema.known_keys("督查事项"), path)
         status = c.text(item, "状态", path, required=True, expected="已办结 或 办理中")
         if status and status not in STATUSES:
-            c.add(f"{path}.状态", f"「{status}」不是办理状态", "已办结 或 办理中")
+            c.add(f"{path}.状态", f"「{shown(status)}」不是办理状态", "已办结 或 办理中")
         received = c.date(item, "受理日期", path, required=True)
         deadline = c.date(item, "办理时限", path, required=True)
         unit = c.text(item, "单位", path, required=True, expected="责任单位")
@@ -384,10 +493,14 @@ def _bulletin(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date) -> DocumentRequest:
-    """Check a parsed input against the contract and the workspace; build the request."""
-    c = _Checker(raw)
+def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date,
+             coverage: frozenset[int] | None = None) -> DocumentRequest:  # fmt: skip
+    """Check a parsed input against the contract and the workspace; build the request.
+    ``coverage`` holds the code points the installed fonts draw (None: not checked). Every key is
+    checked before anything is built, so no value is dropped or replaced without a word."""
+    c = _Checker(raw, today)
     data = raw.data
+    c.values(data, "", coverage)
     kind_text = c.text(data, "文种", required=True, expected="、".join(k.value for k in DocumentKind))
     kind: DocumentKind | None = None
     if kind_text:
@@ -395,101 +508,159 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date) -> Docum
             kind = DocumentKind(kind_text)
         except ValueError:
             close = difflib.get_close_matches(kind_text, [k.value for k in DocumentKind], n=1, cutoff=0.3)
-            c.add("文种", f"未知的文种「{kind_text}」",
+            c.add("文种", f"未知的文种「{shown(kind_text)}」",
                   (f"是否想写「{close[0]}」？" if close else "") + "可用：" + "、".join(k.value for k in DocumentKind))  # fmt: skip
     allowed = set(schema.COMMON_KEYS) | (set(schema.KIND_KEYS[kind.value]) if kind else set().union(*schema.KIND_KEYS.values()))
     c.unknown_keys(data, allowed, "")
-
-    title = c.text(data, "标题", required=True, expected="公文标题，如 关于召开……的通知")
-    if title.endswith("。"):
-        c.add("标题", "标题末尾不加句号", title.rstrip("。"))
-    number = c.text(data, "发文字号")
-    if number and not NUMBER_FORM.match(number):
-        c.add("发文字号", f"「{number}」{describe_number_mistake(number)}", "机关代字〔年份〕序号号，如 罕政发〔2026〕7号")
-    issue = c.integer(data, "期号")
-    recipients = c.texts(data, "主送")
-    body_text = c.text(data, "正文", required=True, expected="正文文字（段落之间空一行）")
-    attachments = _attachments(c, data)
-    given_date = c.date(data, "成文日期")
-    signers = c.texts(data, "签发人")
-    copy_number = c.text(data, "份号")
-    if copy_number and not (copy_number.isdigit() and len(copy_number) <= 6):
-        c.add("份号", f"「{copy_number}」不是份号", "1 至 6 位阿拉伯数字，如 000001")
-    secrecy = c.text(data, "密级")
-    if secrecy and secrecy not in SECRECY:
-        c.add("密级", f"「{secrecy}」不是密级", "绝密、机密 或 秘密")
-    elif secrecy and not workspace.allow_classified:
-        c.add("密级", "本工作区不处理涉密公文", "涉密公文不得用本系统处理；如确需处理，须在 fawen.yaml 中设置 允许涉密: true")
-    secrecy_period = c.text(data, "保密期限")
-    if secrecy_period.isdigit():
-        secrecy_period += "年"
-    urgency = c.text(data, "紧急程度")
-    if urgency and urgency not in URGENCY:
-        c.add("紧急程度", f"「{urgency}」不是紧急程度", "特急 或 加急")
-    retention_text = c.text(data, "保管期限")
-    retention = RETENTION.get(retention_text.upper(), RETENTION.get(retention_text, "")) if retention_text else (workspace.retention.get(kind_text) or "Y")
-    if retention_text and not retention:
-        c.add("保管期限", f"「{retention_text}」不是保管期限", RETENTION_EXPECTED)
-    problem_text = c.text(data, "机构问题")
-    if problem_text and not PROBLEM_CODE.match(problem_text):  # it names a folder of the archive tree
-        c.add("机构问题", f"「{problem_text}」不能用在档号和文件夹名中", PROBLEM_CODE_EXPECTED)
-    contact = c.text(data, "联系人")
-    phone = c.text(data, "联系电话")
-    c.boolean(data, "印章")
-
-    extra: dict[str, Any] = {}
-    if kind is not None:
-        if kind.upward and not signers:
-            c.add("签发人", f"{kind.value}是上行文，须标注签发人（GB/T 9704 §7.2.6）", "签发人姓名，如 刘海涛")
-        if kind == DocumentKind.REQUEST:
-            if len(recipients) != 1 or re.search(r"[、，,；;]", recipients[0] if recipients else ""):
-                c.add("主送", "请示只能主送一个上级机关（《党政机关公文处理工作条例》第十五条：请示应当一文一事，一般只写一个主送机关）",
-                      "一个机关名称，如 镇党委")  # fmt: skip
-            if not contact:
-                c.add("联系人", "请示须在附注中注明联系人（GB/T 9704 §7.3.6，条例第十五条）", "联系人姓名")
-            if not phone:
-                c.add("联系电话", "请示须在附注中注明联系电话（GB/T 9704 §7.3.6，条例第十五条）", "电话号码，如 0477-8000002")
-        if kind in (DocumentKind.MEETING_NOTICE, DocumentKind.MINUTES):
-            extra["meeting"] = _meeting(c, data)
-            if kind == DocumentKind.MEETING_NOTICE and extra["meeting"] is None:
-                c.add("会议", "会议通知缺少「会议」信息", "会议: {类型, 时间, 地点, 主持, 参会人员, 议题}")
-        if kind == DocumentKind.MINUTES:
-            extra.update(_minutes(c, data))
-        if kind == DocumentKind.BULLETIN:
-            extra.update(_bulletin(c, data))
-
+    fields = _head_fields(c, data, workspace)
+    fields.update(_foot_fields(c, data, workspace))
+    extra = _kind_fields(c, data, kind, fields) if kind is not None else {}
     if c.problems:
         raise InputError(raw.name, c.problems)
     assert kind is not None
-    completed = _Completion(data, workspace, today)
-    date = completed.date(given_date, kind, c.date(data, "印发日期"))
+    return _request(raw.name, kind, fields, extra, _Completion(workspace, today))
+
+
+def _head_fields(c: _Checker, data: dict[str, Any], workspace: WorkspaceConfig) -> dict[str, Any]:
+    """标题, 发文字号, 期号, 主送, 正文, 附件 and the 版头 marks (份号, 密级, 紧急程度, 签发人)."""
+    f: dict[str, Any] = {}
+    f["title"] = title = c.text(data, "标题", required=True, expected="公文标题，如 关于召开……的通知")
+    if title.endswith("。"):
+        c.add("标题", "标题末尾不加句号", title.rstrip("。"))
+    f["number"] = number = c.text(data, "发文字号")
+    m = NUMBER_FORM.match(number) if number else None
+    first, last = date_range(c.today)
+    if number and not m:
+        c.add("发文字号", f"「{shown(number)}」{describe_number_mistake(number)}", "机关代字〔年份〕序号号，如 罕政发〔2026〕7号")
+    elif m and not (first.year <= int(m["year"]) <= last.year and len(m["seq"]) <= 6):
+        c.add("发文字号", f"「{shown(number)}」的年份或序号超出合理范围",
+              f"年份 {first.year}–{last.year}，序号 1–{MAX_ISSUE}，如 罕政发〔2026〕7号")  # fmt: skip
+    f["issue"] = c.integer(data, "期号")
+    f["recipients"] = c.texts(data, "主送")
+    body_text = c.text(data, "正文", required=True, expected="正文文字（段落之间空一行）")
+    f["body"] = _body(c, "正文", body_text)
+    f["attachments"] = _attachments(c, data)
+    f["date"] = c.date(data, "成文日期")
+    f["signers"] = c.texts(data, "签发人")
+    f["copy_number"] = copy_number = c.text(data, "份号")
+    if copy_number and not (re.fullmatch(r"[0-9]{1,6}", copy_number)):
+        c.add("份号", f"「{shown(copy_number)}」不是份号", "1 至 6 位阿拉伯数字，如 000001")
+    f["secrecy"] = secrecy = c.text(data, "密级")
+    if secrecy and secrecy not in SECRECY:
+        c.add("密级", f"「{shown(secrecy)}」不是密级", "绝密、机密 或 秘密")
+    elif secrecy and not workspace.allow_classified:
+        c.add("密级", "本工作区不处理涉密公文", "涉密公文不得用本系统处理；如确需处理，须在 fawen.yaml 中设置 允许涉密: true")
+    f["secrecy_period"] = c.text(data, "保密期限")
+    if f["secrecy_period"].isdigit():
+        f["secrecy_period"] += "年"
+    f["urgency"] = urgency = c.text(data, "紧急程度")
+    if urgency and urgency not in URGENCY:
+        c.add("紧急程度", f"「{shown(urgency)}」不是紧急程度", "特急 或 加急")
+    return f
+
+
+def _foot_fields(c: _Checker, data: dict[str, Any], workspace: WorkspaceConfig) -> dict[str, Any]:
+    """署名, 印章, 附注, 抄送, 印发机关/日期 and the filing keys; each checked even when optional."""
+    f: dict[str, Any] = {}
+    f["signature"] = c.text(data, "署名", expected="署名机关名称")
+    f["seal"] = c.boolean(data, "印章")
+    f["note"] = c.text(data, "附注", expected="附注文字，如 此件公开发布")
+    f["contact"] = c.text(data, "联系人", expected="联系人姓名")
+    f["phone"] = c.text(data, "联系电话", expected="电话号码，如 0477-8000002")
+    f["cc"] = c.texts(data, "抄送", expected="抄送机关，或机关列表")
+    f["printer"] = c.text(data, "印发机关", expected="印发机关名称")
+    f["print_date"] = c.date(data, "印发日期")
+    f["identity"] = c.text(data, "标识", expected="一个文字标识")
+    retention_text = c.text(data, "保管期限")
+    f["retention"] = RETENTION.get(retention_text.upper(), RETENTION.get(retention_text, "")) if retention_text else ""
+    if retention_text and not f["retention"]:
+        c.add("保管期限", f"「{shown(retention_text)}」不是保管期限", RETENTION_EXPECTED)
+    f["problem"] = problem_text = c.text(data, "机构问题")
+    if problem_text and not PROBLEM_CODE.match(problem_text):  # it names a folder of the archive tree
+        c.add("机构问题", f"「{shown(problem_text)}」不能用在档号和文件夹名中", PROBLEM_CODE_EXPECTED)
+    return f
+
+
+def _kind_fields(c: _Checker, data: dict[str, Any], kind: DocumentKind, f: dict[str, Any]) -> dict[str, Any]:
+    """The rules of one 文种 (上行文, 请示, meetings, 纪要, 通报) and the keys only it has."""
+    extra: dict[str, Any] = {}
+    if kind.upward and not f["signers"]:
+        c.add("签发人", f"{kind.value}是上行文，须标注签发人（GB/T 9704 §7.2.6）", "签发人姓名，如 刘海涛")
+    # a valid key this 文种 does not print would vanish without a word: said instead
+    if not kind.upward and f["signers"]:
+        c.add("签发人", f"{kind.value}不标注签发人（GB/T 9704 §7.2.6：只有上行文标注）", "删去此项；专题报告、请示才写签发人")
+    if not _signs(kind, f["number"]):
+        for key in ("署名", "印章"):
+            if data.get(key) not in (None, "", False):
+                c.add(key, f"{kind.value}不署名、不加盖印章（编发单位和日期印在版头）", "删去此项")
+    if kind == DocumentKind.MINUTES and f["cc"]:
+        c.add("抄送", "会议纪要用「分送」列出发送范围，不用「抄送」", "分送: 联席会议各成员单位")
+    if kind == DocumentKind.REQUEST:
+        recipients = f["recipients"]
+        if len(recipients) != 1 or re.search(r"[、，,；;]", recipients[0] if recipients else ""):
+            c.add("主送", "请示只能主送一个上级机关（《党政机关公文处理工作条例》第十五条：请示应当一文一事，一般只写一个主送机关）",
+                  "一个机关名称，如 镇党委")  # fmt: skip
+        if not f["contact"]:
+            c.add("联系人", "请示须在附注中注明联系人（GB/T 9704 §7.3.6，条例第十五条）", "联系人姓名")
+        if not f["phone"]:
+            c.add("联系电话", "请示须在附注中注明联系电话（GB/T 9704 §7.3.6，条例第十五条）", "电话号码，如 0477-8000002")
+    if kind in (DocumentKind.MEETING_NOTICE, DocumentKind.MINUTES):
+        extra["meeting"] = _meeting(c, data)
+        if kind == DocumentKind.MEETING_NOTICE and extra["meeting"] is None:
+            c.add("会议", "会议通知缺少「会议」信息", "会议: {类型, 时间, 地点, 主持, 参会人员, 议题}")
+    if kind == DocumentKind.MINUTES:
+        extra.update(_minutes(c, data))
+    if kind == DocumentKind.BULLETIN:
+        extra.update(_bulletin(c, data))
+    return extra
+
+
+def _body(c: _Checker, key: str, text: str) -> tuple[Block, ...]:
+    """正文 as blocks, bounded: every heading level is numbered in words (一、…九百九十九、)."""
+    if not text or len(text) > TEXT_LIMITS["正文"]:
+        return ()
+    blocks = parse_body(text)
+    headings = sum(1 for b in blocks if b.kind == BlockKind.HEADING)
+    if len(blocks) > MAX_BLOCKS or headings > MAX_HEADINGS:
+        c.add(key, f"正文过长（{len(blocks)} 段，其中标题 {headings} 个）", f"不超过 {MAX_BLOCKS} 段、{MAX_HEADINGS} 个标题")
+    return blocks
+
+
+def _request(source: str, kind: DocumentKind, f: dict[str, Any], extra: dict[str, Any],
+             completed: _Completion) -> DocumentRequest:  # fmt: skip
+    """The request from checked fields; every value the pipeline supplies is noted (补全)."""
+    ws = completed.workspace
+    date = completed.date(f["date"], kind, f["print_date"])
+    if _signs(kind, f["number"]):
+        signature = completed.text("署名", f["signature"], ws.organ.name, "工作区的机关名称")
+    else:
+        signature = f["signature"] or ws.organ.name
     return DocumentRequest(
-        source=raw.name,
+        source=source,
         kind=kind,
-        title=title,
-        number=number or None,
-        issue=issue,
-        recipients=recipients,
-        body=parse_body(body_text),
-        attachments=attachments,
-        signature=completed.text("署名", workspace.organ.name, "工作区的机关名称") if _signs(kind, number)
-        else c.text(data, "署名") or workspace.organ.name,
+        title=f["title"],
+        number=f["number"] or None,
+        issue=f["issue"],
+        recipients=f["recipients"],
+        body=f["body"],
+        attachments=f["attachments"],
+        signature=signature,
         date=date,
-        seal=c.boolean(data, "印章"),
-        signers=signers,
-        copy_number=copy_number.zfill(6) if copy_number else "",
-        secrecy=secrecy,
-        secrecy_period=secrecy_period,
-        urgency=urgency,
-        note=c.text(data, "附注"),
-        contact=contact,
-        phone=phone,
-        cc=c.texts(data, "抄送"),
-        printer=completed.text("印发机关", workspace.organ.issuer or workspace.organ.name, "工作区的印发机关"),
-        print_date=c.date(data, "印发日期") or completed.note("印发日期", date, "同成文日期"),
-        retention=retention if retention_text else completed.note("保管期限", retention, "工作区按文种的默认值"),
-        problem=completed.text("机构问题", workspace.problem_code, "工作区的默认值"),
-        identity=c.text(data, "标识"),
+        seal=f["seal"],
+        signers=f["signers"],
+        copy_number=f["copy_number"].zfill(6) if f["copy_number"] else "",
+        secrecy=f["secrecy"],
+        secrecy_period=f["secrecy_period"],
+        urgency=f["urgency"],
+        note=f["note"],
+        contact=f["contact"],
+        phone=f["phone"],
+        cc=f["cc"],
+        printer=completed.text("印发机关", f["printer"], ws.organ.issuer or ws.organ.name, "工作区的印发机关"),
+        print_date=f["print_date"] or completed.note("印发日期", date, "同成文日期"),
+        retention=f["retention"] or completed.note("保管期限", ws.retention.get(kind.value) or "Y", "工作区按文种的默认值"),
+        problem=completed.text("机构问题", f["problem"], ws.problem_code, "工作区的默认值"),
+        identity=f["identity"],
         completed=tuple(completed.fields),
         **extra,
     )
@@ -504,8 +675,8 @@ class _Completion:
     """Values the pipeline supplies for keys an input left out, each noted so that the record
     can say the document was completed (补全), never hiding it."""
 
-    def __init__(self, data: dict[str, Any], workspace: WorkspaceConfig, today: dt.date) -> None:
-        self.data = data
+    def __init__(self, workspace: WorkspaceConfig, today: dt.date) -> None:
+        self.workspace = workspace
         self.today = today
         self.fields: list[tuple[str, str, str]] = []  # (key, value used, where it came from)
 
@@ -514,11 +685,9 @@ class _Completion:
             self.fields.append((key, value.isoformat() if isinstance(value, dt.date) else str(value), source))
         return value
 
-    def text(self, key: str, default: str, source: str) -> str:
-        value = self.data.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        return self.note(key, default, source)
+    def text(self, key: str, given: str, default: str, source: str) -> str:
+        """The checked value when the input gave one, else the default (noted)."""
+        return given if given else self.note(key, default, source)
 
     def date(self, given: dt.date | None, kind: DocumentKind, printed: dt.date | None) -> dt.date:
         """成文日期: as given; a 纪要 without one is dated as its head prints it (its 印发日期)."""
@@ -534,11 +703,18 @@ LEDGER_COLUMNS = {"单位": ("单位", "责任单位", "unit"), "事项": ("事�
                   "状态": ("状态", "办理状态", "status")}  # fmt: skip
 
 
-def ledger_rows(source: str, ledger: str, table: list[list[str]]) -> tuple[InspectionRow, ...]:
+MAX_LEDGER_ROWS = 1000
+MAX_LEDGER_CELL = 500  # characters: a 事项 is a sentence or two, never a document
+
+
+def ledger_rows(source: str, ledger: str, table: list[list[str]], today: dt.date,
+                coverage: frozenset[int] | None = None) -> tuple[InspectionRow, ...]:  # fmt: skip
     """Rows of a 督查事项 ledger (header first) -> InspectionRows; every problem names the row."""
-    key = f"督查事项（台账 {ledger}）"
+    key = f"督查事项（台账 {shown(ledger, 60)}）"
     if not table or not any(table[0]):
         raise InputError(source, [Problem(key, "台账是空的", "第一行为表头：单位、事项、受理日期、办理时限、状态")])
+    if len(table) > MAX_LEDGER_ROWS + 1:
+        raise InputError(source, [Problem(key, f"台账过长（{len(table) - 1} 行）", f"不超过 {MAX_LEDGER_ROWS} 行")])
     header = [h.strip() for h in table[0]]
     index: dict[str, int] = {}
     for column, names in LEDGER_COLUMNS.items():
@@ -548,31 +724,44 @@ def ledger_rows(source: str, ledger: str, table: list[list[str]]) -> tuple[Inspe
                 break
     missing = [c for c in LEDGER_COLUMNS if c not in index]
     if missing:
-        raise InputError(source, [Problem(key, f"台账缺少列：{'、'.join(missing)}（现有表头：{'、'.join(h for h in header if h) or '无'}）",
+        raise InputError(source, [Problem(key, f"台账缺少列：{'、'.join(missing)}（现有表头：{'、'.join(shown(h, 20) for h in header[:20] if h) or '无'}）",
                                           "第一行为表头：单位、事项、受理日期、办理时限、状态")])  # fmt: skip
-    problems = []
+    problems: list[Problem] = []
     rows = []
     for number, raw in enumerate(table[1:], 2):
         if not any(cell.strip() for cell in raw):
             continue
         cells = {c: (raw[i].strip() if i < len(raw) else "") for c, i in index.items()}
-        where = f"{key}第{number}行"
-        bad = False
-        for c in ("单位", "事项"):
-            if not cells[c]:
-                problems.append(Problem(f"{where}.{c}", "不能为空", "填写" + c))
-                bad = True
-        dates = {}
-        for c in ("受理日期", "办理时限"):
-            dates[c] = parse_date(cells[c])
-            if dates[c] is None:
-                problems.append(Problem(f"{where}.{c}", f"「{cells[c]}」不是有效日期", DATE_EXPECTED))
-                bad = True
-        if cells["状态"] not in STATUSES:
-            problems.append(Problem(f"{where}.状态", f"「{cells['状态']}」不是办理状态", "已办结 或 办理中"))
-            bad = True
-        if not bad:
-            rows.append(InspectionRow(cells["单位"], cells["事项"], dates["受理日期"], dates["办理时限"], cells["状态"]))  # type: ignore[arg-type]
+        row = _ledger_row(f"{key}第{number}行", cells, today, coverage, problems)
+        if row is not None:
+            rows.append(row)
     if problems:
         raise InputError(source, problems)
     return tuple(rows)
+
+
+def _ledger_row(where: str, cells: dict[str, str], today: dt.date, coverage: frozenset[int] | None,
+                problems: list[Problem]) -> InspectionRow | None:  # fmt: skip
+    """One ledger row, or None with its problems added (each naming the row and the column)."""
+    before = len(problems)
+    for c, text in cells.items():
+        if len(text) > MAX_LEDGER_CELL:
+            problems.append(Problem(f"{where}.{c}", f"内容过长（{len(text)} 字）", f"不超过 {MAX_LEDGER_CELL} 字"))
+        else:
+            problems += [Problem(f"{where}.{c}", pr, ex) for pr, ex in character_problems(text, False, coverage)]
+    for c in ("单位", "事项"):
+        if not cells[c]:
+            problems.append(Problem(f"{where}.{c}", "不能为空", "填写" + c))
+    dates = {}
+    first, last = date_range(today)
+    for c in ("受理日期", "办理时限"):
+        dates[c] = parse_date(cells[c][:40])
+        if dates[c] is None:
+            problems.append(Problem(f"{where}.{c}", f"「{shown(cells[c])}」不是有效日期", DATE_EXPECTED))
+        elif not first <= dates[c] <= last:
+            problems.append(Problem(f"{where}.{c}", f"日期「{shown(cells[c])}」超出合理范围", f"{first} 至 {last} 之间的日期"))
+    if cells["状态"] not in STATUSES:
+        problems.append(Problem(f"{where}.状态", f"「{shown(cells['状态'])}」不是办理状态", "已办结 或 办理中"))
+    if len(problems) > before:
+        return None
+    return InspectionRow(cells["单位"], cells["事项"], dates["受理日期"], dates["办理时限"], cells["状态"])  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ which are never touched. The index (SQLite, ``outbox/.fawen/index.db``) is a cac
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -16,12 +17,16 @@ import shutil
 import sqlite3
 import stat
 import uuid
+from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import disposition
+from pipeline.dat22 import ARCHIVE_CODE_RE
+from pipeline.errors import FawenError
+from pipeline.model import MANIFEST
 from pipeline.model import METADATA
 from pipeline.model import FilingPlan
 from pipeline.numbertext import archive_code_parts
@@ -29,6 +34,7 @@ from pipeline.numbertext import names_number
 from pipeline.numbertext import parse_document_number
 from pipeline.numbertext import parse_issue
 from pipeline.numbertext import series_matches
+from pipeline.store.register import REGISTER_NAME
 from pipeline.store.sqlite import immediate
 
 INDEX_VERSION = 3
@@ -65,6 +71,26 @@ CREATE INDEX IF NOT EXISTS entries_number ON entries (number);
 CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5(title, body, tokenize='trigram');
 CREATE VIRTUAL TABLE IF NOT EXISTS bigrams USING fts5(grams, tokenize='unicode61');
 """
+
+
+# what browsing a big archive (fawen serve: facets, catalogue pages, latest filings, disposed 件)
+# reads without a scan of every row; added to an index of any layout version the first time it opens
+BROWSE_INDEXES = {
+    "entries_facets": "entries (year, retention, kind, problem, status)",
+    "entries_class": "entries (year, retention, problem, item)",
+    "entries_date": "entries (date)",
+    "entries_title": "entries (title)",
+    "entries_disposed": "entries (status) WHERE status != ''",
+    "versions_filed": "versions (filed)",
+}
+
+
+def _browse_indexes(db: sqlite3.Connection) -> None:
+    present = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    if not present.issuperset(BROWSE_INDEXES):
+        with immediate(db) as tx:  # one process builds them; the others find them there
+            for name, on in BROWSE_INDEXES.items():
+                tx.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {on}")
 
 
 def bigrams(text: str) -> str:
@@ -182,6 +208,11 @@ class Archive:
         self.staging = root / ".staging"
         self.meta_dir.mkdir(parents=True, exist_ok=True)
         self.staging.mkdir(parents=True, exist_ok=True)
+        # a deleted index is rebuilt below; verify still reports that it was gone
+        self.index_missing = not (self.meta_dir / "index.db").exists()
+        # called with (version folder, record, manifest bytes) once a version is in place and indexed:
+        # the filing register's line is written before the crash note is cleared
+        self.on_landed: Callable[[Path, dict[str, object], bytes], object] | None = None
         self._index = sqlite3.connect(self.meta_dir / "index.db", timeout=120, isolation_level=None)
         self._index.execute("PRAGMA journal_mode=WAL")
         stale = self._index.execute("PRAGMA user_version").fetchone()[0] != INDEX_VERSION
@@ -195,6 +226,7 @@ class Archive:
                         if statement.strip():
                             db.execute(statement)
                     db.execute(f"PRAGMA user_version={INDEX_VERSION}")
+        _browse_indexes(self._index)
         self._lock = sqlite3.connect(self.meta_dir / "lock.db", timeout=600, isolation_level=None)
         self._pending = self.meta_dir / "pending"
         if stale and any(True for _ in self.version_records()):
@@ -356,6 +388,77 @@ class Archive:
         return list(self._index.execute("SELECT version, input_sha256, path, filed FROM versions WHERE identity=? ORDER BY version",
                                         (identity,)))  # fmt: skip
 
+    # ---- browsing (fawen serve): pages of the catalogue, and a version's files by name ---------------
+
+    def class_counts(self) -> list[tuple[int, str, str, str, str, int]]:
+        """(年度, 保管期限, 文种, 机构问题, status, 件数) for every combination held: one pass over the
+        index gives every facet count of the catalogue, whatever is filtered. Kept until the index
+        changes (another process's commit moves data_version, this connection's own total_changes)."""
+        state = (self._index.execute("PRAGMA data_version").fetchone()[0], self._index.total_changes)
+        cached = getattr(self, "_class_counts", None)
+        if cached is None or cached[0] != state:
+            rows = list(self._index.execute("SELECT year, retention, kind, problem, status, COUNT(*) FROM entries "
+                                            "GROUP BY year, retention, kind, problem, status"))  # fmt: skip
+            cached = self._class_counts = (state, rows)
+        return list(cached[1])
+
+    def entries_page(self, filters: dict[str, object], order: str = "档号", descending: bool = False,
+                     offset: int = 0, limit: int = 50) -> list[EntryInfo]:  # fmt: skip
+        """One page of the catalogue: ``filters`` by 年度, 保管期限, 文种, 机构问题 (other keys are
+        refused), sorted by 档号, 日期, 题名 or 文号 (ties in 档号 order)."""
+        where = " AND ".join(f"{PAGE_FILTERS[k]}=?" for k in filters) or "1"
+        columns = PAGE_ORDERS[order].split(", ")
+        direction = " DESC" if descending else ""
+        ties = "" if order == "档号" else ", id" + direction  # (column, id) is what its index holds: no sort
+        sql = (f"SELECT {COLUMNS} FROM entries WHERE {where} ORDER BY "  # noqa: S608 — whitelisted names only
+               + ", ".join(c + direction for c in columns) + ties + " LIMIT ? OFFSET ?")
+        return [EntryInfo(*r) for r in self._index.execute(sql, (*filters.values(), limit, offset))]
+
+    def recent(self, limit: int = 10) -> list[tuple[EntryInfo, int, str]]:
+        """The latest filings: (件, version, filing time), newest first."""
+        rows = self._index.execute(f"SELECT {COLUMNS_E}, v.version, v.filed FROM versions v JOIN entries e "  # noqa: S608
+                                   "ON e.identity = v.identity ORDER BY v.filed DESC LIMIT ?", (limit,)).fetchall()  # fmt: skip
+        width = len(COLUMNS.split(","))
+        return [(EntryInfo(*r[:width]), int(r[width]), str(r[width + 1])) for r in rows]
+
+    def disposed(self) -> list[EntryInfo]:
+        """Every 件 withdrawn (撤销) or repealed (废止), as the index marks them, in 档号 order."""
+        rows = [EntryInfo(*r) for r in self._index.execute(f"SELECT {COLUMNS} FROM entries WHERE status != ''")]  # noqa: S608
+        return sorted(rows, key=lambda e: (e.year, e.retention, e.problem, e.item))  # few: sorted here, found by their index
+
+    def version_record(self, entry: EntryInfo, version: int) -> dict[str, object] | None:
+        """The metadata record of one version of a 件; None when it has no such version."""
+        row = self._index.execute("SELECT path FROM versions WHERE identity=? AND version=?",
+                                  (entry.identity, version)).fetchone()  # fmt: skip
+        if row is None:
+            return None
+        try:
+            record = json.loads((self.root / row[0] / METADATA).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return record if isinstance(record, dict) else None
+
+    def component(self, entry: EntryInfo, version: int, name: str) -> bytes | None:
+        """One file of a filed version, by the name its record lists under 组件 (``正本.pdf``,
+        ``源文件/附件/报告.pdf``): None for a version or name the record does not list, or a
+        name that is not a plain path inside the version folder (a link, ``..``). Bytes that are not
+        the ones the record's SHA-256 names raise ComponentChanged: never served as if filed."""
+        record = self.version_record(entry, version)
+        listed = [c for c in (record or {}).get("组件", []) if isinstance(c, dict) and c.get("文件") == name]  # type: ignore[union-attr]
+        if not listed or not all(_plain(part) for part in name.split("/")):
+            return None
+        row = self._index.execute("SELECT path FROM versions WHERE identity=? AND version=?",
+                                  (entry.identity, version)).fetchone()  # fmt: skip
+        folder = (self.root / row[0]).resolve()
+        target = folder.joinpath(*name.split("/"))
+        if target.resolve() != target or not folder.is_relative_to(self.root.resolve()) or not target.is_file():
+            return None  # a link anywhere on the way: archive verify reports it, nobody is served it
+        data = target.read_bytes()
+        if hashlib.sha256(data).hexdigest() != listed[0].get("SHA256"):
+            raise ComponentChanged(f"{entry.archive_code} 第{version}版的「{name}」与归档时记录的 SHA-256 不符"
+                                   f"（被改动或损坏）。请运行 fawen archive verify 核查。")  # fmt: skip
+        return data
+
     def max_item(self, year: int, retention: str, problem: str) -> int:
         row = self._index.execute("SELECT MAX(item) FROM entries WHERE year=? AND retention=? AND problem=?",
                                   (year, retention, problem)).fetchone()  # fmt: skip
@@ -365,7 +468,7 @@ class Archive:
 
     def write(self, plan: FilingPlan, record: dict[str, object]) -> Path:
         """Put one version in place atomically; returns its folder."""
-        entry_dir = self.root.joinpath(*plan.class_path, plan.entry)
+        entry_dir = self._inside(plan)
         work = self.staging / uuid.uuid4().hex
         try:
             target_root = work / plan.entry if not entry_dir.exists() else work
@@ -398,11 +501,39 @@ class Archive:
             if work.exists():
                 _remove_tree(work)
         self._record(plan, record, final)
+        if self.on_landed is not None:
+            self.on_landed(final, record, plan.files.get(MANIFEST, b""))
         self._pending.unlink(missing_ok=True)
         return final
 
+    def _inside(self, plan: FilingPlan) -> Path:
+        """The 件 folder of a plan. A second line of defence behind validation: every class part and
+        the entry name must be one plain folder name, every file name plain names joined by /, and
+        nothing may resolve outside the archive (a linked folder included)."""
+        for part in (*plan.class_path, plan.entry):
+            if not _plain(part):
+                raise ArchivePathError(f"拒绝写入档案：「{part}」不是一个普通的文件夹名（不能为空、「.」或「..」，"
+                                       f"不能含 / \\ : 或控制字符），档案路径只能由档号的各部分组成。")  # fmt: skip
+        root = self.root.resolve()
+        entry_dir = self.root.joinpath(*plan.class_path, plan.entry)
+        targets = [entry_dir] + [entry_dir / plan.version_dir / name for name in plan.files]
+        for name in plan.files:
+            if not all(_plain(piece) for piece in name.split("/")):
+                raise ArchivePathError(f"拒绝写入档案：文件名「{name}」不是档案内的相对路径。")
+        for target in targets:
+            if not target.resolve().is_relative_to(root):
+                raise ArchivePathError(f"拒绝写入档案：「{target}」位于档案（{root}）之外。")
+        return entry_dir
+
     def pending(self) -> bool:
         return self._pending.exists()
+
+    def pending_version(self) -> Path | None:
+        """The version folder a crashed filing was putting in place, if it left its note."""
+        try:
+            return Path(self._pending.read_text(encoding="utf-8"))
+        except OSError:
+            return None
 
     def _record(self, plan: FilingPlan, record: dict[str, object], folder: Path, batch: bool = False) -> None:
         """Index one version; ``batch`` when the caller already holds the write transaction."""
@@ -416,8 +547,7 @@ class Archive:
         db = self._index
         previous = db.execute("SELECT id, latest FROM entries WHERE identity=?", (r["标识"],)).fetchone()
         if previous is None or previous[1] <= plan.version:
-            values = (r["档号"], r["文号"], r["题名"], r["文种"], r["年度"], r["保管期限"], r["机构问题"], r["件号"],
-                      rel_entry, plan.version, r["成文日期"], "、".join(r["责任者"]), r["页数"])  # type: ignore[arg-type]
+            values = entry_values(r, rel_entry)[:9] + (plan.version,) + entry_values(r, rel_entry)[10:]
             if previous is None:
                 rowid = db.execute(f"INSERT INTO entries (identity, {COLUMNS_AFTER_IDENTITY}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                    (r["标识"], *values)).lastrowid  # fmt: skip
@@ -431,7 +561,7 @@ class Archive:
             db.execute("INSERT INTO fulltext (rowid, title, body) VALUES (?,?,?)", (rowid, r["题名"], body))
             db.execute("INSERT INTO bigrams (rowid, grams) VALUES (?,?)", (rowid, bigrams(f"{r['题名']} {body}")))
         db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",
-                   (r["标识"], plan.version, r.get("内容SHA256") or r["输入SHA256"], rel_version, r["归档时间"]))  # fmt: skip
+                   (r["标识"], plan.version, *version_values(r, rel_version)))  # fmt: skip
 
     def search(self, text: str, limit: int = 50) -> list[EntryInfo]:
         return [hit.entry for hit in self.search_hits(text, limit)]
@@ -516,6 +646,127 @@ class Archive:
                 continue
             yield meta
 
+    # ---- verify: the whole tree, and the index as it is -----------------------------------------
+
+    def scan(self) -> TreeScan:
+        """Every path under the root, without following links, sorted into the layout: 件 folders
+        (named ``<档号> <题名>``, or holding ``vN`` folders), their versions (files and sub-folders),
+        their 处置记录, and whatever has no place in it."""
+        out = TreeScan({}, [], [], [], [])
+        for child in _children(self.root):
+            if child.name in (".fawen", ".staging") and child.is_dir(follow_symlinks=False):
+                continue
+            if child.name == ".gitkeep" and child.is_file(follow_symlinks=False) and not child.stat().st_size:
+                continue  # the empty placeholder that keeps an empty outbox/ in a repository
+            if child.name == REGISTER_NAME and child.is_file(follow_symlinks=False):
+                _note_mode(child, REGISTER_NAME, out)
+                continue
+            self._scan_node(child, child.name, out)
+        return out
+
+    def _scan_node(self, node: os.DirEntry[str], rel: str, out: TreeScan) -> None:
+        if node.is_symlink():
+            out.links.append(rel)
+        elif not node.is_dir():
+            out.strays.append(rel)
+        elif _is_entry(node):
+            self._scan_entry(node, rel, out)
+        else:
+            children = _children(node.path)
+            if not children:
+                out.strays.append(rel)
+            for child in children:
+                self._scan_node(child, f"{rel}/{child.name}", out)
+
+    def _scan_entry(self, node: os.DirEntry[str], rel: str, out: TreeScan) -> None:
+        versions = out.entries.setdefault(rel, {})
+        for child in _children(node.path):
+            path = f"{rel}/{child.name}"
+            if child.is_symlink():
+                out.links.append(path)
+            elif child.name == disposition.LOG_NAME and child.is_file():
+                out.logs.append(path)
+                _note_mode(child, path, out)
+            elif VERSION_DIR.match(child.name) and child.is_dir():
+                versions[child.name] = VersionScan([], [])
+                _scan_version(child.path, "", versions[child.name], (path, out))
+            else:
+                out.strays.append(path)
+
+    def index_rows(self) -> tuple[dict[str, tuple[object, ...]], dict[tuple[str, int], tuple[object, ...]]]:
+        """The index as it is: identity -> entry columns (status left out: the 处置记录 check owns
+        it), (identity, version) -> (digest, path, filed)."""
+        entries = {r[0]: tuple(r[1:]) for r in self._index.execute(f"SELECT identity, {COLUMNS_AFTER_IDENTITY} FROM entries")}
+        versions = {(r[0], r[1]): tuple(r[2:]) for r in
+                    self._index.execute("SELECT identity, version, input_sha256, path, filed FROM versions")}  # fmt: skip
+        return entries, versions
+
+
+VERSION_DIR = re.compile(r"^v[0-9]+$")
+# what a catalogue page may filter and sort by (the names people use -> index columns)
+PAGE_FILTERS = {"年度": "year", "保管期限": "retention", "文种": "kind", "机构问题": "problem"}
+PAGE_ORDERS = {"档号": "year, retention, problem, item", "日期": "date", "题名": "title", "文号": "number"}  # each indexed
+
+
+@dataclass
+class VersionScan:
+    files: list[str]  # relative to the version folder, / separated: regular files only
+    dirs: list[str]  # sub-folders (源文件/附件 …)
+
+
+@dataclass
+class TreeScan:
+    entries: dict[str, dict[str, VersionScan]]  # 件 folder (relative to the root) -> version folder name -> its content
+    logs: list[str]  # 处置记录 files
+    strays: list[str]  # files and folders with no place in the layout
+    links: list[str]  # symbolic links, anywhere
+    writable: list[str]  # filed files (and logs, the register) that can be written
+
+
+def entry_values(record: dict[str, object], rel_entry: str) -> tuple[object, ...]:
+    """The index columns one version's record gives its 件 (COLUMNS_AFTER_IDENTITY): for filing and
+    for verify, one definition."""
+    r = record
+    return (r["档号"], r["文号"], r["题名"], r["文种"], r["年度"], r["保管期限"], r["机构问题"], r["件号"], rel_entry,
+            int(r["版本"]), r["成文日期"], "、".join(r["责任者"]), r["页数"])  # type: ignore[arg-type,call-overload]  # fmt: skip
+
+
+def version_values(record: dict[str, object], rel_version: str) -> tuple[object, ...]:
+    """The index's versions columns after (identity, version) for one record."""
+    return (record.get("内容SHA256") or record["输入SHA256"], rel_version, record["归档时间"])
+
+
+def _children(folder: str | Path) -> list[os.DirEntry[str]]:
+    """A folder's entries, unsorted (verify sorts what it reports): 100 000 件 are many folders."""
+    with os.scandir(folder) as it:
+        return list(it)
+
+
+def _is_entry(node: os.DirEntry[str]) -> bool:
+    """A 件 folder: named by a 档号, or holding version folders (a renamed one is still found)."""
+    if ARCHIVE_CODE_RE.match(node.name.split(" ", 1)[0]):
+        return True
+    return any(VERSION_DIR.match(c.name) and c.is_dir(follow_symlinks=False) for c in _children(node.path))
+
+
+def _note_mode(node: os.DirEntry[str], rel: str, out: TreeScan) -> None:
+    if node.stat(follow_symlinks=False).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        out.writable.append(rel)
+
+
+def _scan_version(folder: str, prefix: str, version: VersionScan, where: tuple[str, TreeScan]) -> None:
+    base, out = where
+    for child in _children(folder):
+        name = f"{prefix}{child.name}"
+        if child.is_symlink():
+            out.links.append(f"{base}/{name}")
+        elif child.is_dir():
+            version.dirs.append(name)
+            _scan_version(child.path, f"{name}/", version, where)
+        else:
+            version.files.append(name)
+            _note_mode(child, f"{base}/{name}", out)
+
 
 def _against_witness(logged: list[tuple[object, object, object]], seen: list[tuple[int, str, str]]) -> list[str]:
     """A log against the registry's record of its lines."""
@@ -526,6 +777,18 @@ def _against_witness(logged: list[tuple[object, object, object]], seen: list[tup
     if [tuple(x) for x in logged] != [tuple(x) for x in seen]:
         return ["处置记录与登记簿记下的摘要不符（被改写）"]
     return []
+
+
+class ComponentChanged(FawenError):
+    """A filed file whose bytes are no longer those its record names."""
+
+
+class ArchivePathError(FawenError):
+    """A path that would leave the archive: refused before anything is written."""
+
+
+def _plain(name: str) -> bool:
+    return bool(name) and name not in (".", "..") and not any(ch in "/\\:\x7f" or ch < " " for ch in name)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -507,3 +507,57 @@ def install_fontconfig(choices: dict[str, FontChoice]) -> Path | None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(fontconfig_aliases(choices), encoding="utf-8")
     return target
+
+
+# ---- coverage: what validation lets through -----------------------------------------------------
+
+_COVERAGE: dict[tuple[str, ...], frozenset[int]] = {}
+
+
+def coverage(extra_dirs: Iterable[str | Path] = ()) -> frozenset[int]:
+    """The code points the faces in use draw, as plain data for validation.
+
+    Only the Basic Multilingual Plane: reportlab writes each ToUnicode entry as four hex digits,
+    so a character above U+FFFF (an emoji, a CJK Extension B character) is drawn but extracts as
+    another one (U+1F600 as U+1F60); such a character is refused rather than printed wrongly.
+    Cached on disk by the font files' names, sizes and times: loading every face takes seconds.
+    """
+    key = tuple(str(d) for d in extra_dirs)
+    hit = _COVERAGE.get(key)
+    if hit is not None:
+        return hit
+    lib = FontLibrary(key)
+    listing = []
+    for path in sorted(lib.files().values()):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        listing.append(f"{path}|{st.st_size}|{st.st_mtime_ns}")
+    digest = hashlib.sha256("\n".join(key + ("",) + tuple(listing)).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    cache = cache_dir() / f"coverage-{digest}.json"
+    try:
+        ranges = json.loads(cache.read_text(encoding="utf-8"))
+        codes = frozenset(c for a, b in ranges for c in range(a, b + 1))
+    except (OSError, ValueError, TypeError):
+        fs = font_set(key)
+        codes = frozenset(c for f in fs._rl.values() for c in f.face.charToGlyph if c <= 0xFFFF)
+        _write_ranges(cache, codes)
+    _COVERAGE[key] = codes
+    return codes
+
+
+def _write_ranges(path: Path, codes: frozenset[int]) -> None:
+    ranges: list[list[int]] = []
+    for c in sorted(codes):
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(ranges), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs the next process the same seconds

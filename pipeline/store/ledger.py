@@ -1,49 +1,90 @@
 """督查事项 ledgers (台账) named by a 督查通报: a CSV (UTF-8, with or without BOM) or an XLSX
-sheet, read into plain rows of text. Validation of the rows is a stage (validate)."""
+sheet, read into plain rows of text. Validation of the rows is a stage (validate).
+
+Reading is bounded: the file's size before reading, the unpacked size of an XLSX, the rows and
+columns read (one row more than validation accepts, so it can say the ledger is too long) and
+the length of a CSV field."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.errors import Problem
+from pipeline.stages.validate import MAX_LEDGER_CELL
+from pipeline.stages.validate import MAX_LEDGER_ROWS
+from pipeline.store.bounded import Unreadable
+from pipeline.store.bounded import read_bounded
+
+MAX_LEDGER_BYTES = 10 * 1024 * 1024
+MAX_XLSX_UNPACKED = 100 * 1024 * 1024
+MAX_COLUMNS = 50  # the ledger has five; more are read as nothing
+EXPECTED = "与输入文件放在一起的 CSV 或 XLSX 文件"
 
 
 def read_ledger(path: Path, source: str, key: str = "督查事项") -> list[list[str]]:
     """All rows, the header first, each cell as text (dates as YYYY-MM-DD)."""
     name = path.name
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(source, [Problem(key, f"无法读取台账「{name}」：{exc.strerror}", "与输入文件放在一起的 CSV 或 XLSX 文件")]) from exc
+        data = read_bounded(path, MAX_LEDGER_BYTES)
+    except Unreadable as exc:
+        raise InputError(source, [Problem(key, f"无法读取台账「{name}」：{exc.reason}", EXPECTED)]) from exc
     if path.suffix.lower() == ".csv":
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(source, [Problem(key, f"台账「{name}」不是 UTF-8 编码", "用 UTF-8 编码另存为 CSV")]) from exc
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        return _csv_rows(data, name, source, key)
+    return _xlsx_rows(data, name, source, key)
+
+
+def _csv_rows(data: bytes, name: str, source: str, key: str) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(source, [Problem(key, f"台账「{name}」不是 UTF-8 编码", "用 UTF-8 编码另存为 CSV")]) from exc
+    rows = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for row in reader:
+            rows.append([cell.strip() for cell in row[:MAX_COLUMNS]])
+            if len(rows) > MAX_LEDGER_ROWS + 1:
+                break
+    except csv.Error as exc:  # a field over the csv module's limit (131 072 characters), a stray NUL
+        raise InputError(source, [Problem(f"{key}（台账 {name}）第{reader.line_num}行", "这一行无法读取（单元格过长或含有非法字符）",
+                                          f"每格不超过 {MAX_LEDGER_CELL} 字的表格")]) from exc  # fmt: skip
+    return rows
+
+
+def _xlsx_rows(data: bytes, name: str, source: str, key: str) -> list[list[str]]:
     from openpyxl import load_workbook  # noqa: PLC0415 — only ledgers in XLSX need it
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(info.file_size for info in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise InputError(source, [Problem(key, f"台账「{name}」无法作为 XLSX 打开", "Excel 工作簿（.xlsx）")]) from exc
-    sheet = book.worksheets[0]
-    rows = []
-    for values in sheet.iter_rows(values_only=True):
-        cells = []
-        for v in values:
-            if isinstance(v, dt.datetime):
-                cells.append(v.date().isoformat())
-            elif isinstance(v, dt.date):
-                cells.append(v.isoformat())
-            elif v is None:
-                cells.append("")
-            else:
-                cells.append(str(v).strip())
-        rows.append(cells)
-    book.close()
+    if unpacked > MAX_XLSX_UNPACKED:  # a zip bomb: openpyxl would unpack it into memory
+        raise InputError(source, [Problem(key, f"台账「{name}」解压后过大（{unpacked // 1024 // 1024} MB）", "普通大小的 Excel 工作簿")])
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = [_cells(values) for values in sheet.iter_rows(max_row=MAX_LEDGER_ROWS + 2, max_col=MAX_COLUMNS, values_only=True)]
+        book.close()
+    except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a broken file
+        raise InputError(source, [Problem(key, f"台账「{name}」无法作为 XLSX 打开", "Excel 工作簿（.xlsx）")]) from exc
     return rows
+
+
+def _cells(values: tuple[object, ...]) -> list[str]:
+    cells = []
+    for v in values:
+        if isinstance(v, dt.datetime):
+            cells.append(v.date().isoformat())
+        elif isinstance(v, dt.date):
+            cells.append(v.isoformat())
+        elif v is None:
+            cells.append("")
+        else:
+            cells.append(str(v).strip())
+    return cells

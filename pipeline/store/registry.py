@@ -49,6 +49,13 @@ CREATE TABLE IF NOT EXISTS dispositions (  -- witness of each 件's 处置记录
     at       TEXT    NOT NULL,
     PRIMARY KEY (identity, seq)
 );
+CREATE TABLE IF NOT EXISTS register_head (  -- the last line of outbox/归档登记簿.jsonl, kept apart from it
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    seq    INTEGER NOT NULL,
+    digest TEXT    NOT NULL,
+    size   INTEGER NOT NULL,   -- bytes of the register up to and including that line
+    at     TEXT    NOT NULL
+);
 """
 AUTOMATIC = "fawen（自动）"  # the person of a void the program made (a failed or interrupted filing)
 
@@ -253,6 +260,17 @@ class Registry:
                                                               "ORDER BY identity, seq"):  # fmt: skip
             out.setdefault(identity, []).append((seq, action, digest))
         return out
+
+    def register_head(self) -> tuple[int, str, int] | None:
+        """(序号, 摘要, size in bytes) of the filing register's last line as last written, or None
+        before the register was started: a witness kept outside the archive."""
+        row = self._db.execute("SELECT seq, digest, size FROM register_head WHERE id=1").fetchone()
+        return (int(row[0]), str(row[1]), int(row[2])) if row else None
+
+    def set_register_head(self, seq: int, digest: str, size: int) -> None:
+        with immediate(self._db) as db:
+            db.execute("INSERT OR REPLACE INTO register_head (id, seq, digest, size, at) VALUES (1, ?, ?, ?, ?)",
+                       (seq, digest, size, _now(self.zone)))  # fmt: skip
 
     def orphans(self) -> list[NumberRecord]:
         """Reservations of processes that no longer run (a crash mid-filing)."""

@@ -98,6 +98,14 @@ def test_body_headings_are_numbered(workspace):
         (MINIMAL + "附件:\n  - 名称: 报告\n    文件: ../外面/报告.pdf\n", "附件[1].文件", "超出"),
         (MINIMAL + "附件:\n  - 名称: 报告\n    文件: /etc/passwd.pdf\n", "附件[1].文件", "超出"),
         (MINIMAL + "出席: [王建国]\n", "出席", "只用于文种 会议纪要"),
+        (MINIMAL + "附注: [甲, 乙]\n", "附注", "应为文字"),
+        (MINIMAL + "署名: {甲: 乙}\n", "署名", "应为文字"),
+        (MINIMAL + "抄送: {甲: 乙}\n", "抄送", "应为文字或列表"),
+        (MINIMAL + "印发日期: 2026年2月30日\n", "印发日期", "不是有效日期"),
+        (MINIMAL + "成文日期: 0001-01-01\n", "成文日期", "超出合理范围"),
+        (MINIMAL + "签发人: 李明\n", "签发人", "不标注签发人"),
+        (MINIMAL + "期号: \"²\"\n", "期号", "不是正整数"),
+        (MINIMAL + "附注: \"甲\\x00乙\"\n", "附注", "控制字符"),
     ],
 )
 def test_rejections_name_the_key_the_line_and_the_expectation(workspace, text, key, needle):

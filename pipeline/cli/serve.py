@@ -1,0 +1,118 @@
+"""fawen serve: the archive and the inbox in a browser (pipeline.web), read-only; and
+``--set-password``, which stores the access password hashed in fawen.yaml."""
+
+from __future__ import annotations
+
+import re
+import socket
+import sys
+
+import click
+
+from pipeline import run
+from pipeline.cli.common import EXIT_USAGE
+from pipeline.cli.common import _fail
+from pipeline.cli.common import _workspace
+from pipeline.cli.common import main
+from pipeline.errors import FawenError
+from pipeline.store import workspace as ws_store
+
+MIN_PASSWORD = 8
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听的地址。默认只有本机能打开；要让局域网中的其他电脑访问（如 0.0.0.0），须先设置访问口令。")
+@click.option("--port", type=click.IntRange(0, 65535), default=8690, show_default=True, help="端口；0 表示任选一个空闲端口。")
+@click.option("--set-password", "set_password", is_flag=True, help="设置访问口令（只把散列写入 fawen.yaml 的「网页访问」），然后退出。")
+@click.option("--password-stdin", is_flag=True, help="与 --set-password 同用：从标准输入读一行作为口令，不提示。")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, set_password: bool, password_stdin: bool) -> None:
+    """在浏览器中浏览档案、检索、查看收件箱和编号登记（只读）。打开它显示的地址即可。"""
+    workspace = _workspace(ctx)
+    if set_password:
+        _store_password(workspace, _read_password(password_stdin))
+        return
+    from pipeline.web.security import is_loopback
+
+    local = is_loopback(host)
+    if not local and not workspace.config.web_password_hash:
+        click.echo(f"错误：拒绝在 {host} 上启动：这样局域网中的其他电脑也能打开档案，须先设置访问口令：\n"
+                   f"  fawen serve --set-password\n然后再用 --host {host} 启动（打开网页时要输入口令）。"
+                   f"只在本机使用时不要写 --host。", err=True)  # fmt: skip
+        sys.exit(EXIT_USAGE)
+    sock = _listen(host, port)
+    _run(workspace, sock, local)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("新的访问口令", hide_input=True, confirmation_prompt="再输入一次")
+    if len(password) < MIN_PASSWORD:
+        click.echo(f"错误：口令太短：至少 {MIN_PASSWORD} 个字符。", err=True)
+        sys.exit(EXIT_USAGE)
+    return password
+
+
+def _store_password(workspace: ws_store.Workspace, password: str) -> None:
+    """Replace (or add) the 网页访问 block of fawen.yaml, leaving every other line as written, and
+    check the result like any configuration before it replaces the file."""
+    from pipeline.configuration import read_config
+    from pipeline.web.security import hash_password
+
+    path = workspace.root / ws_store.CONFIG_NAME
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    kept, skipping = [], False
+    for line in lines:
+        if re.match(r"^网页访问\s*:", line):
+            skipping = True
+            continue
+        if skipping and (not line.strip() or line[0] in " \t"):  # the block's own lines
+            continue
+        skipping = False
+        kept.append(line)
+    text = "\n".join(kept).rstrip("\n") + "\n"
+    text += f"网页访问:          # fawen serve 的访问口令，只存散列；改口令用 fawen serve --set-password\n  口令散列: {hash_password(password)}\n"
+    try:
+        read_config(str(path), text.encode("utf-8"))
+    except FawenError as exc:
+        _fail(exc)
+    run.write_atomically(path, text.encode("utf-8"))
+    click.echo(f"已设置访问口令（散列写入 {path} 的「网页访问」）。用 fawen serve --host 0.0.0.0 让局域网访问。")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind here, so a taken port is said in Chinese and --port 0 gets a free one."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        reason = "端口已被占用（另一个 fawen serve 还开着？）" if "in use" in str(exc) else (exc.strerror or str(exc))
+        click.echo(f"错误：无法在 {host}:{port} 上监听：{reason}。可用 --port 换一个端口。", err=True)
+        sys.exit(EXIT_USAGE)
+    return sock
+
+
+def _run(workspace: ws_store.Workspace, sock: socket.socket, local: bool) -> None:
+    import uvicorn
+
+    from pipeline.web import create_app
+
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"fawen 档案网页已启动：http://{shown}:{port}/")
+    if not local:
+        click.echo("  局域网中的其他电脑用本机的地址打开；打开时须输入访问口令。")
+    click.echo("  在浏览器中打开上面的地址。按 Ctrl+C 停止。")
+    sys.stdout.flush()
+    # uvicorn's own lines are English: only its errors reach the console, the rest is said above
+    config = uvicorn.Config(create_app(workspace, local_only=local), log_level="error", access_log=False,
+                            server_header=False, proxy_headers=False, lifespan="off", timeout_keep_alive=5,
+                            limit_concurrency=64)  # fmt: skip
+    uvicorn.Server(config).run(sockets=[sock])
+    click.echo("已停止。")

@@ -336,7 +336,7 @@ def operator(workspace: Workspace, by: str = "") -> str:
 
 
 def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.datetime, *, by: str = "",
-                  correction: str = "", target: str = "") -> Filed:  # fmt: skip
+                  correction: str = "", target: str = "", new: bool = False) -> Filed:  # fmt: skip
     """The whole pipeline for one input: validate, number, render, stamp, file, index.
     ``by`` is the person filing; ``correction`` makes the version a 更正 of the 件 it continues;
     ``target`` (an identity) names that 件 when the corrected input's own identity would not."""
@@ -365,6 +365,8 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
                                   f"不能再归档新的版本。要重新发文，请作为新公文归档（去掉或改换「标识」、文号和文件名）。")  # fmt: skip
             if correction and existing is None:
                 raise FilingError(f"{path.name}：档案中没有这份公文，无从更正；新公文请直接归档。")
+            if existing is None and not new:
+                _refuse_twins(path, req, archive)
             req, place = _place(req, existing, workspace, (archive, registry), reserved, identity)
             facts = Filing(identity, "", place.number, workspace.config.organ.fonds or "F000", place.year,
                            place.retention, place.problem, place.item, place.version, 0, sha256(data), source.digest,
@@ -385,6 +387,22 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
             registry.void(kind, series, y, seq, "归档失败，编号作废不再使用")
         registry.close()
         archive.close()
+
+
+def _refuse_twins(path: Path, req: DocumentRequest, archive: Archive) -> None:
+    """A new document with the title of a filed 件 of its year is refused until the clerk says
+    which it is: a revised draft saved under another name (``--as-version-of``) or truly a second
+    document (``--new``)."""
+    printed = document_date(req)
+    year = printed.year if printed else req.date.year if req.date else 0
+    twins = archive.twins(req.title, req.kind.value, year)
+    if not twins:
+        return
+    named = "；".join(f"{t.archive_code}（{t.number}）" for t in twins)
+    raise FilingError(f"{path.name}：{year}年已归档同名的{req.kind.value}「{req.title}」：{named}。\n"
+                      f"  若这是它的修改稿：在输入中写明与之相同的「标识」或发文字号，"
+                      f"或用 fawen file --as-version-of {twins[0].archive_code} 归为它的新版本；\n"
+                      f"  若确是另一份公文：用 fawen file --new 归档。")  # fmt: skip
 
 
 def _place(req: DocumentRequest, existing: EntryInfo | None, workspace: Workspace, stores: tuple[Archive, Registry],

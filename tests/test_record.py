@@ -182,3 +182,20 @@ def test_rebuild_reports_a_swapped_font(workspace):
     changed = with_config(workspace, "字体目录: [字体]")
     out = cli(changed, "archive", "verify", "--rebuild", code=1)
     assert "字体不同" in out and "重新生成与存档不符" in out
+
+
+def test_a_new_document_with_a_filed_title_asks_which_it_is(workspace):
+    src = example(workspace, "006-专题报告.yaml")
+    first = run.file_document(src, workspace, TODAY, NOW)
+    text = src.read_text(encoding="utf-8").replace("特此报告。", "特此报告，请审阅。")
+    twin = write_input(src.parent, "专题报告（修改稿）.yaml", text.replace("签发人:", "标识: 修改稿\n签发人:", 1))
+    refused = cli(workspace, "file", str(twin), code=1)
+    out = CliRunner().invoke(main, ["-w", str(workspace.root), "file", str(twin)])
+    assert first.archive_code in out.output and "--as-version-of" in out.output and "--new" in out.output
+    assert refused == "" and len(json.loads(cli(workspace, "archive", "ls", "--json"))) == 1
+    as_version = json.loads(cli(workspace, "file", str(twin), "--as-version-of", first.archive_code, "--json"))[0]
+    assert (as_version["档号"], as_version["版本"], as_version["文号"]) == (first.archive_code, 2, first.number)
+    other = write_input(src.parent, "另一份.yaml", text.replace("特此报告，请审阅。", "另报。").replace("签发人:", "标识: 另一份\n签发人:", 1))
+    cli(workspace, "file", str(other), code=1)
+    second = json.loads(cli(workspace, "file", str(other), "--new", "--json"))[0]
+    assert second["结果"] == "已归档" and second["档号"] != first.archive_code and second["文号"] != first.number

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from pipeline import run
 from pipeline.cli.common import EXIT_INVALID
 from pipeline.cli.common import EXIT_OK
+from pipeline.cli.common import EXIT_USAGE
 from pipeline.cli.common import _echo_json
 from pipeline.cli.common import _now
 from pipeline.cli.common import _today
@@ -21,17 +23,21 @@ from pipeline.errors import FawenError
 @main.command("file")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--by", "by", metavar="姓名", default="", help="归档人（记入事件）；默认取工作区的「操作员」，再默认系统用户名。")
+@click.option("--as-version-of", "version_of", metavar="档号或文号", default="",
+              help="把这份输入归为已归档的某件的新版本（如修改稿另存了文件名）。")
+@click.option("--new", "new", is_flag=True, help="即使当年已有同名同文种的件，也作为另一份新公文归档。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出每个文件的结果。")
 @click.pass_context
-def file_(ctx: click.Context, files: tuple[Path, ...], by: str, as_json: bool) -> None:
+def file_(ctx: click.Context, files: tuple[Path, ...], by: str, version_of: str, new: bool, as_json: bool) -> None:
     """归档：校验、编号、生成 PDF 和 DOCX、加盖归档章、存入 outbox/ 的档案目录。"""
     workspace = _workspace(ctx)
+    target = _target(workspace, version_of, len(files)) if version_of else ""
     results = []
     failed = 0
     for i, path in enumerate(files, 1):
         prefix = f"[{i}/{len(files)}] " if len(files) > 1 else ""
         try:
-            filed = run.file_document(path, workspace, _today(workspace), _now(), by=by)
+            filed = run.file_document(path, workspace, _today(workspace), _now(), by=by, target=target, new=new)
         except FawenError as exc:
             failed += 1
             results.append({"文件": str(path), "结果": "失败", "说明": exc.message})
@@ -54,3 +60,18 @@ def file_(ctx: click.Context, files: tuple[Path, ...], by: str, as_json: bool) -
     elif len(files) > 1:
         click.echo(f"共 {len(files)} 个文件：成功 {len(files) - failed} 个" + (f"，失败 {failed} 个" if failed else ""))
     sys.exit(EXIT_INVALID if failed else EXIT_OK)
+
+
+def _target(workspace: Any, key: str, count: int) -> str:
+    """The identity of the one 件 ``--as-version-of`` names."""
+    if count != 1:
+        click.echo("错误：--as-version-of 只能用于一个输入文件。", err=True)
+        sys.exit(EXIT_USAGE)
+    store = run.open_archive(workspace)
+    hits = store.lookup(key)
+    store.close()
+    if len(hits) != 1:
+        listed = "".join(f"\n  {e.archive_code}  {e.number}  {e.title}" for e in hits)
+        click.echo(f"错误：「{key}」" + (f"对应 {len(hits)} 件，请写档号：{listed}" if hits else "在档案中找不到。"), err=True)
+        sys.exit(EXIT_INVALID)
+    return str(hits[0].identity)

@@ -248,6 +248,13 @@ class Archive:
         row = self._index.execute(f"SELECT {COLUMNS} FROM entries WHERE identity=?", (identity,)).fetchone()
         return EntryInfo(*row) if row else None
 
+    def twins(self, title: str, kind: str, year: int) -> list[EntryInfo]:
+        """Filed 件 in force with this title, 文种 and 年度: a new document like that is more
+        likely a revised draft saved under another name than a second document."""
+        rows = self._index.execute(f"SELECT {COLUMNS} FROM entries WHERE title=? AND kind=? AND year=? AND status!='撤销'",
+                                   (title, kind, year)).fetchall()  # fmt: skip
+        return [EntryInfo(*row) for row in rows]
+
     def duplicate_of(self, input_sha256: str) -> tuple[EntryInfo, int] | None:
         row = self._index.execute("SELECT identity, version FROM versions WHERE input_sha256=?", (input_sha256,)).fetchone()
         if row is None:

@@ -51,7 +51,26 @@ MESSAGES = {
     "(DEPRECATED)": "（已弃用）",
     "default": "默认",
     "required": "必填",
+    "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的{number_type}。",
+    "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
+    "{value!r} is not a valid boolean. Recognized values: {states}": "{value!r} 不是是/否。可用：{states}",
+    "Choose from:\n\t{choices}": "可选：\n\t{choices}",
+    "default: {default}": "默认：{default}",
 }
+# Metavars click prints in help and messages (INTEGER, TEXT …) are its types' names upper-cased.
+TYPE_NAMES = {"INT": "整数", "FLOAT": "数字", "STRING": "文字", "BOOL": "是/否", "UUID": "UUID"}
+RANGE_NAMES = {"IntRange": "整数", "FloatRange": "数字"}
+# the usage line's placeholders, which click writes without gettext
+USAGE_WORDS = {"[OPTIONS]": "[选项]", "COMMAND": "命令", "[ARGS]": "[参数]"}
+
+
+def _usage_in_chinese(write_usage):  # type: ignore[no-untyped-def]
+    def write(self, prog: str, args: str = "", prefix: str | None = None) -> None:  # type: ignore[no-untyped-def]
+        for english, chinese in USAGE_WORDS.items():
+            args = args.replace(english, chinese)
+        write_usage(self, prog, args, prefix)
+
+    return write
 
 
 def _translate(message: str) -> str:
@@ -63,6 +82,13 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def install() -> None:
+    for attr, name in TYPE_NAMES.items():
+        getattr(click.types, attr).name = name
+    for attr, name in RANGE_NAMES.items():
+        getattr(click.types, attr).name = name
+    if not getattr(click.formatting.HelpFormatter.write_usage, "chinese", False):
+        click.formatting.HelpFormatter.write_usage = _usage_in_chinese(click.formatting.HelpFormatter.write_usage)  # type: ignore[method-assign]
+        click.formatting.HelpFormatter.write_usage.chinese = True  # type: ignore[attr-defined]
     for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser,
                    click.termui, click.types):  # fmt: skip
         if hasattr(module, "_"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -27,6 +28,31 @@ def test_every_command_has_chinese_help(command):
     assert result.exit_code == 0
     assert "用法" in result.output and "选项" in result.output
     assert any("\u4e00" <= ch <= "\u9fff" for ch in result.output.split("选项")[0])
+
+
+def _all_commands(group=main, path=()):
+    yield path
+    for name, sub in getattr(group, "commands", {}).items():
+        yield from _all_commands(sub, (*path, name))
+
+
+# placeholders and words click writes on its own (INTEGER, TEXT, [OPTIONS], COMMAND, [default: …])
+ENGLISH = re.compile(r"\b(INTEGER|TEXT|FLOAT|BOOLEAN|PATH|FILES?|FOLDER|DIRECTORY|OPTIONS|COMMAND|ARGS|RANGE|"
+                     r"Usage|Options|Commands|Arguments|default|required)\b")  # fmt: skip
+
+
+def test_no_command_help_holds_english_placeholders():
+    commands = list(_all_commands())
+    assert len(commands) >= 25  # every command and sub-command, found by walking the group
+    for path in commands:
+        result = invoke(*path, "--help")
+        assert result.exit_code == 0, path
+        assert not ENGLISH.search(result.output), (path, ENGLISH.search(result.output)[0])
+
+
+def test_click_value_errors_are_chinese(workspace):
+    result = invoke("-w", str(workspace.root), "archive", "diff", "x", "v1", "2")
+    assert result.exit_code == 2 and "'v1' 不是有效的整数" in result.output and "valid" not in result.output
 
 
 def test_render_writes_docx_and_pdf(workspace, tmp_path):

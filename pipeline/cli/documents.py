@@ -27,9 +27,9 @@ from pipeline.store import workspace as ws_store
 
 
 @main.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", metavar="文件夹", type=click.Path(file_okay=False, path_type=Path))
 def init(folder: Path) -> None:
-    """在 FOLDER 创建一个工作区（示例机关的 fawen.yaml，以及 inbox/、outbox/）。"""
+    """在「文件夹」创建一个工作区（示例机关的 fawen.yaml，以及 inbox/、outbox/）。"""
     try:
         target = ws_store.init(folder)
     except FawenError as exc:
@@ -50,7 +50,7 @@ def _report(outcomes: list[run.Outcome]) -> int:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", metavar="输入文件…", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="输出文件夹。")  # fmt: skip
 @click.pass_context
@@ -70,7 +70,7 @@ def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", metavar="输入文件…", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
 @click.pass_context
 def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:

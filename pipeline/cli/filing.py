@@ -21,7 +21,7 @@ from pipeline.errors import FawenError
 
 
 @main.command("file")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", metavar="输入文件…", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--by", "by", metavar="姓名", default="", help="归档人（记入事件）；默认取工作区的「操作员」，再默认系统用户名。")
 @click.option("--as-version-of", "version_of", metavar="档号或文号", default="",
               help="把这份输入归为已归档的某件的新版本（如修改稿另存了文件名）。")

@@ -21,6 +21,7 @@ from ruamel.yaml.reader import ReaderError
 from pipeline.errors import Problem
 from pipeline.errors import WorkspaceError
 from pipeline.model import DocumentKind
+from pipeline.syntaxhints import with_cause
 from pipeline.model import JointMeeting
 from pipeline.model import MemberUnit
 from pipeline.model import Organ
@@ -119,6 +120,7 @@ def _load_yaml(name: str, text: str) -> tuple[Any, dict[str, int]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem, expected = _explain(exc)
+        problem = with_cause(problem, text, line)
         raise _fail(name, problem, expected, line, _raw_key(text, line)) from exc
     except ReaderError as exc:  # a control character: the position is all the reader knows
         line = text[: exc.position].count("\n") + 1

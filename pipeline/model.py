@@ -226,6 +226,11 @@ class DocumentRequest:
     cutoff: dt.date | None = None  # 统计截止日期
     completed: tuple[tuple[str, str, str], ...] = ()  # 补全: (key, value supplied, where from)
 
+    @property
+    def plain_title(self) -> str:
+        """题名 as one line: a line break typed in the title only forces where it is broken."""
+        return self.title.replace("\r", "").replace("\n", "")
+
 
 @dataclass(frozen=True)
 class Head:

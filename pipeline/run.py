@@ -124,7 +124,7 @@ def read_request(path: Path, workspace: Workspace, today: dt.date, *, data: byte
             _check_attachment(base, att.file, f"附件[{i}].文件", problems)
     if req.inspection_ledger and _check_beside(base, req.inspection_ledger, "督查事项", "台账", "CSV 或 XLSX 文件", problems):
         table = read_ledger(base / req.inspection_ledger, path.name)
-        rows = ledger_rows(path.name, req.inspection_ledger, table, today, coverage)
+        rows = ledger_rows(path.name, req.inspection_ledger, table, today, coverage, year_from=req.cutoff or req.date)
         req = dataclasses.replace(req, inspection_rows=rows)
     if problems:
         raise InputError(path.name, problems)
@@ -375,12 +375,12 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
             archive.on_landed = register.landed  # its line in the filing register, under the lock
             folder, code = _build_and_write(req, path, workspace, archive, source, facts)
             for kind, series, y, seq in reserved:
-                registry.issue(kind, series, y, seq, identity, req.title)
+                registry.issue(kind, series, y, seq, identity, req.plain_title)
             reserved.clear()
             if existing is None:
                 class_series = "/".join(p for p in (str(place.year), place.retention, place.problem) if p)
-                registry.claim("件号", class_series, place.year, place.item, identity, req.title)
-                registry.issue("件号", class_series, place.year, place.item, identity, req.title)
+                registry.claim("件号", class_series, place.year, place.item, identity, req.plain_title)
+                registry.issue("件号", class_series, place.year, place.item, identity, req.plain_title)
             return Filed(code, place.number, place.version, folder, completed=tuple(k for k, _v, _s in req.completed))
     finally:
         for kind, series, y, seq in reserved:  # a failure: the numbers are accounted for, not reused
@@ -395,11 +395,11 @@ def _refuse_twins(path: Path, req: DocumentRequest, archive: Archive) -> None:
     document (``--new``)."""
     printed = document_date(req)
     year = printed.year if printed else req.date.year if req.date else 0
-    twins = archive.twins(req.title, req.kind.value, year)
+    twins = archive.twins(req.plain_title, req.kind.value, year)
     if not twins:
         return
     named = "；".join(f"{t.archive_code}（{t.number}）" for t in twins)
-    raise FilingError(f"{path.name}：{year}年已归档同名的{req.kind.value}「{req.title}」：{named}。\n"
+    raise FilingError(f"{path.name}：{year}年已归档同名的{req.kind.value}「{req.plain_title}」：{named}。\n"
                       f"  若这是它的修改稿：在输入中写明与之相同的「标识」或发文字号，"
                       f"或用 fawen file --as-version-of {twins[0].archive_code} 归为它的新版本；\n"
                       f"  若确是另一份公文：用 fawen file --new 归档。")  # fmt: skip
@@ -425,9 +425,9 @@ def _place(req: DocumentRequest, existing: EntryInfo | None, workspace: Workspac
     year = printed.year if printed else req.date.year if req.date else dt.date.today().year
     if series:
         if req.issue is None:
-            req = dataclasses.replace(req, issue=registry.reserve("期号", req.kind.value, year, identity, req.title))
+            req = dataclasses.replace(req, issue=registry.reserve("期号", req.kind.value, year, identity, req.plain_title))
         else:
-            registry.claim("期号", req.kind.value, year, req.issue, identity, req.title)
+            registry.claim("期号", req.kind.value, year, req.issue, identity, req.plain_title)
         reserved.append(("期号", req.kind.value, year, req.issue or 0))
         number = serial_label(series, year, req.issue or 0)
     else:
@@ -444,14 +444,14 @@ def _document_number(req: DocumentRequest, workspace: Workspace, registry: Regis
     """The 发文字号 given in the input (claimed), or the next of its 机关代字 and year."""
     parsed = DocumentNumber.parse(req.number) if req.number else None
     if parsed is not None:
-        registry.claim("发文字号", parsed.code, parsed.year, parsed.seq or 0, identity, req.title)
+        registry.claim("发文字号", parsed.code, parsed.year, parsed.seq or 0, identity, req.plain_title)
         reserved.append(("发文字号", parsed.code, parsed.year, parsed.seq or 0))
         return req
     code = workspace.config.organ.codes.get(req.kind.value)
     if not code:
         raise FilingError(f"{req.source}：工作区没有为文种「{req.kind.value}」设置机关代字，无法编发文字号。"
                           f"请在 fawen.yaml 的「机关代字」中补充，或在输入中写明发文字号。")  # fmt: skip
-    seq = registry.reserve("发文字号", code, year, identity, req.title)
+    seq = registry.reserve("发文字号", code, year, identity, req.plain_title)
     reserved.append(("发文字号", code, year, seq))
     return dataclasses.replace(req, number=str(DocumentNumber(code, year, seq)))
 
@@ -474,7 +474,7 @@ def _build_and_write(req: DocumentRequest, path: Path, workspace: Workspace, arc
     cfg = workspace.config
     f = facts
     code = archive_code(f.fonds, f.year, f.retention, f.problem, f.item, cfg.code_profile)
-    meta = StampData(req.title, f.number, code, f.fonds, f.year, f.item, f.problem, f.retention, 0, f.version,
+    meta = StampData(req.plain_title, f.number, code, f.fonds, f.year, f.item, f.problem, f.retention, 0, f.version,
                      "正本", f.content_sha256, req.signature, req.kind.value, req.date, created=f.when)  # fmt: skip
     rendered = render_request(req, workspace, path.parent, docx_properties(meta))
     if rendered.draft:
@@ -500,7 +500,7 @@ def _build_and_write(req: DocumentRequest, path: Path, workspace: Workspace, arc
     if existing is not None:
         code = existing.archive_code
         record["档号"] = code
-    entry_name = existing.path.rsplit("/", 1)[-1] if existing else safe_name(f"{code} {safe_name(req.title, 30)}")
+    entry_name = existing.path.rsplit("/", 1)[-1] if existing else safe_name(f"{code} {safe_name(req.plain_title, 30)}")
     class_path = tuple(p for p in (str(f.year), f.retention, f.problem) if p)
     return archive.write(plan(class_path, entry_name, f.version, components, record), record), code
 

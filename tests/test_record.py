@@ -167,7 +167,7 @@ def test_completed_fields_are_named_in_the_record(workspace):
     assert completed["成文日期"]["值"] == TODAY.isoformat()
     assert completed["署名"]["值"] == workspace.config.organ.name
     assert {"署名", "成文日期"} <= set(filed.completed)
-    plain = run.file_document(example(workspace, "006-专题报告.yaml"), workspace, TODAY, NOW)
+    plain = run.file_document(example(workspace, "006-专题报告.yaml"), workspace, TODAY, NOW, new=True)
     assert not {"署名", "成文日期"} & {c["字段"] for c in record_of(plain.folder)["补全"]}
 
 

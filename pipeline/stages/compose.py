@@ -9,6 +9,7 @@ lines, and stays a 草稿 until the convener's 审定 (and every 会签 of a cro
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import math
@@ -16,9 +17,13 @@ import re
 from collections import OrderedDict
 
 from pipeline import gbt9704 as g
+from pipeline import wordbreak
 from pipeline.gbt9704 import cn_date
 from pipeline.gbt9704 import ended
 from pipeline.body import heading_number
+from pipeline.inspection_markers import FIGURES
+from pipeline.inspection_markers import fill_figures
+from pipeline.inspection_markers import split_at_block_marker
 from pipeline.model import AttachmentPage
 from pipeline.model import Block
 from pipeline.model import BlockKind
@@ -51,65 +56,86 @@ def note_text(req: DocumentRequest) -> str:
 
 # ---- titles ------------------------------------------------------------------------------------
 
-# Words a title line should not be broken inside; the workspace adds its own names.
-TITLE_WORDS = (
-    "关于", "印发", "转发", "召开", "开展", "加强", "进一步", "做好", "工作", "制度", "通知", "通报",
-    "报告", "请示", "纪要", "会议", "联席", "信访", "专题", "全体", "督查", "专项", "情况", "问题",
-    "季度", "年度", "形势", "分析", "研判", "补偿款", "土地", "分配", "方案", "重新", "欠薪", "冬季",
-    "矛盾", "纠纷", "排查", "化解", "冬春季", "贯彻", "落实", "执行", "部署", "安排", "建设", "管理",
-    "人民政府", "党委", "办公室", "委员会", "鄂尔多斯市", "东胜区", "罕台镇", "九成功村",
-)  # fmt: skip
 PREFER_BEFORE = ("关于", "《", "的通知", "的通报", "的报告", "的请示", "的纪要", "的意见", "的决定", "的函")
+BLOCKED = 1000.0  # a break the line-breaking rules forbid (before 。, after 《, inside ASCII words)
+INSIDE_WORD = 300.0  # a break inside a word: only when no break between words can fit a line
+EXTRA_LINE = 15.0  # one line more than the characters need: only for clearly better breaks or shape
+VALLEY = 400.0  # a line longer than one above it after the lines had begun to shorten (沙漏形)
 
 
 def break_title(title: str, max_chars: int = TITLE_CHARS, protected: tuple[str, ...] = ()) -> list[str]:
-    """Break a 标题 into lines that keep words whole and form a 梯形 (upper lines no longer)."""
+    """Break a 标题 into lines between words only, in a 梯形 or 菱形 (GB/T 9704 §7.3.1).
+
+    A line break typed in the title forces a break there; each part is broken on its own."""
+    lines: list[str] = []
+    for part in title.split("\n"):
+        part = part.strip()
+        if part:
+            lines += _break_part(part, max_chars, protected)
+    return lines or [title.strip()]
+
+
+def _break_part(title: str, max_chars: int, protected: tuple[str, ...]) -> list[str]:
     n = len(title)
     if n <= max_chars:
         return [title]
-    bad = [0.0] * (n + 1)  # penalty for a break before position i
+    bad = _break_costs(title, protected)
+    if n > LONG_TITLE_LINES * max_chars:  # the DP grows with the lines: no 梯形 to seek in a wall of text
+        return _title_greedy(title, max_chars, bad)
+    k_min = math.ceil(n / max_chars)
+    for strict in (True, False):  # between words; else allow a break inside a word, at a price
+        costs = [BLOCKED if strict and c >= INSIDE_WORD else c for c in bad]
+        best: tuple[float, list[str]] | None = None
+        for k in range(k_min, k_min + (3 if n <= 80 else 2)):
+            result = _title_dp(title, k, max_chars, costs)
+            if result is not None and (best is None or result[0] + EXTRA_LINE * (k - k_min) < best[0]):
+                best = (result[0] + EXTRA_LINE * (k - k_min), result[1])
+        if best:
+            return [ln.strip() for ln in best[1] if ln.strip()]
+    return [title[i : i + max_chars] for i in range(0, n, max_chars)]
+
+
+def _break_costs(title: str, protected: tuple[str, ...]) -> list[float]:
+    """Penalty for a line break before each position: word boundaries from the segmenter and the
+    workspace's names (wordbreak), then the line-breaking rules and the usual preferences."""
+    n = len(title)
+    tokens = wordbreak.words(title, protected)
+    bad = [INSIDE_WORD] * (n + 1)
+    pos = 0
+    for (left, ltag), (right, rtag) in zip(tokens, tokens[1:]):
+        pos += len(left)
+        # between two content words (信访 / 事项, 被征地 / 农民) a phrase is cut: prefer a function word
+        both_content = not wordbreak.is_function(left, ltag) and not wordbreak.is_function(right, rtag)
+        bad[pos] = 20 if both_content else 12
+        if ltag.startswith("v") and ltag != "vn" and not rtag.startswith("v"):
+            bad[pos] = 8  # between a verb and its object: 关于召开 / 农民工工资…会议
+        if (len(left) == 1 and left not in "、，》的和与及") or (len(right) == 1 and right not in "的和与及等"):
+            bad[pos] += 30  # a lone character belongs with its neighbour: 被 / 征地, 九 / 成功
     for i in range(1, n):
         left, right = title[i - 1], title[i]
         if right in g.NO_LINE_START or left in g.NO_LINE_END:
-            bad[i] = 1000
+            bad[i] = BLOCKED
         elif left.isascii() and right.isascii() and left.isalnum() and right.isalnum():
-            bad[i] = 1000
+            bad[i] = BLOCKED
         elif left.isdigit() or right.isdigit():
-            bad[i] = 40
-        else:
-            bad[i] = 12
-    for word in tuple(protected) + TITLE_WORDS:
-        start = title.find(word)
-        while start >= 0:
-            for i in range(start + 1, start + len(word)):
-                bad[i] = max(bad[i], 60 if len(word) > 6 else 200)
-            start = title.find(word, start + 1)
+            bad[i] += 28  # 2026年 / 第四季度: a number keeps its unit
     depth = 0
     for i, ch in enumerate(title):  # keep 《…》 whole where possible
         if ch == "《":
             depth += 1
         elif ch == "》":
             depth -= 1
-        elif depth > 0 and i > 0:
+        elif depth > 0 and i > 0 and bad[i] < BLOCKED:
             bad[i] = max(bad[i], 50)
-    for mark in PREFER_BEFORE:
+    for mark in PREFER_BEFORE:  # preferences lower the price of a break between words, never inside one
         start = title.find(mark)
         while start > 0:
-            bad[start] = min(bad[start], 0)
+            bad[start] = 0 if bad[start] < INSIDE_WORD else bad[start]
             start = title.find(mark, start + 1)
     for i in range(1, n):
-        if title[i - 1] in "、，》":
+        if title[i - 1] in "、，》" and bad[i] < INSIDE_WORD:
             bad[i] = min(bad[i], 2)
-    if n > LONG_TITLE_LINES * max_chars:  # the DP is quadratic in lines: no 梯形 to seek in a wall of text
-        return _title_greedy(title, max_chars, bad)
-    best: tuple[float, list[str]] | None = None
-    k_min = math.ceil(n / max_chars)
-    for k in (k_min, k_min + 1):
-        result = _title_dp(title, k, max_chars, bad)
-        if result is not None and (best is None or result[0] < best[0]):
-            best = result
-    lines = best[1] if best else [title[i : i + max_chars] for i in range(0, n, max_chars)]
-    return [ln.strip() for ln in lines if ln.strip()]
+    return bad
 
 
 LONG_TITLE_LINES = 12  # validation allows 200 characters (10 lines); more only when called directly
@@ -129,39 +155,41 @@ def _title_greedy(title: str, max_chars: int, bad: list[float]) -> list[str]:
 
 
 def _title_dp(title: str, k: int, max_chars: int, bad: list[float]) -> tuple[float, list[str]] | None:
+    """The cheapest k lines ending only where ``bad`` allows (< BLOCKED): lines near n/k long, an
+    upper line longer than the next costs a little (正梯形 preferred, 菱形 allowed), a line growing
+    again after the lines shortened costs VALLEY (沙漏形). Exact over (start, previous length,
+    shortened yet): the shape of every line pair counts, not only the cheapest way to each break."""
     n = len(title)
     ideal = n / k
-    inf = float("inf")
-    cost = [[inf] * (n + 1) for _ in range(k + 1)]  # best cost of the first m characters in j lines
-    back = [[0] * (n + 1) for _ in range(k + 1)]
-    cost[0][0] = 0.0
-    blocked = [s > 0 and bad[s] >= 1000 for s in range(n + 1)]
-    for j in range(1, k + 1):
-        previous = cost[j - 1]
-        for m in range(1, n + 1):
-            if m < n and blocked[m]:
-                continue
-            for s in range(max(0 if j == 1 else 1, m - max_chars), m):
-                if blocked[s] or previous[s] == inf:
+    stops = [i for i in range(1, n) if bad[i] < BLOCKED] + [n]
+    memo: dict[tuple[int, int, int, bool], tuple[float, tuple[int, ...]] | None] = {}
+
+    def best(start: int, left: int, prev: int, shortened: bool) -> tuple[float, tuple[int, ...]] | None:
+        key = (start, left, prev, shortened)
+        if key not in memo:
+            found = None
+            for end in stops[bisect.bisect_right(stops, start):]:
+                length = end - start
+                if (end == n) != (left == 1) or n - end > (left - 1) * max_chars:
                     continue
-                length = m - s
-                c = previous[s] + (length - ideal) ** 2 + (bad[m] if m < n else 0)
-                if j > 1:
-                    prev_len = s - back[j - 1][s]
-                    if prev_len > length:  # upper line longer than the one below: not a 梯形
-                        c += 6 * (prev_len - length)
-                if c < cost[j][m]:
-                    cost[j][m] = c
-                    back[j][m] = s
-    if cost[k][n] == inf:
+                if length > max_chars:
+                    break
+                c = (length - ideal) ** 2 + (bad[end] if end < n else 0)
+                if prev and prev > length:
+                    c += 6 * (prev - length)
+                elif prev and shortened and length > prev:
+                    c += VALLEY
+                rest = (0.0, ()) if end == n else best(end, left - 1, length, shortened or (prev > length > 0))
+                if rest is not None and (found is None or c + rest[0] < found[0]):
+                    found = (c + rest[0], (end, *rest[1]))
+            memo[key] = found
+        return memo[key]
+
+    result = best(0, k, 0, False)
+    if result is None:
         return None
-    lines = []
-    m = n
-    for j in range(k, 0, -1):
-        s = back[j][m]
-        lines.append(title[s:m])
-        m = s
-    return cost[k][n], lines[::-1]
+    starts = (0, *result[1][:-1])
+    return result[0], [title[s:e] for s, e in zip(starts, result[1])]
 
 
 # ---- shared pieces ----------------------------------------------------------------------------
@@ -426,12 +454,15 @@ def _date_cell(d: dt.date) -> str:
     return f"{d.year}.{d.month:02d}.{d.day:02d}"
 
 
-def _bulletin(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: tuple[str, ...]) -> Composition:
-    cutoff = req.cutoff or req.date or dt.date.min
-    rows = req.inspection_rows
-    totals = inspection_totals(rows, cutoff)
-    blocks = list(req.body)
-    heads = _level1_count(blocks)
+def inspection_figures(totals: dict[str, object]) -> dict[str, str]:
+    """The figures as a sentence prints them: {件数} -> 4, {办结率} -> 50.0%."""
+    figures = {name: str(totals[name]) for name in FIGURES if name != "办结率"}
+    figures["办结率"] = f"{totals['办结率']:.1f}%"
+    return figures
+
+
+def _statistics(totals: dict[str, object], cutoff: dt.date) -> list[Block]:
+    """The statistics block: the summary sentence and, per unit, counts in first-seen order."""
     summary = (
         f"截至{cn_date(cutoff)}，本次督查事项共{totals['件数']}件，其中已办结{totals['已办结']}件，"
         f"办理中{totals['办理中']}件（超期{totals['超期']}件），办结率{totals['办结率']:.1f}%。"
@@ -441,11 +472,40 @@ def _bulletin(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected
         part = f"{unit}{count}件（已办结{done}件"
         part += f"，超期{late}件）" if late else "）"
         per_unit.append(part)
-    blocks.append(Block(BlockKind.HEADING, heading_number(1, heads + 1) + "督查事项统计", 1) if heads
-                  else Block(BlockKind.PARAGRAPH, "督查事项统计如下："))  # fmt: skip
-    blocks.append(Block(BlockKind.PARAGRAPH, summary))
+    out = [Block(BlockKind.PARAGRAPH, summary)]
     if per_unit:
-        blocks.append(Block(BlockKind.PARAGRAPH, "分单位情况：" + "；".join(per_unit) + "。"))
+        out.append(Block(BlockKind.PARAGRAPH, "分单位情况：" + "；".join(per_unit) + "。"))
+    return out
+
+
+_NEXT_STEPS = ("下步要求", "下一步")
+
+
+def _place_statistics(body: tuple[Block, ...], stats: list[Block], figures: dict[str, str]) -> list[Block]:
+    """The 正文 with the statistics where it says: at its {督查统计} line; else, as a section of
+    its own, before the first level-1 heading about next steps (下步要求/下一步), the sections from
+    there numbered on; else at the end. Figure markers ({办结率} …) in its text print the values."""
+    blocks = [dataclasses.replace(b, text=fill_figures(b.text, figures)) if b.kind != BlockKind.TABLE else b
+              for b in body]  # fmt: skip
+    for i, b in enumerate(blocks):
+        parts = split_at_block_marker(b.text) if b.kind == BlockKind.PARAGRAPH else None
+        if parts is not None:  # validation keeps the marker on a line of its own: split there
+            around = [Block(BlockKind.PARAGRAPH, t.strip()) for t in parts]
+            return [*blocks[:i], *([around[0]] if around[0].text else []), *stats,
+                    *([around[1]] if around[1].text else []), *blocks[i + 1 :]]  # fmt: skip
+    if not _level1_count(blocks):
+        return [*blocks, Block(BlockKind.PARAGRAPH, "督查事项统计如下："), *stats]
+    section = [Block(BlockKind.HEADING, "督查事项统计", 1), *stats]
+    at = next((i for i, b in enumerate(blocks) if b.kind == BlockKind.HEADING and b.level == 1
+               and any(word in b.text for word in _NEXT_STEPS)), len(blocks))  # fmt: skip
+    return [*blocks[:at], *_renumber_level1((*section, *blocks[at:]), _level1_count(blocks[:at]))]
+
+
+def _bulletin(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: tuple[str, ...]) -> Composition:
+    cutoff = req.cutoff or req.date or dt.date.min
+    rows = req.inspection_rows
+    totals = inspection_totals(rows, cutoff)
+    blocks = _place_statistics(req.body, _statistics(totals, cutoff), inspection_figures(totals))
     if rows:
         table_rows = tuple(
             (str(i), r.unit, r.matter, _date_cell(r.received), _date_cell(r.deadline),
@@ -489,5 +549,6 @@ def compose(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: 
         comp = _bulletin(req, cfg, number, protected)
     else:
         comp = _notice(req, cfg, number, protected)
-    return dataclasses.replace(comp, date=comp.date or req.date, attachments=_attachments(req, protected, file_pages))
+    return dataclasses.replace(comp, date=comp.date or req.date, attachments=_attachments(req, protected, file_pages),
+                               title=comp.title.replace("\n", ""))  # a forced break is layout, not the 题名
 

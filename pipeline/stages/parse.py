@@ -34,6 +34,7 @@ from pipeline.configuration import _explain as explain_yaml  # one translation o
 from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.model import RawInput
+from pipeline.syntaxhints import with_cause
 
 SUFFIXES = (".yaml", ".yml", ".json", ".md", ".markdown")
 MAX_INPUT_BYTES = 2 * 1024 * 1024
@@ -226,6 +227,7 @@ def _load_yaml(name: str, text: str, line_offset: int = 0) -> tuple[Any, dict[st
         if "\t" in text and ("tab" in str(exc).lower() or "\\t" in str(exc)):
             raise _fail(name, "YAML 不能用 Tab 缩进", "用空格缩进（每级两个空格）", line) from exc
         problem, expected = _yaml_problem(exc)
+        problem = with_cause(problem, text, mark.line + 1 if mark is not None else None, offset=line_offset)
         raise _fail(name, problem, expected, line) from exc
     except ReaderError as exc:  # a character YAML does not allow: the position is all it knows
         line = text[: exc.position].count("\n") + 1 + line_offset
@@ -268,7 +270,8 @@ def _load_json(name: str, text: str) -> tuple[Any, dict[str, int]]:
     try:
         doc = json.loads(text, object_pairs_hook=_json_object, parse_constant=_json_constant)
     except json.JSONDecodeError as exc:
-        raise _fail(name, "JSON 格式错误：括号、引号或逗号不对", "合法的 JSON 对象 {\"文种\": \"通知\", …}", exc.lineno) from exc
+        problem = with_cause("JSON 格式错误：括号、引号或逗号不对", text, exc.lineno, json=True)
+        raise _fail(name, problem, "合法的 JSON 对象 {\"文种\": \"通知\", …}", exc.lineno) from exc
     except _DuplicateKey as exc:
         raise _fail(name, f"键「{_shown(exc.key)}」出现了两次", "每个键只写一次", _json_key_line(text, exc.key), exc.key) from exc
     except RecursionError as exc:

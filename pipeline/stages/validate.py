@@ -23,6 +23,7 @@ from pipeline.configuration import PROBLEM_CODE_EXPECTED
 from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.gbt9704 import NUMBER_FORM
+from pipeline.inspection_markers import marker_problems
 from pipeline.model import Approval
 from pipeline.model import Attachment
 from pipeline.model import Block
@@ -65,6 +66,7 @@ LIST_LIMITS = {"附件": 20, "督查事项": 1000, "出席": 300, "请假": 300,
                "签发人": 10, "会签": 20, "主送": 100, "抄送": 100, "分送": 200}  # fmt: skip
 DEFAULT_LIST_LIMIT = 50
 MULTILINE = frozenset({"正文", "附件.正文"})  # the only texts where line breaks and tabs belong
+LINE_BREAKS = frozenset({"标题"})  # a typed line break forces a title line break (GB/T 9704 §7.3.1); no tabs
 MAX_HEADINGS = 300  # 正文 headings, each level numbered up to 九百九十九
 MAX_BLOCKS = 5000  # 正文 paragraphs, headings and list items
 MAX_NUMBER = 10**12  # no key needs a bigger number; SQLite stops at 2**63
@@ -173,7 +175,8 @@ class _Checker:
             if len(node) > limit:
                 self.add(path, f"文字过长（{len(node)} 字）", f"不超过 {limit} 字")
                 return
-            for problem, expected in character_problems(node, pattern in MULTILINE, coverage):
+            shown = node.replace("\n", "") if pattern in LINE_BREAKS else node
+            for problem, expected in character_problems(shown, pattern in MULTILINE, coverage):
                 self.add(path, problem, expected)
         elif isinstance(node, int) and not isinstance(node, bool) and abs(node) >= MAX_NUMBER:
             self.add(path, "数字过大", "合理大小的数字，或写成文字")
@@ -461,6 +464,9 @@ def _bulletin(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
         out["inspection_time"] = c.text(team, "时间", "督查")
         out["inspection_team"] = c.text(team, "督查组", "督查")
     out["cutoff"] = c.date(data, "统计截止日期", required=True)
+    body = data.get("正文")
+    for problem, expected in marker_problems(body) if isinstance(body, str) else ():
+        c.add("正文", problem, expected)
     rows_value = data.get("督查事项")
     if isinstance(rows_value, str):
         rel = safe_relative_path(rows_value.strip())
@@ -698,9 +704,18 @@ class _Completion:
         return self.note("成文日期", self.today, "处理当天")
 
 
-LEDGER_COLUMNS = {"单位": ("单位", "责任单位", "unit"), "事项": ("事项", "督查事项", "matter"),
-                  "受理日期": ("受理日期", "受理时间", "received"), "办理时限": ("办理时限", "时限", "deadline"),
-                  "状态": ("状态", "办理状态", "status")}  # fmt: skip
+# Each column and the header texts offices use for it (compared without spaces and without a
+# trailing bracketed note, so 「单  位」 and 「受理日期（年月日）」 match too).
+LEDGER_COLUMNS = {"单位": ("单位", "责任单位", "承办单位", "办理单位", "牵头单位", "unit"),
+                  "事项": ("事项", "督查事项", "信访事项", "问题", "事项内容", "问题内容", "matter"),
+                  "受理日期": ("受理日期", "受理时间", "交办日期", "交办时间", "received"),
+                  "办理时限": ("办理时限", "时限", "完成时限", "办结时限", "deadline"),
+                  "状态": ("状态", "办理状态", "办理情况", "status")}  # fmt: skip
+LEDGER_HEADER_EXPECTED = "表头含 单位、事项、受理日期、办理时限、状态（或 责任单位、信访事项、交办日期、完成时限、办理情况 等）"
+HEADER_SCAN = 10  # rows searched for the header: a sheet may open with a title and a 填报单位 line
+_TOTAL_ROW = re.compile(r"^(合计|小计|总计)(?:[:：（(\d].*)?$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})月(\d{1,2})日$")
+_TIME_SUFFIX = re.compile(r"\s+\d{1,2}:\d{2}(?::\d{2})?$")
 
 
 MAX_LEDGER_ROWS = 1000
@@ -708,31 +723,32 @@ MAX_LEDGER_CELL = 500  # characters: a 事项 is a sentence or two, never a docu
 
 
 def ledger_rows(source: str, ledger: str, table: list[list[str]], today: dt.date,
-                coverage: frozenset[int] | None = None) -> tuple[InspectionRow, ...]:  # fmt: skip
-    """Rows of a 督查事项 ledger (header first) -> InspectionRows; every problem names the row."""
+                coverage: frozenset[int] | None = None, *, year_from: dt.date | None = None) -> tuple[InspectionRow, ...]:  # fmt: skip
+    """Rows of a 督查事项 ledger as the sheet holds them (title rows, then the header) ->
+    InspectionRows. Rows 合计/小计/总计 and repeats of the header are skipped (not counted); a
+    date written without its year (10月8日) takes the year of ``year_from`` (the 统计截止日期).
+    Every problem names the sheet's row and column."""
     key = f"督查事项（台账 {shown(ledger, 60)}）"
-    if not table or not any(table[0]):
-        raise InputError(source, [Problem(key, "台账是空的", "第一行为表头：单位、事项、受理日期、办理时限、状态")])
-    if len(table) > MAX_LEDGER_ROWS + 1:
-        raise InputError(source, [Problem(key, f"台账过长（{len(table) - 1} 行）", f"不超过 {MAX_LEDGER_ROWS} 行")])
-    header = [h.strip() for h in table[0]]
-    index: dict[str, int] = {}
-    for column, names in LEDGER_COLUMNS.items():
-        for i, h in enumerate(header):
-            if h in names:
-                index[column] = i
-                break
+    if not any(any(cell.strip() for cell in row) for row in table[:HEADER_SCAN]):
+        raise InputError(source, [Problem(key, "台账是空的", LEDGER_HEADER_EXPECTED)])
+    at, index = _ledger_header(table)
     missing = [c for c in LEDGER_COLUMNS if c not in index]
     if missing:
-        raise InputError(source, [Problem(key, f"台账缺少列：{'、'.join(missing)}（现有表头：{'、'.join(shown(h, 20) for h in header[:20] if h) or '无'}）",
-                                          "第一行为表头：单位、事项、受理日期、办理时限、状态")])  # fmt: skip
+        header = [h.strip() for h in table[at]]
+        found = "、".join(shown(h, 20) for h in header[:20] if h) or "无"
+        raise InputError(source, [Problem(key, f"台账缺少列：{'、'.join(missing)}（前 {HEADER_SCAN} 行中最像表头的第{at + 1}行：{found}）",
+                                          LEDGER_HEADER_EXPECTED)])  # fmt: skip
+    if len(table) - at - 1 > MAX_LEDGER_ROWS:
+        raise InputError(source, [Problem(key, f"台账过长（表头下超过 {MAX_LEDGER_ROWS} 行）", f"不超过 {MAX_LEDGER_ROWS} 行")])
+    header_cells = {c: table[at][i].strip() for c, i in index.items()}
     problems: list[Problem] = []
     rows = []
-    for number, raw in enumerate(table[1:], 2):
-        if not any(cell.strip() for cell in raw):
-            continue
+    for number, raw in enumerate(table[at + 1 :], at + 2):
         cells = {c: (raw[i].strip() if i < len(raw) else "") for c, i in index.items()}
-        row = _ledger_row(f"{key}第{number}行", cells, today, coverage, problems)
+        if not any(cell.strip() for cell in raw) or cells == header_cells or _total_row(raw, index["事项"]):
+            continue
+        where = {c: f"{key}第{number}行.{c}（{_column_letter(i)}列）" for c, i in index.items()}
+        row = _ledger_row(where, cells, today, coverage, problems, year_from)
         if row is not None:
             rows.append(row)
     if problems:
@@ -740,28 +756,102 @@ def ledger_rows(source: str, ledger: str, table: list[list[str]], today: dt.date
     return tuple(rows)
 
 
-def _ledger_row(where: str, cells: dict[str, str], today: dt.date, coverage: frozenset[int] | None,
-                problems: list[Problem]) -> InspectionRow | None:  # fmt: skip
-    """One ledger row, or None with its problems added (each naming the row and the column)."""
+def _header_name(text: str) -> str:
+    """A header cell as compared: no spaces, no trailing bracketed note (受理日期（年月日）)."""
+    text = re.sub(r"\s+", "", text)
+    return re.sub(r"[（(][^）)]*[）)]$", "", text) or text
+
+
+def _ledger_header(table: list[list[str]]) -> tuple[int, dict[str, int]]:
+    """The row (0-based, among the first HEADER_SCAN) holding the most known headers, and the
+    column of each header found there: the first row with all of them wins."""
+    best: tuple[int, dict[str, int]] = (0, {})
+    for at, row in enumerate(table[:HEADER_SCAN]):
+        names = [_header_name(cell) for cell in row]
+        index: dict[str, int] = {}
+        for column, synonyms in LEDGER_COLUMNS.items():
+            found = next((i for i, name in enumerate(names) if name in synonyms and i not in index.values()), None)
+            if found is not None:
+                index[column] = found
+        if len(index) == len(LEDGER_COLUMNS):
+            return at, index
+        if len(index) > len(best[1]):
+            best = (at, index)
+    return best
+
+
+def _total_row(raw: list[str], matter: int) -> bool:
+    """A 合计/小计/总计 line, in whichever column the sheet writes it (合  计, 合计：4件 included).
+    In the 事项 column only the bare word counts: a matter may begin 「合计3人工资未发」."""
+    for i, cell in enumerate(raw):
+        text = re.sub(r"\s+", "", cell)
+        if (text in ("合计", "小计", "总计")) if i == matter else _TOTAL_ROW.match(text):
+            return True
+    return False
+
+
+def _column_letter(i: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the column as the spreadsheet names it."""
+    letters = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def _ledger_date(text: str, year_from: dt.date | None) -> tuple[dt.date | None, bool]:
+    """(date, written without its year): 2026-10-8, 2026/10/8, 2026.10.08, 2026年10月8日 (a time
+    after it ignored), or 10月8日 in the year of ``year_from``; (None, False) if not a date."""
+    text = _TIME_SUFFIX.sub("", text.strip())
+    m = _MONTH_DAY.match(text)
+    if m and year_from is not None:
+        try:
+            return dt.date(year_from.year, int(m.group(1)), int(m.group(2))), True
+        except ValueError:
+            return None, False
+    return parse_date(text), False
+
+
+def _ledger_row(where: dict[str, str], cells: dict[str, str], today: dt.date, coverage: frozenset[int] | None,
+                problems: list[Problem], year_from: dt.date | None = None) -> InspectionRow | None:  # fmt: skip
+    """One ledger row, or None with its problems added (``where``: each column's row-and-column key)."""
     before = len(problems)
     for c, text in cells.items():
         if len(text) > MAX_LEDGER_CELL:
-            problems.append(Problem(f"{where}.{c}", f"内容过长（{len(text)} 字）", f"不超过 {MAX_LEDGER_CELL} 字"))
+            problems.append(Problem(where[c], f"内容过长（{len(text)} 字）", f"不超过 {MAX_LEDGER_CELL} 字"))
         else:
-            problems += [Problem(f"{where}.{c}", pr, ex) for pr, ex in character_problems(text, False, coverage)]
+            problems += [Problem(where[c], pr, ex) for pr, ex in character_problems(text, False, coverage)]
     for c in ("单位", "事项"):
         if not cells[c]:
-            problems.append(Problem(f"{where}.{c}", "不能为空", "填写" + c))
-    dates = {}
-    first, last = date_range(today)
-    for c in ("受理日期", "办理时限"):
-        dates[c] = parse_date(cells[c][:40])
-        if dates[c] is None:
-            problems.append(Problem(f"{where}.{c}", f"「{shown(cells[c])}」不是有效日期", DATE_EXPECTED))
-        elif not first <= dates[c] <= last:
-            problems.append(Problem(f"{where}.{c}", f"日期「{shown(cells[c])}」超出合理范围", f"{first} 至 {last} 之间的日期"))
+            problems.append(Problem(where[c], "不能为空", "填写" + c))
+    dates = _ledger_dates(where, cells, today, year_from, problems)
     if cells["状态"] not in STATUSES:
-        problems.append(Problem(f"{where}.状态", f"「{shown(cells['状态'])}」不是办理状态", "已办结 或 办理中"))
+        problems.append(Problem(where["状态"], f"「{shown(cells['状态'])}」不是办理状态", "已办结 或 办理中"))
     if len(problems) > before:
         return None
     return InspectionRow(cells["单位"], cells["事项"], dates["受理日期"], dates["办理时限"], cells["状态"])  # type: ignore[arg-type]
+
+
+def _ledger_dates(where: dict[str, str], cells: dict[str, str], today: dt.date, year_from: dt.date | None,
+                  problems: list[Problem]) -> dict[str, dt.date | None]:  # fmt: skip
+    """受理日期 and 办理时限 of a row. A date written without its year is read in the year of the
+    统计截止日期; when that reading is impossible for the row (a 受理日期 after the 截止日期, a 办理时限
+    before the 受理日期) the year was surely another, so the clerk is asked to write it."""
+    dates: dict[str, dt.date | None] = {}
+    yearless: dict[str, bool] = {}
+    first, last = date_range(today)
+    for c in ("受理日期", "办理时限"):
+        dates[c], yearless[c] = _ledger_date(cells[c][:40], year_from)
+        if dates[c] is None:
+            problems.append(Problem(where[c], f"「{shown(cells[c])}」不是有效日期", DATE_EXPECTED + "；本年的日期也可写作 10月8日"))
+        elif not first <= dates[c] <= last:  # type: ignore[operator]
+            problems.append(Problem(where[c], f"日期「{shown(cells[c])}」超出合理范围", f"{first} 至 {last} 之间的日期"))
+    received, deadline = dates["受理日期"], dates["办理时限"]
+    year_hint = "写明年份，如 " + (f"{year_from.year - 1}年" if year_from else "") + cells["受理日期"]
+    if yearless["受理日期"] and received and year_from and received > year_from:
+        problems.append(Problem(where["受理日期"], f"「{cells['受理日期']}」未写年份，按统计截止日期的年份读作{received}，晚于统计截止日期", year_hint))
+    if yearless["办理时限"] and received and deadline and deadline < received:
+        problems.append(Problem(where["办理时限"], f"「{cells['办理时限']}」未写年份，按统计截止日期的年份读作{deadline}，早于受理日期",
+                                "写明年份，如 " + f"{deadline.year + 1}年" + cells["办理时限"]))  # fmt: skip
+    return dates

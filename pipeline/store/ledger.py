@@ -1,20 +1,26 @@
 """督查事项 ledgers (台账) named by a 督查通报: a CSV (UTF-8, with or without BOM) or an XLSX
 sheet, read into plain rows of text. Validation of the rows is a stage (validate).
 
+The sheet is read as the office keeps it: title rows above the header stay in (validation finds
+the header), and a merged cell of an XLSX (a header over two columns, a 单位 merged down its
+rows) is read as its top-left value in every cell it covers.
+
 Reading is bounded: the file's size before reading, the unpacked size of an XLSX, the rows and
-columns read (one row more than validation accepts, so it can say the ledger is too long) and
-the length of a CSV field."""
+columns read (a few title rows plus one row more than validation accepts, so it can say the
+ledger is too long), the merged ranges applied and the length of a CSV field."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.errors import Problem
+from pipeline.stages.validate import HEADER_SCAN
 from pipeline.stages.validate import MAX_LEDGER_CELL
 from pipeline.stages.validate import MAX_LEDGER_ROWS
 from pipeline.store.bounded import Unreadable
@@ -23,6 +29,9 @@ from pipeline.store.bounded import read_bounded
 MAX_LEDGER_BYTES = 10 * 1024 * 1024
 MAX_XLSX_UNPACKED = 100 * 1024 * 1024
 MAX_COLUMNS = 50  # the ledger has five; more are read as nothing
+MAX_ROWS_READ = HEADER_SCAN + MAX_LEDGER_ROWS + 1
+MAX_MERGES = 2_000  # a real sheet has a few dozen; more are not applied
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})\"")
 EXPECTED = "与输入文件放在一起的 CSV 或 XLSX 文件"
 
 
@@ -48,7 +57,7 @@ def _csv_rows(data: bytes, name: str, source: str, key: str) -> list[list[str]]:
     try:
         for row in reader:
             rows.append([cell.strip() for cell in row[:MAX_COLUMNS]])
-            if len(rows) > MAX_LEDGER_ROWS + 1:
+            if len(rows) > MAX_ROWS_READ:
                 break
     except csv.Error as exc:  # a field over the csv module's limit (131 072 characters), a stray NUL
         raise InputError(source, [Problem(f"{key}（台账 {name}）第{reader.line_num}行", "这一行无法读取（单元格过长或含有非法字符）",
@@ -69,8 +78,11 @@ def _xlsx_rows(data: bytes, name: str, source: str, key: str) -> list[list[str]]
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
-        rows = [_cells(values) for values in sheet.iter_rows(max_row=MAX_LEDGER_ROWS + 2, max_col=MAX_COLUMNS, values_only=True)]
+        rows = [_cells(values) for values in sheet.iter_rows(min_row=1, max_row=MAX_ROWS_READ + 1, min_col=1,
+                                                              max_col=MAX_COLUMNS, values_only=True)]  # fmt: skip
+        sheet_path = sheet._worksheet_path  # noqa: SLF001 — read-only sheets keep no merged ranges
         book.close()
+        _fill_merged(rows, _merged_ranges(data, sheet_path))
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a broken file
         raise InputError(source, [Problem(key, f"台账「{name}」无法作为 XLSX 打开", "Excel 工作簿（.xlsx）")]) from exc
     return rows
@@ -88,3 +100,49 @@ def _cells(values: tuple[object, ...]) -> list[str]:
         else:
             cells.append(str(v).strip())
     return cells
+
+
+def _merged_ranges(data: bytes, sheet_path: str) -> list[tuple[int, int, int, int]]:
+    """(first row, first column, last row, last column), 0-based, of the sheet's merged cells.
+    The read-only reader skips them and the full reader would load the whole sheet into memory,
+    so the sheet's XML is scanned for its <mergeCell ref="A1:E1"/> elements, in bounded chunks."""
+    found: list[tuple[int, int, int, int]] = []
+    tail = b""
+    with zipfile.ZipFile(io.BytesIO(data)) as z, z.open(sheet_path.lstrip("/")) as fh:
+        while len(found) < MAX_MERGES:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            text = tail + chunk
+            for m in _MERGE.finditer(text):
+                found.append((int(m[2]) - 1, _column(m[1]), int(m[4]) - 1, _column(m[3])))
+            tail = text[-200:]  # an element cut in two is matched whole next time (twice is harmless)
+    return found[:MAX_MERGES]
+
+
+def _column(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+def _fill_merged(rows: list[list[str]], ranges: list[tuple[int, int, int, int]]) -> None:
+    """Every cell a merged range covers takes the range's top-left value (within what was read).
+    The cells filled are bounded, so a sheet of many huge overlapping ranges costs no more than
+    filling the area read a few times."""
+    budget = 4 * MAX_ROWS_READ * MAX_COLUMNS
+    for top, left, bottom, right in ranges:
+        if top >= len(rows) or left >= MAX_COLUMNS or top > bottom or left > right:
+            continue
+        budget -= (min(bottom, len(rows) - 1) - top + 1) * (min(right, MAX_COLUMNS - 1) - left + 1)
+        if budget < 0:
+            break
+        value = rows[top][left] if left < len(rows[top]) else ""
+        for r in range(top, min(bottom, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(left, min(right, MAX_COLUMNS - 1) + 1):
+                if c >= len(row):
+                    row.extend([""] * (c + 1 - len(row)))
+                if not row[c]:
+                    row[c] = value

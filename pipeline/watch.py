@@ -8,7 +8,9 @@ it parses. It is then claimed (moved atomically into a private ``.processing`` f
 watchers never both take it) and looked at again there: size, time and digest must still be those
 of the bytes judged and no writer may hold it (a writer keeps its handle across our rename);
 otherwise it waits in ``.processing`` for its writer and its new bytes are judged. Then it is filed
-exactly as ``fawen file`` does, and on failure set aside in ``rejected/`` with its reason. Events
+exactly as ``fawen file`` does, by a worker process within a time and memory budget
+(pipeline.worker: an input over budget is stopped and rejected, the others go on), and on failure
+set aside in ``rejected/`` with its reason. Events
 come from watchdog (inotify, or polling for network shares); a start-up scan and a periodic rescan
 catch whatever events were missed.
 """
@@ -38,13 +40,14 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from pipeline import run
-from pipeline.errors import FawenError
-from pipeline.stages.parse import parse_input
+from pipeline.stages.parse import MAX_INPUT_BYTES
 from pipeline.store.inbox import Claim
 from pipeline.store.inbox import Inbox
 from pipeline.store.inbox import Snapshot
 from pipeline.store.inbox import is_input
 from pipeline.store.workspace import Workspace
+from pipeline.worker import Pool
+from pipeline.worker import Reply
 
 
 class _ShutdownRace(logging.Filter):
@@ -69,6 +72,8 @@ class Settings:
     parse_grace: float = 2.0  # how long a stable file that does not parse may still be growing
     polling: bool = False  # poll the folder instead of native events (network shares, volumes)
     leases: bool = True  # ask the kernel whether a writer still holds a file open (Linux, local disks)
+    timeout: float = 60.0  # seconds one input may take to file (a real one takes well under a second)
+    memory: int = 1024  # MB of address space one input may take on top of what its worker holds already
 
 
 # watchdog holds every inotify event behind an unpaired move (each of our claims) for up to 0.5 s
@@ -137,8 +142,10 @@ class Watcher:
         self.events: queue.Queue[tuple[Path, str]] = queue.Queue()
         self.pending: dict[Path, _Seen] = {}
         self.held: dict[Path, _Held] = {}  # by the claimed path
+        self.verdicts: dict[Path, str] = {}  # by the dropped path: why it was over budget when judged
         self.closes = False  # the observer reports close-after-write (inotify only; FSEvents and Windows do not)
         self._stop = threading.Event()
+        self.pool = Pool(self.workspace, self.settings.timeout, self.settings.memory)
         self.log_path = self.workspace.root / ".fawen" / "watch.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -219,10 +226,12 @@ class Watcher:
             return False
         claim = self.inbox.claim(path, snap[1])
         if claim is None:
+            self.verdicts.pop(path, None)
             return True
         if self._unchanged(claim.path, snap[0]):
             self._process(claim, now)
         else:  # its writer still had it open, or wrote on: wait for it where it is now
+            self.verdicts.pop(path, None)  # its new bytes are judged afresh
             held = self.held[claim.path] = _Held(claim, _Seen(-1, -1, self.clock(), seen.first))
             self._note(claim.path, table={claim.path: held.seen})
         return True
@@ -252,7 +261,7 @@ class Watcher:
         """After the claim: still the judged bytes, and no writer (which keeps its handle across
         our rename) holds it."""
         try:
-            return judged.same(self.inbox.snapshot(path))
+            return judged.same(self.inbox.snapshot(path, MAX_INPUT_BYTES))
         except FileNotFoundError:
             return False
 
@@ -270,21 +279,20 @@ class Watcher:
         """The file's bytes and the attachments they name, once its writer is done and they may be
         filed (or rejected); None to look again later."""
         now = self.clock()
-        snap = self.inbox.snapshot(path)
+        self.verdicts.pop(path, None)  # a verdict is about the bytes judged last
+        snap = self.inbox.snapshot(path, MAX_INPUT_BYTES)
         if snap is None or snap.size != seen.size or not self._writer_done(snap, seen):
             seen.look = now + self.settings.delay  # its writer is at work: look less often
             return None
-        attachments: list[str] = []
-        try:
-            raw = parse_input(path.name, path.suffix, snap.data)
-            items = raw.data.get("附件") if isinstance(raw.data.get("附件"), list) else []
-            attachments = [str(a["文件"]) for a in items if isinstance(a, dict) and a.get("文件")]
-            ledger = raw.data.get("督查事项")
-            if isinstance(ledger, str):
-                attachments.append(ledger)
-        except FawenError:
-            if now - seen.changed < self.settings.parse_grace:
-                return None  # may still be growing in pauses
+        if snap.size > MAX_INPUT_BYTES:
+            return snap, []  # whole and too big: its worker says so
+        named = self.pool.named_files(path.name, path.suffix, snap.data)
+        if isinstance(named, str):  # parsing alone ran over the budget: rejected once claimed
+            self.verdicts[path] = named
+            return snap, []
+        if named is None and now - seen.changed < self.settings.parse_grace:
+            return None  # does not parse: may still be growing in pauses
+        attachments = named or []
         places = (path.parent, self.inbox.root)  # a claimed input's attachments may still be in the inbox
         missing = [a for a in attachments if not any((p / a).is_file() for p in places)]
         if missing and now - seen.first < self.settings.attachment_grace:
@@ -296,24 +304,21 @@ class Watcher:
         return snap, attachments
 
     def _process(self, claim: Claim, started: float) -> None:
+        """File it in a worker (pipeline.worker): over its time or memory budget it is stopped
+        there and rejected here, with the reason, and the next file is taken."""
         name = claim.original.name
-        try:
-            now = dt.datetime.now(run.workspace_zone(self.workspace))
-            filed = run.file_document(claim.path, self.workspace, now.date(), now)
-        except FawenError as exc:
-            self.inbox.reject(claim, exc.message)
-            result = Result(name, "退回", reason=exc.message)
-        except Exception as exc:  # noqa: BLE001 — one bad file never stops the others
-            self.inbox.reject(claim, f"处理 {name} 时出现意外错误：{type(exc).__name__}: {exc}\n请把此文件和这段说明交给系统管理员。")
-            result = Result(name, "退回", reason=f"意外错误：{exc}")
+        verdict = self.verdicts.pop(claim.path, None) or self.verdicts.pop(claim.original, None)
+        reply = Reply("退回", reason=verdict) if verdict else self.pool.file(claim.path)
+        if reply.outcome == "重复":
+            self.inbox.duplicate(claim, f"{name} 与已归档的 {reply.archive_code} 第{reply.version}版内容相同，未重复归档。")
+            result = Result(name, "重复", reply.archive_code)
+        elif reply.outcome == "已归档":
+            self.inbox.done(claim)
+            completed = f"补全：{'、'.join(reply.completed)}" if reply.completed else ""
+            result = Result(name, "已归档", reply.archive_code, note=completed)
         else:
-            if filed.duplicate:
-                self.inbox.duplicate(claim, f"{name} 与已归档的 {filed.archive_code} 第{filed.version}版内容相同，未重复归档。")
-                result = Result(name, "重复", filed.archive_code)
-            else:
-                self.inbox.done(claim)
-                completed = f"补全：{'、'.join(filed.completed)}" if filed.completed else ""
-                result = Result(name, "已归档", filed.archive_code, note=completed)
+            self.inbox.reject(claim, reply.reason)
+            result = Result(name, "退回", reason=reply.reason)
         result.seconds = max(0.0, self.clock() - started)
         self._log(result)
         self.report(result)
@@ -329,19 +334,24 @@ class Watcher:
 
     def run_once(self) -> None:
         """Process what is in the inbox now (waiting for files still being written) and return."""
-        self.recover()
-        self.scan()
-        deadline = self.clock() + max(self.settings.attachment_grace, self.settings.parse_grace) + 5
-        while self.busy and self.clock() < deadline and not self._stop.is_set():
-            self.step()
-            time.sleep(self.settings.poll)
+        self.pool.start()
+        try:
+            self.recover()
             self.scan()
+            deadline = self.clock() + max(self.settings.attachment_grace, self.settings.parse_grace) + 5
+            while self.busy and self.clock() < deadline and not self._stop.is_set():
+                self.step()
+                time.sleep(self.settings.poll)
+                self.scan()
+        finally:
+            self.pool.close()
 
     def run(self, install_signals: bool = True) -> None:
         if install_signals:
             signal.signal(signal.SIGINT, self.stop)
             signal.signal(signal.SIGTERM, self.stop)
         observer = self._observer()
+        self.pool.start()
         try:
             self.recover()
             self.scan()
@@ -353,6 +363,7 @@ class Watcher:
                     last_scan = self.clock()
                 self._stop.wait(self.settings.poll)
         finally:
+            self.pool.close()
             observer.stop()
             observer.join(timeout=5)
 

@@ -18,8 +18,12 @@ from pipeline.cli.common import main
 @click.option("--once", is_flag=True, help="处理收件箱中现有的文件后退出。")
 @click.option("--polling", is_flag=True, help="轮询文件夹（网络共享、容器卷收不到文件事件时使用）。")
 @click.option("--delay", type=float, default=0.25, show_default=True, help="文件保持不变多少秒后才读取。")
+@click.option("--timeout", type=click.FloatRange(min=0.5), default=60, show_default=True, metavar="秒",
+              help="每个输入文件最多处理多少秒，超时即停止处理并退回。")
+@click.option("--memory", type=click.IntRange(min=16), default=1024, show_default=True, metavar="MB",
+              help="每个输入文件处理时最多另外占用多少 MB 内存，超出即停止处理并退回（Windows 上不限内存）。")
 @click.pass_context
-def watch(ctx: click.Context, once: bool, polling: bool, delay: float) -> None:
+def watch(ctx: click.Context, once: bool, polling: bool, delay: float, timeout: float, memory: int) -> None:
     """监视收件箱 inbox/：放入的输入文件自动归档；出错的移到 inbox/rejected/ 并附说明。"""
     from pipeline.watch import Settings
     from pipeline.watch import Watcher
@@ -38,7 +42,7 @@ def watch(ctx: click.Context, once: bool, polling: bool, delay: float) -> None:
             why = lines[1] if len(lines) > 1 and lines[0].endswith("问题：") else (lines[0] if lines else "")
             click.echo(f"{when} 收到 {result.name}：已退回到 inbox/rejected/（{why}）", err=True)
 
-    watcher = Watcher(workspace, Settings(delay=delay, polling=polling), report)
+    watcher = Watcher(workspace, Settings(delay=delay, polling=polling, timeout=timeout, memory=memory), report)
     if once:
         watcher.run_once()
         return

@@ -51,6 +51,8 @@ def pdf_problem(data: bytes) -> str | None:
             if not (float(box.width) > 0 and float(box.height) > 0):
                 return f"第 {number} 页的页面尺寸无效"
             page.get_contents()
+    except MemoryError:
+        raise  # over the watcher's memory budget: not a damaged file, and the worker must be replaced
     except Exception:  # noqa: BLE001 — pypdf raises many kinds for a damaged or hostile file
         return "已损坏，无法读取"
     return None

@@ -140,9 +140,11 @@ class Inbox:
             probe.unlink(missing_ok=True)
         return while_open is True and after is False
 
-    def snapshot(self, path: Path) -> Snapshot | None:
+    def snapshot(self, path: Path, limit: int | None = None) -> Snapshot | None:
         """The file's bytes, unless a writer is known to hold it open or it changed while read
-        (None: look again later). FileNotFoundError when it is gone."""
+        (None: look again later). FileNotFoundError when it is gone. Past ``limit`` only the
+        first ``limit`` + 1 bytes are read (and digested): such a file is refused anyway, and a
+        watcher must not hold gigabytes someone dropped."""
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
         try:
             fd = os.open(path, flags)  # O_NONBLOCK: a write lease (Samba's oplocks) refuses at once
@@ -153,14 +155,16 @@ class Inbox:
             if writer:
                 return None
             before = os.fstat(fd)
-            chunks = []
-            while chunk := os.read(fd, 1 << 20):
+            chunks, left = [], (before.st_size if limit is None else limit) + 1
+            while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
                 chunks.append(chunk)
+                left -= len(chunk)
             after = os.fstat(fd)
         finally:
             os.close(fd)
         data = b"".join(chunks)
-        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
+        whole = len(data) == after.st_size or (limit is not None and len(data) > limit)
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or not whole:
             return None
         return Snapshot(data, after.st_size, after.st_mtime_ns, hashlib.sha256(data).hexdigest(), writer is not None)
 
@@ -225,7 +229,7 @@ class Inbox:
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(claimed, dest)
         note = target.with_name(target.name + note_suffix)
-        note.write_text(text.rstrip() + "\n", encoding="utf-8")
+        note.write_text(text.rstrip() + "\n", encoding="utf-8", errors="backslashreplace")  # a lone surrogate too
         shutil.rmtree(claim.folder, ignore_errors=True)
         return target
 

@@ -1,0 +1,328 @@
+"""Filing one inbox input in a child process, within a time and memory budget.
+
+The inbox is writable by anyone, and although validation bounds sizes, aliases and depth, the
+watcher does not rely on it: a pathological attachment or a plain bug must cost one input, never
+the inbox. Each input is filed by a worker process (``python -m pipeline.worker``) that has fonts
+and templates loaded already; before each input it limits its own address space to what it uses
+now plus the memory budget (RLIMIT_AS, where the system has it), and the watcher kills it when the
+time budget is spent. A standby worker warms up meanwhile, so a kill costs no start-up delay.
+
+A worker killed mid-filing leaves no half version: versions are built in the archive's staging
+folder and renamed into place, SQLite drops a dead process's locks, and ``run.recover_filing``
+(called at once, under the archive lock) clears the staging folder and settles the numbers the
+dead worker had reserved (issued if its version landed, else voided).
+
+Messages are JSON lines on the worker's stdin and stdout (no multiprocessing: ``python -m
+pipeline`` has an unguarded ``__main__`` that a spawned child would run again).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+try:
+    import resource
+except ImportError:  # Windows: no RLIMIT_AS; the time budget still holds
+    resource = None  # type: ignore[assignment]
+
+MB = 1024 * 1024
+START_SECONDS = 180.0  # a cold worker imports and loads fonts: seconds, far more on a busy machine
+
+
+@dataclass(frozen=True)
+class Reply:
+    """How one input ended in a worker: 已归档, 重复 or 退回 (with the message a person reads)."""
+
+    outcome: str
+    archive_code: str = ""
+    version: int = 0
+    completed: tuple[str, ...] = ()
+    reason: str = ""
+
+
+class Worker:
+    """One child process, seen from the watcher."""
+
+    def __init__(self, root: Path, megabytes: int) -> None:
+        package_home = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (package_home, os.environ.get("PYTHONPATH"))))}
+        env["MALLOC_ARENA_MAX"] = "2"  # glibc reserves 64 MB of address space per thread otherwise
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.worker", str(root), str(megabytes), str(os.getpid())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, **_detached(),
+        )  # fmt: skip
+        self.replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.ready = False
+        threading.Thread(target=self._read, daemon=True, name=f"fawen-worker-{self.process.pid}").start()
+
+    def _read(self) -> None:
+        """Pipes cannot be waited on with a timeout everywhere (Windows): a thread reads them."""
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            try:
+                self.replies.put(json.loads(line))
+            except ValueError:
+                continue  # not ours (a library printing to stdout)
+        self.replies.put(None)
+
+    def wait_ready(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.ready:
+            message = self._next(deadline)
+            if message is None:
+                return False
+            self.ready = bool(message.get("ready"))
+        return True
+
+    def _next(self, deadline: float) -> dict[str, Any] | None:
+        try:
+            return self.replies.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            return None
+
+    def send(self, job: dict[str, Any]) -> bool:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write((json.dumps(job) + "\n").encode("ascii"))
+            self.process.stdin.flush()
+        except OSError:  # it died between jobs
+            return False
+        return True
+
+    def stop(self) -> int:
+        """Kill it and reap it: a zombie would still count as alive to the number registry."""
+        if self.process.poll() is None:
+            self.process.kill()
+        code = self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            try:
+                pipe.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+        return code
+
+
+def _detached() -> dict[str, Any]:
+    """Ctrl+C in a terminal reaches the whole process group: the worker must finish the input in
+    hand (the watcher stops it when it is done), so it gets a group of its own."""
+    if os.name == "nt":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}
+
+
+class Pool:
+    """The worker in service and a warm standby; a worker over budget is killed and replaced."""
+
+    def __init__(self, workspace: Any, seconds: float, megabytes: int) -> None:
+        self.workspace = workspace
+        self.seconds = seconds
+        self.megabytes = megabytes
+        self.active: Worker | None = None
+        self.standby: Worker | None = None
+
+    def start(self) -> None:
+        """Start warming both now: the first input should not wait for fonts to load."""
+        self.active = self.active or Worker(self.workspace.root, self.megabytes)
+        self.standby = self.standby or Worker(self.workspace.root, self.megabytes)
+
+    def file(self, path: Path) -> Reply:
+        message = self._call({"path": str(path)}, path.name)
+        if isinstance(message, str):
+            return Reply("退回", reason=message)
+        return Reply(message["outcome"], message.get("code", ""), message.get("version", 0),
+                     tuple(message.get("completed", ())), message.get("reason", ""))  # fmt: skip
+
+    def named_files(self, name: str, suffix: str, data: bytes) -> list[str] | None | str:
+        """The files an input's bytes name (attachments, ledger); None when they do not parse;
+        a reason (str) when parsing them ran over the budget. Parsed in a worker too: the watcher
+        trusts no input's bytes in its own process."""
+        message = self._call({"parse": base64.b64encode(data).decode("ascii"), "name": name, "suffix": suffix}, name)
+        return message if isinstance(message, str) else message.get("names")
+
+    def _call(self, job: dict[str, Any], name: str) -> dict[str, Any] | str:
+        """One job in a ready worker: its reply, or why it gave none (a reason a person reads)."""
+        worker = self._ready_worker()
+        if worker is None:
+            return f"{name}：无法启动归档进程，未处理。请把此文件交给系统管理员。"
+        if not worker.send(job):
+            return self._lost(worker, name, "")
+        message = worker._next(time.monotonic() + self.seconds)
+        if message is None:
+            return self._lost(worker, name, f"处理超时（超过 {self.seconds:g} 秒），已停止处理")
+        if message.get("memory"):
+            return self._lost(worker, name, f"占用内存超过 {self.megabytes} MB，已停止处理")
+        return message
+
+    def _ready_worker(self) -> Worker | None:
+        """The worker in service, else the standby promoted; a new standby starts warming."""
+        for _attempt in range(2):
+            if self.active is None or self.active.process.poll() is not None:
+                if self.active is not None:
+                    self.active.stop()
+                self.active, self.standby = self.standby or Worker(self.workspace.root, self.megabytes), None
+            if self.standby is None:
+                self.standby = Worker(self.workspace.root, self.megabytes)
+            if self.active.wait_ready(START_SECONDS):
+                return self.active
+            self.active.stop()
+            self.active = None
+        return None
+
+    def _lost(self, worker: Worker, name: str, why: str) -> str:
+        """The worker ran over budget or died: stop it, settle what it left, reject the input."""
+        code = worker.stop()
+        self.active = None
+        from pipeline import run  # noqa: PLC0415 — the watcher imports run anyway; kept local to this path
+
+        run.recover_filing(self.workspace)
+        if not why:
+            why = f"处理进程意外退出（退出码 {code}），可能占用内存过多"
+        self.standby = self.standby or Worker(self.workspace.root, self.megabytes)  # warming at once
+        return (f"{name}：{why}，已退回。\n这个文件可能已损坏或构造异常（例如附件 PDF 过于复杂）；"
+                f"请检查后重新放入，或把它交给系统管理员。")  # fmt: skip
+
+    def close(self) -> None:
+        for worker in (self.active, self.standby):
+            if worker is not None:
+                worker.stop()
+        self.active = self.standby = None
+
+
+# ---- the child ------------------------------------------------------------------------------------
+
+
+def _address_space() -> int:
+    """This process's address space in bytes (what RLIMIT_AS counts); 0 where unknown."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    if resource is not None:  # macOS: max RSS (bytes there), a lower bound good enough for a budget
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return 0
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Allow this input what the process holds now plus the budget; over it, MemoryError."""
+    if resource is None or not hasattr(resource, "RLIMIT_AS"):
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = _address_space() + megabytes * MB
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        pass  # some systems (macOS) refuse: the time budget still holds
+
+
+def _orphan_guard(parent: int) -> None:
+    """Die with the watcher: a worker left filing after it was killed would race the next one."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes  # noqa: PLC0415
+
+            ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: at once, from the kernel
+        except (OSError, AttributeError):
+            pass
+    from pipeline.store.registry import _alive  # noqa: PLC0415 — the package's one liveness test
+
+    def watch() -> None:
+        while _alive(parent) and (os.name == "nt" or os.getppid() == parent):
+            time.sleep(0.2)
+        os._exit(3)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _warm_up(workspace: Any) -> None:
+    """Fonts, their coverage and the templates load once per worker, not on a clerk's input."""
+    from pipeline import run  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="fawen-warm-") as tmp:
+        sample = Path(tmp) / "预热.yaml"
+        sample.write_text("文种: 通知\n标题: 关于预热的通知\n主送: 各单位\n正文: 请知悉。\n", encoding="utf-8")
+        try:
+            run.render_file(sample, workspace, Path(tmp) / "out", dt.date.today())
+        except Exception:  # noqa: BLE001 — best effort: a worker that could not warm up still works
+            pass
+
+
+def _file_one(path: Path, workspace: Any) -> dict[str, Any]:
+    from pipeline import run  # noqa: PLC0415
+    from pipeline.errors import FawenError  # noqa: PLC0415
+
+    name = path.name
+    try:
+        now = dt.datetime.now(run.workspace_zone(workspace))
+        filed = run.file_document(path, workspace, now.date(), now)
+    except FawenError as exc:
+        return {"outcome": "退回", "reason": exc.message}
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — one bad file never stops the others
+        return {"outcome": "退回", "reason": f"处理 {name} 时出现意外错误：{type(exc).__name__}: {exc}\n"
+                                             f"请把此文件和这段说明交给系统管理员。"}  # fmt: skip
+    if filed.duplicate:
+        return {"outcome": "重复", "code": filed.archive_code, "version": filed.version}
+    return {"outcome": "已归档", "code": filed.archive_code, "version": filed.version, "completed": list(filed.completed)}
+
+
+def _named(job: dict[str, Any]) -> dict[str, Any]:
+    """The files an input names, for the watcher to take along with it; None: it does not parse."""
+    from pipeline.stages.parse import parse_input  # noqa: PLC0415
+
+    try:
+        raw = parse_input(job["name"], job["suffix"], base64.b64decode(job["parse"]))
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 — FawenError, or a bug: filing it says what is wrong
+        return {"names": None}
+    items = raw.data.get("附件") if isinstance(raw.data.get("附件"), list) else []
+    names = [str(a["文件"]) for a in items if isinstance(a, dict) and a.get("文件")]
+    ledger = raw.data.get("督查事项")
+    return {"names": names + ([ledger] if isinstance(ledger, str) else [])}
+
+
+def serve(root: Path, megabytes: int, parent: int) -> None:
+    """The worker's loop: one JSON job per line on stdin, one JSON reply per line on stdout."""
+    from pipeline.store import workspace as ws_store  # noqa: PLC0415
+
+    _orphan_guard(parent)
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but replies on the pipe
+    workspace = ws_store.load(root)
+    _warm_up(workspace)
+    _send(out, {"ready": True})
+    while line := sys.stdin.buffer.readline():  # empty: the watcher closed the pipe
+        _limit_memory(megabytes)
+        try:
+            job = json.loads(line)
+            reply = _named(job) if "parse" in job else _file_one(Path(job["path"]), workspace)
+        except MemoryError:
+            out.write(b'{"memory": true}\n')
+            out.flush()
+            os._exit(4)  # its heap may be in any state: the watcher starts another
+        _send(out, reply)
+
+
+def _send(out: Any, message: dict[str, Any]) -> None:
+    out.write((json.dumps(message) + "\n").encode("ascii"))  # escaped: even a lone surrogate travels
+    out.flush()
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))

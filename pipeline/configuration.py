@@ -214,7 +214,7 @@ def _key_at(text: str, line: int) -> str:
 # --- checking --------------------------------------------------------------------------------
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "是/否"
     if isinstance(value, dict):
@@ -263,7 +263,7 @@ class _Checker:
                 self.add(sub, "缺少必填项", expected)
             return ""
         if isinstance(value, (bool, dict, list)):
-            self.add(sub, f"应为文字，实际是{_type_name(value)}", expected)
+            self.add(sub, f"应为文字，实际是{type_name(value)}", expected)
             return ""
         if digits_matter and not isinstance(value, str):
             # YAML reads 0071 as the number 71: the leading zeros would be lost
@@ -276,7 +276,7 @@ class _Checker:
         if value is None:
             return None
         if not isinstance(value, dict):
-            self.add(_join(path, key), f"应为「键: 值」的组，实际是{_type_name(value)}", expected)
+            self.add(_join(path, key), f"应为「键: 值」的组，实际是{type_name(value)}", expected)
             return None
         return value
 
@@ -285,7 +285,7 @@ class _Checker:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.add(_join(path, key), f"应为列表（每项以 - 开头），实际是{_type_name(value)}", expected)
+            self.add(_join(path, key), f"应为列表（每项以 - 开头），实际是{type_name(value)}", expected)
             return []
         return value
 
@@ -367,7 +367,7 @@ def _person(c: _Checker, item: Any, path: str) -> Person | None:
         return Person(name, c.text(item, "职务", path)) if name else None
     if isinstance(item, str) and item.strip():
         return Person(item.strip())
-    c.add(path, f"应为人员（姓名或 {{姓名, 职务}}），实际是{_type_name(item)}", "{姓名: 王建国, 职务: 镇党委书记}")
+    c.add(path, f"应为人员（姓名或 {{姓名, 职务}}），实际是{type_name(item)}", "{姓名: 王建国, 职务: 镇党委书记}")
     return None
 
 
@@ -379,7 +379,7 @@ def _member(c: _Checker, item: Any, path: str) -> MemberUnit | None:
         return MemberUnit(name, c.text(item, "联络员", path), phone) if name else None
     if isinstance(item, str) and item.strip():
         return MemberUnit(item.strip())
-    c.add(path, f"应为成员单位（名称或 {{名称, 联络员, 电话}}），实际是{_type_name(item)}", "{名称: 平安建设办公室, 联络员: 周强}")
+    c.add(path, f"应为成员单位（名称或 {{名称, 联络员, 电话}}），实际是{type_name(item)}", "{名称: 平安建设办公室, 联络员: 周强}")
     return None
 
 
@@ -446,14 +446,14 @@ def _font_dirs(c: _Checker, data: dict[str, Any]) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        c.add("字体目录", f"应为文件夹或文件夹列表，实际是{_type_name(value)}", "字体目录: [字体]")
+        c.add("字体目录", f"应为文件夹或文件夹列表，实际是{type_name(value)}", "字体目录: [字体]")
         return ()
     out = []
     for i, item in enumerate(value, 1):
         if isinstance(item, str) and item.strip():
             out.append(item.strip())
         else:
-            c.add(f"字体目录[{i}]", f"应为文件夹路径，实际是{_type_name(item)}", "如 字体 或 C:/Windows/Fonts")
+            c.add(f"字体目录[{i}]", f"应为文件夹路径，实际是{type_name(item)}", "如 字体 或 C:/Windows/Fonts")
     return tuple(out)
 
 

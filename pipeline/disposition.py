@@ -11,6 +11,7 @@ and last digest per 件). Pure: no I/O here.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 import json
 
 LOG_NAME = "处置记录.jsonl"
@@ -22,6 +23,29 @@ GENESIS = "0" * 64
 def _digest(event: dict[str, object]) -> str:
     body = {k: v for k, v in event.items() if k != "摘要"}
     return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+digest = _digest  # one digest for every hash-chained log: 处置记录 and the 归档登记簿
+
+
+def chain_walk(entries: list[dict[str, object]], name: str, unit: str) -> Iterator[tuple[int, dict[str, object], list[str]]]:
+    """Each line of a hash-chained log with the findings every such chain shares: unreadable,
+    changed (its own digest), not linked to the line before (deleted, inserted, swapped).
+    ``name`` and ``unit`` word the findings (处置记录 … 行, 归档登记簿 … 条)."""
+    previous = GENESIS
+    for n, entry in enumerate(entries, 1):
+        found: list[str] = []
+        if not entry:
+            found.append(f"{name}第 {n} {unit}无法读取")
+            previous = ""
+            yield n, entry, found
+            continue
+        if entry.get("摘要") != _digest(entry):
+            found.append(f"{name}第 {n} {unit}被改动（摘要不符）")
+        if entry.get("前摘要") != previous or entry.get("序号") != n:
+            found.append(f"{name}第 {n} {unit}与上一{unit}接不上（被删除、插入或调换）")
+        previous = str(entry.get("摘要", ""))
+        yield n, entry, found
 
 
 def new_event(previous: list[dict[str, object]], identity: str, action: str, fields: dict[str, object]) -> dict[str, object]:
@@ -54,21 +78,14 @@ def problems(text: str, identity: str) -> list[str]:
     found: list[str] = []
     if text and not text.endswith("\n"):
         found.append("处置记录最后一行不完整（被截断）")
-    previous = GENESIS
-    for n, event in enumerate(parse(text), 1):
+    for n, event, common in chain_walk(parse(text), "处置记录", "行"):
+        found += common
         if not event:
-            found.append(f"处置记录第 {n} 行无法读取")
-            previous = ""
             continue
-        if event.get("摘要") != _digest(event):
-            found.append(f"处置记录第 {n} 行被改动（摘要不符）")
-        if event.get("前摘要") != previous or event.get("序号") != n:
-            found.append(f"处置记录第 {n} 行与上一行接不上（被删除、插入或调换）")
         if event.get("标识") != identity:
             found.append(f"处置记录第 {n} 行属于另一件（{event.get('标识')}）")
         if event.get("行为") not in ACTIONS:
             found.append(f"处置记录第 {n} 行的行为不对：{event.get('行为')}")
-        previous = str(event.get("摘要", ""))
     return found
 
 

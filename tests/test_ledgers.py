@@ -175,3 +175,17 @@ def test_a_matter_that_begins_with_heji_is_a_row_not_a_total():
              ["合计", "1件", "", "", ""]]  # fmt: skip
     rows = ledger_rows("x.yaml", "t.csv", table, TODAY, year_from=dt.date(2027, 1, 20))
     assert [r.matter for r in rows] == ["合计3人工资未发"]
+
+
+def test_a_ledger_too_long_to_typeset_is_refused_before_rendering(workspace):
+    folder = workspace.root / "examples"
+    rows = [[f"单位{i % 9}", f"第{i}件" + "欠薪事项核查" * 70, "2026-11-01", "2027-01-31", "办理中"] for i in range(1, 201)]
+    path = folder / "长台账.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([["单位", "事项", "受理日期", "办理时限", "状态"], *rows])
+    text = (folder / "005-专项督查通报.yaml").read_text(encoding="utf-8")
+    head, rest = text.split("督查事项:", 1)
+    src = folder / "长.yaml"
+    src.write_text(head + "督查事项: 长台账.csv\n统计截止日期:" + rest.split("统计截止日期:", 1)[1], encoding="utf-8")
+    with pytest.raises(InputError, match="督查事项的文字合计过多"):
+        run.read_request(src, workspace, TODAY)

@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeline import schema
 from pipeline.configuration import RETENTION
+from pipeline.configuration import type_name
 from pipeline.configuration import RETENTION_EXPECTED
 from pipeline.body import parse_body
 from pipeline.configuration import PROBLEM_CODE
@@ -202,7 +203,7 @@ class _Checker:
                 self.add(sub, "缺少必填项", expected)
             return ""
         if isinstance(value, bool) or isinstance(value, (dict, list)):
-            self.add(sub, f"应为文字，实际是{_type_name(value)}", expected)
+            self.add(sub, f"应为文字，实际是{type_name(value)}", expected)
             return ""
         if isinstance(value, float) and not math.isfinite(value):
             self.add(sub, f"「{value}」不是可用的值", expected)
@@ -225,13 +226,13 @@ class _Checker:
             out = []
             for i, item in enumerate(value, 1):
                 if isinstance(item, (dict, list, bool)) or item is None:
-                    self.add(f"{sub}[{i}]", f"应为文字，实际是{_type_name(item)}", expected)
+                    self.add(f"{sub}[{i}]", f"应为文字，实际是{type_name(item)}", expected)
                     continue
                 if str(item).strip():
                     out.append(str(item).strip())
             return tuple(out)
         if isinstance(value, (dict, bool)):
-            self.add(sub, f"应为文字或列表，实际是{_type_name(value)}", expected)
+            self.add(sub, f"应为文字或列表，实际是{type_name(value)}", expected)
             return ()
         return (str(value).strip(),) if str(value).strip() else ()
 
@@ -282,7 +283,7 @@ class _Checker:
         if value is None:
             return None
         if not isinstance(value, dict):
-            self.add(f"{path}.{key}" if path else key, f"应为「键: 值」的组，实际是{_type_name(value)}")
+            self.add(f"{path}.{key}" if path else key, f"应为「键: 值」的组，实际是{type_name(value)}")
             return None
         return value
 
@@ -291,23 +292,9 @@ class _Checker:
         if value is None or value == "":
             return []
         if not isinstance(value, list):
-            self.add(key, f"应为列表（每项以 - 开头），实际是{_type_name(value)}")
+            self.add(key, f"应为列表（每项以 - 开头），实际是{type_name(value)}")
             return []
         return value
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "是/否"
-    if isinstance(value, dict):
-        return "键值组"
-    if isinstance(value, list):
-        return "列表"
-    if isinstance(value, (int, float)):
-        return "数字"
-    if value is None:
-        return "空值"
-    return "文字"
 
 
 def safe_relative_path(text: str) -> str | None:
@@ -366,7 +353,7 @@ def _people(c: _Checker, data: dict[str, Any], key: str) -> tuple[Person, ...]:
     if isinstance(value, str):
         value = [v for v in re.split(r"[、，,；;]", value) if v.strip()]
     if not isinstance(value, list):
-        c.add(key, f"应为人员列表，实际是{_type_name(value)}", "- 王建国（镇党委书记）")
+        c.add(key, f"应为人员列表，实际是{type_name(value)}", "- 王建国（镇党委书记）")
         return ()
     out = []
     for i, item in enumerate(value, 1):
@@ -495,6 +482,9 @@ def _bulletin(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
         matter = c.text(item, "事项", path, required=True, expected="督查的事项")
         if received and deadline and status:
             rows.append(InspectionRow(unit, matter, received, deadline, status))
+    too_much = table_text_problem(rows, "督查事项")
+    if too_much is not None:
+        c.add(too_much.key, too_much.problem, too_much.expected)
     out["inspection_rows"] = tuple(rows)
     return out
 
@@ -720,6 +710,17 @@ _TIME_SUFFIX = re.compile(r"\s+\d{1,2}:\d{2}(?::\d{2})?$")
 
 MAX_LEDGER_ROWS = 1000
 MAX_LEDGER_CELL = 500  # characters: a 事项 is a sentence or two, never a document
+# all the 督查事项 together: each character of the table is set in a narrow cell, so 1 000 rows of
+# long 事项 would be thousands of pages and minutes of typesetting
+MAX_TABLE_TEXT = 40_000
+
+
+def table_text_problem(rows: tuple[InspectionRow, ...] | list[InspectionRow], key: str) -> Problem | None:
+    """The whole 督查事项 table is bounded, not only each cell."""
+    total = sum(len(r.unit) + len(r.matter) for r in rows)
+    if total <= MAX_TABLE_TEXT:
+        return None
+    return Problem(key, f"督查事项的文字合计过多（{total} 字）", f"单位和事项合计不超过 {MAX_TABLE_TEXT} 字；事项可写得简短些，或分几期通报")
 
 
 def ledger_rows(source: str, ledger: str, table: list[list[str]], today: dt.date,
@@ -751,6 +752,9 @@ def ledger_rows(source: str, ledger: str, table: list[list[str]], today: dt.date
         row = _ledger_row(where, cells, today, coverage, problems, year_from)
         if row is not None:
             rows.append(row)
+    too_much = table_text_problem(rows, key)
+    if too_much is not None:
+        problems.append(too_much)
     if problems:
         raise InputError(source, problems)
     return tuple(rows)

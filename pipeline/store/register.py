@@ -38,10 +38,7 @@ GENESIS = "0" * 64
 TAIL = 1 << 16  # bytes read back to find the head line (a line is well under 2 KB)
 
 
-def digest(entry: dict[str, object]) -> str:
-    body = {k: v for k, v in entry.items() if k != "摘要"}
-    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+digest = disposition.digest
 
 
 def line(entry: dict[str, object]) -> bytes:
@@ -54,24 +51,18 @@ def chain_problems(text: str, head: tuple[int, str, int] | None, entries: list[d
     found: list[str] = []
     if text and not text.endswith("\n"):
         found.append("归档登记簿最后一行不完整（被截断）")
-    previous, last_time = GENESIS, ""
+    last_time = ""
     entries = disposition.parse(text) if entries is None else entries
-    for n, entry in enumerate(entries, 1):
+    for n, entry, common in disposition.chain_walk(entries, "归档登记簿", "条"):
+        found += common
         if not entry:
-            found.append(f"归档登记簿第 {n} 条无法读取")
-            previous = ""
             continue
-        if entry.get("摘要") != digest(entry):
-            found.append(f"归档登记簿第 {n} 条被改动（摘要不符）")
-        if entry.get("前摘要") != previous or entry.get("序号") != n:
-            found.append(f"归档登记簿第 {n} 条与上一条接不上（被删除、插入或调换）")
         when = _time(entry.get("时间"))
         if when is None:
             found.append(f"归档登记簿第 {n} 条的时间不对（须带时区）：{entry.get('时间')}")
         elif last_time and when < _time(last_time):  # type: ignore[operator]
             found.append(f"归档登记簿第 {n} 条的时间 {entry.get('时间')} 早于上一条 {last_time}（时间被改早）")
         last_time = str(entry.get("时间")) if when else last_time
-        previous = str(entry.get("摘要", ""))
     found += _against_head(entries, head)
     return found
 

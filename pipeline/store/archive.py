@@ -191,11 +191,17 @@ def index_text(record: dict[str, object]) -> str:
     return "\n".join(w for w in seen if w)
 
 
-def _input_text(folder: Path) -> str:
+def _input_text(folder: Path, record: dict[str, object]) -> str:
     """The archived input as text: what search can read of a fawen 0.1 record, which kept only
-    a few joined fields (no meeting block, no ledger rows)."""
-    for path in sorted(folder.glob("输入.*")):
-        return path.read_bytes().decode("utf-8", "replace")
+    a few joined fields (no meeting block, no ledger rows). Found through the record's 组件 list,
+    not by listing the folder: a reindex of 100 000 件 should not list 100 000 folders."""
+    for component in record.get("组件") or []:  # type: ignore[union-attr]
+        name = str(component.get("文件", "")) if isinstance(component, dict) else ""
+        if component.get("角色") == "输入" and "/" not in name and name.startswith("输入."):
+            try:
+                return (folder / name).read_bytes().decode("utf-8", "replace")
+            except OSError:
+                return ""
     return ""
 
 
@@ -564,7 +570,7 @@ class Archive:
                            (*values, rowid))  # fmt: skip
                 db.execute("DELETE FROM fulltext WHERE rowid=?", (rowid,))
                 db.execute("DELETE FROM bigrams WHERE rowid=?", (rowid,))
-            body = index_text(r) if "版面文字" in r else index_text(r) + "\n" + _input_text(folder)
+            body = index_text(r) if "版面文字" in r else index_text(r) + "\n" + _input_text(folder, r)
             db.execute("INSERT INTO fulltext (rowid, title, body) VALUES (?,?,?)", (rowid, r["题名"], body))
             db.execute("INSERT INTO bigrams (rowid, grams) VALUES (?,?)", (rowid, bigrams(f"{r['题名']} {body}")))
         db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",

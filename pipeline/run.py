@@ -201,10 +201,22 @@ def attachment_files(req: DocumentRequest, base: Path) -> list[bytes | None]:
     return out
 
 
-def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None = None,
-                   docx_properties: dict[str, object] | None = None) -> Rendered:  # fmt: skip
-    """Steps 5–8: both renderings of a validated request, in memory. ``base`` is the input's
-    folder, where attachment files are."""
+@dataclass(frozen=True)
+class Typeset:
+    """A document typeset to PDF (attachments merged), before its DOCX and its stamps."""
+
+    pdf: bytes
+    pages: int
+    composition: Composition
+
+    @property
+    def draft(self) -> str:
+        return self.composition.draft
+
+
+def typeset_request(req: DocumentRequest, workspace: Workspace, base: Path | None = None) -> Typeset:
+    """Steps 5–7: compose and typeset a validated request, attachments merged, in memory.
+    ``base`` is the input's folder, where attachment files are."""
     files = attachment_files(req, base or Path.cwd())
     pages = [page_count(data) if data is not None else 0 for data in files]  # checked by attachment_pdf
     comp = compose_request(req, workspace, tuple(pages))
@@ -215,8 +227,15 @@ def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None
         pdf = merge_attachments(result.pdf, result.placeholders, [d for d in files if d is not None])
     except (PyPdfError, ValueError, KeyError, TypeError, IndexError) as exc:  # a file pypdf opened but cannot merge
         raise InputError(req.source, [Problem("附件", "附件 PDF 无法并入正文（文件结构有误）", "一个完好的 PDF 文件；可用 PDF 阅读器「另存为」后再试")]) from exc
-    docx = render_docx(comp, workspace.template(req.kind.value).read_bytes(), docx_properties)
-    return Rendered(Path(req.source).stem, pdf, docx, result.pages, comp.draft, comp)
+    return Typeset(pdf, result.pages, comp)
+
+
+def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None = None,
+                   docx_properties: dict[str, object] | None = None) -> Rendered:  # fmt: skip
+    """Steps 5–8: both renderings of a validated request, in memory."""
+    done = typeset_request(req, workspace, base)
+    docx = render_docx(done.composition, workspace.template(req.kind.value).read_bytes(), docx_properties)
+    return Rendered(Path(req.source).stem, done.pdf, docx, done.pages, done.draft, done.composition)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -335,11 +354,45 @@ def operator(workspace: Workspace, by: str = "") -> str:
         return "未知用户"
 
 
+@dataclass(frozen=True)
+class FilingOptions:
+    """How a person asked for the filing: ``by`` files it; ``correction`` makes the version a 更正
+    of the 件 it continues; ``target`` (an identity) names that 件 when the corrected input's own
+    identity would not; ``new`` files a title twin as a second document."""
+
+    by: str = ""
+    correction: str = ""
+    target: str = ""
+    new: bool = False
+
+
+@dataclass(frozen=True)
+class _Situation:
+    """What the archive holds for one input when a lock is taken: its 件 (if any) and that 件's
+    latest version. Rendering happens between two locks; a change here in between means another
+    filer got there first, and the input is numbered afresh."""
+
+    identity: str
+    existing: EntryInfo | None
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        e = self.existing
+        return (self.identity, e.archive_code, e.latest) if e else (self.identity, "", 0)
+
+
+RACES = 3  # times an input is numbered afresh when another filer changed its 件 while it rendered
+
+
 def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.datetime, *, by: str = "",
                   correction: str = "", target: str = "", new: bool = False) -> Filed:  # fmt: skip
     """The whole pipeline for one input: validate, number, render, stamp, file, index.
-    ``by`` is the person filing; ``correction`` makes the version a 更正 of the 件 it continues;
-    ``target`` (an identity) names that 件 when the corrected input's own identity would not."""
+
+    The archive lock is held twice, briefly: to check and number the input, then to stamp and
+    write it. Typesetting (the long part, and where a pathological attachment costs time) runs in
+    between, so another filer (a second inbox worker, a clerk's ``fawen file``) is never held up by
+    it."""
+    options = FilingOptions(by, correction, target, new)
     data = read_input(path)
     req = read_request(path, workspace, today, data=data)
     source = Source(data, {rel: (path.parent / rel).read_bytes() for rel in named_files(req)})
@@ -348,45 +401,95 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
     registry = open_registry(workspace)
     reserved: list[tuple[str, str, int, int]] = []
     try:
-        with archive.locked():
-            _recover(archive, registry)
-            register = Register(archive.root, registry)
-            refused = register.prepare(archive)  # the first filing into an older archive adopts it
-            if refused:
-                raise FilingError(f"{path.name}：{refused}。先不归档：请运行 fawen archive verify 核查。")
-            duplicate = archive.duplicate_of(source.digest)
-            if duplicate is not None:
-                entry, version = duplicate
-                return Filed(entry.archive_code, entry.number, version, None, duplicate=True)
-            identity = target or identity_of(req, path)  # target: the 件 a 更正 continues, whatever the input says
-            existing = archive.entry(identity)
-            if existing is not None and archive.status(existing):  # from the tree: its number may be voided
-                raise FilingError(f"{path.name}：{existing.archive_code}（{existing.number}）已{archive.status(existing)}，"
-                                  f"不能再归档新的版本。要重新发文，请作为新公文归档（去掉或改换「标识」、文号和文件名）。")  # fmt: skip
-            if correction and existing is None:
-                raise FilingError(f"{path.name}：档案中没有这份公文，无从更正；新公文请直接归档。")
-            if existing is None and not new:
-                _refuse_twins(path, req, archive)
-            req, place = _place(req, existing, workspace, (archive, registry), reserved, identity)
-            facts = Filing(identity, "", place.number, workspace.config.organ.fonds or "F000", place.year,
-                           place.retention, place.problem, place.item, place.version, 0, sha256(data), source.digest,
-                           when, operator(workspace, by), existing.latest if existing else 0,
-                           _previous_content(archive, existing), correction, place.series)  # fmt: skip
-            archive.on_landed = register.landed  # its line in the filing register, under the lock
-            folder, code = _build_and_write(req, path, workspace, archive, source, facts)
-            for kind, series, y, seq in reserved:
-                registry.issue(kind, series, y, seq, identity, req.plain_title)
-            reserved.clear()
-            if existing is None:
-                class_series = "/".join(p for p in (str(place.year), place.retention, place.problem) if p)
-                registry.claim("件号", class_series, place.year, place.item, identity, req.plain_title)
-                registry.issue("件号", class_series, place.year, place.item, identity, req.plain_title)
-            return Filed(code, place.number, place.version, folder, completed=tuple(k for k, _v, _s in req.completed))
+        for _attempt in range(RACES):
+            with archive.locked():
+                seen = _situation(path, req, source, (archive, registry), options)
+                if isinstance(seen, Filed):
+                    return seen
+                numbered, place = _place(req, seen.existing, workspace, registry, reserved, seen.identity)
+            typeset = typeset_request(numbered, workspace, path.parent)
+            if typeset.draft:
+                raise FilingError(f"{path.name}：这是草稿，不能归档为正式文件：{typeset.draft}")
+            with archive.locked():
+                now_seen = _situation(path, req, source, (archive, registry), options)
+                if isinstance(now_seen, Filed):
+                    return now_seen
+                if now_seen.key == seen.key:
+                    return _land(numbered, place, typeset, _Landing(path, workspace, archive, registry, source),
+                                 (seen, options, when, reserved))  # fmt: skip
+                _void_all(registry, reserved, "归档时其他进程先归档了同一公文，编号作废不再使用")
+        raise FilingError(f"{path.name}：归档时多次遇到其他进程同时归档同一公文，未归档。请稍后重新归档。")
     finally:
-        for kind, series, y, seq in reserved:  # a failure: the numbers are accounted for, not reused
-            registry.void(kind, series, y, seq, "归档失败，编号作废不再使用")
+        _void_all(registry, reserved, "归档失败，编号作废不再使用")  # accounted for, never reused
         registry.close()
         archive.close()
+
+
+def _void_all(registry: Registry, reserved: list[tuple[str, str, int, int]], reason: str) -> None:
+    for kind, series, y, seq in reserved:
+        registry.void(kind, series, y, seq, reason)
+    reserved.clear()
+
+
+def _situation(path: Path, req: DocumentRequest, source: Source, stores: tuple[Archive, Registry],
+               options: FilingOptions) -> _Situation | Filed:  # fmt: skip
+    """Under the archive lock: the input's 件 as the archive holds it now, a duplicate's Filed, or
+    a FilingError when it may not be filed."""
+    archive, registry = stores
+    _recover(archive, registry)
+    refused = Register(archive.root, registry).prepare(archive)  # the first filing into an older archive adopts it
+    if refused:
+        raise FilingError(f"{path.name}：{refused}。先不归档：请运行 fawen archive verify 核查。")
+    duplicate = archive.duplicate_of(source.digest)
+    if duplicate is not None:
+        entry, version = duplicate
+        return Filed(entry.archive_code, entry.number, version, None, duplicate=True)
+    identity = options.target or identity_of(req, path)  # target: the 件 a 更正 continues, whatever the input says
+    existing = archive.entry(identity)
+    if existing is not None and archive.status(existing):  # from the tree: its number may be voided
+        raise FilingError(f"{path.name}：{existing.archive_code}（{existing.number}）已{archive.status(existing)}，"
+                          f"不能再归档新的版本。要重新发文，请作为新公文归档（去掉或改换「标识」、文号和文件名）。")  # fmt: skip
+    if options.correction and existing is None:
+        raise FilingError(f"{path.name}：档案中没有这份公文，无从更正；新公文请直接归档。")
+    if existing is None and not options.new:
+        _refuse_twins(path, req, archive)
+    return _Situation(identity, existing)
+
+
+@dataclass(frozen=True)
+class _Landing:
+    """Where a version lands: the input's path, the workspace, the open stores, its bytes."""
+
+    path: Path
+    workspace: Workspace
+    archive: Archive
+    registry: Registry
+    source: Source
+
+
+def _land(req: DocumentRequest, place: Placement, typeset: Typeset, at: _Landing,
+          how: tuple[_Situation, FilingOptions, dt.datetime, list[tuple[str, str, int, int]]]) -> Filed:  # fmt: skip
+    """Under the second lock: the 件号 (taken now, so a filer that fails leaves no gap), the
+    stamped copies, the record, the version in place, its numbers issued."""
+    seen, options, when, reserved = how
+    archive, registry, workspace = at.archive, at.registry, at.workspace
+    if seen.existing is None:
+        place = dataclasses.replace(place, item=archive.max_item(place.year, place.retention, place.problem) + 1)
+    existing = seen.existing
+    facts = Filing(seen.identity, "", place.number, workspace.config.organ.fonds or "F000", place.year,
+                   place.retention, place.problem, place.item, place.version, 0, sha256(at.source.data),
+                   at.source.digest, when, operator(workspace, options.by), existing.latest if existing else 0,
+                   _previous_content(archive, existing), options.correction, place.series)  # fmt: skip
+    archive.on_landed = Register(archive.root, registry).landed  # its line in the filing register, under the lock
+    folder, code = _build_and_write(req, typeset, at, facts)
+    for kind, series, y, seq in reserved:
+        registry.issue(kind, series, y, seq, seen.identity, req.plain_title)
+    reserved.clear()
+    if existing is None:
+        class_series = "/".join(p for p in (str(place.year), place.retention, place.problem) if p)
+        registry.claim("件号", class_series, place.year, place.item, seen.identity, req.plain_title)
+        registry.issue("件号", class_series, place.year, place.item, seen.identity, req.plain_title)
+    return Filed(code, place.number, place.version, folder, completed=tuple(k for k, _v, _s in req.completed))
 
 
 def _refuse_twins(path: Path, req: DocumentRequest, archive: Archive) -> None:
@@ -405,11 +508,10 @@ def _refuse_twins(path: Path, req: DocumentRequest, archive: Archive) -> None:
                       f"  若确是另一份公文：用 fawen file --new 归档。")  # fmt: skip
 
 
-def _place(req: DocumentRequest, existing: EntryInfo | None, workspace: Workspace, stores: tuple[Archive, Registry],
+def _place(req: DocumentRequest, existing: EntryInfo | None, workspace: Workspace, registry: Registry,
            reserved: list[tuple[str, str, int, int]], identity: str) -> tuple[DocumentRequest, Placement]:  # fmt: skip
     """The number, class and 件号 of the version to file: those of its 件 when it continues one,
     else newly allocated (numbers reserved until the version lands)."""
-    archive, registry = stores
     series = series_name(req, workspace.config)
     if existing is not None:
         number = existing.number
@@ -433,10 +535,8 @@ def _place(req: DocumentRequest, existing: EntryInfo | None, workspace: Workspac
     else:
         req = _document_number(req, workspace, registry, reserved, identity, year)
         number = req.number or ""
-    # 件号: the next in its class, taken under the archive lock and consumed only when the entry
-    # lands, so a crash before that leaves no gap (DA/T 22: no gaps, no reuse)
-    item = archive.max_item(year, req.retention, req.problem) + 1
-    return req, Placement(number, series, year, req.retention, req.problem, item, 1)
+    # 件号: 0 until the version lands (``_land``), so a filer that fails leaves no gap (DA/T 22: no gaps, no reuse)
+    return req, Placement(number, series, year, req.retention, req.problem, 0, 1)
 
 
 def _document_number(req: DocumentRequest, workspace: Workspace, registry: Registry,
@@ -467,42 +567,34 @@ def _previous_content(archive: Archive, existing: EntryInfo | None) -> dict[str,
     return content if isinstance(content, dict) else {}
 
 
-def _build_and_write(req: DocumentRequest, path: Path, workspace: Workspace, archive: Archive, source: Source,
-                     facts: Filing) -> tuple[Path, str]:  # fmt: skip
-    """Render, stamp and record one version, then put it in the archive in one step; returns
-    its folder and the 档号."""
-    cfg = workspace.config
+def _build_and_write(req: DocumentRequest, typeset: Typeset, at: _Landing, facts: Filing) -> tuple[Path, str]:
+    """Stamp and record one typeset version, then put it in the archive in one step; returns its
+    folder and the 档号."""
+    cfg = at.workspace.config
     f = facts
-    code = archive_code(f.fonds, f.year, f.retention, f.problem, f.item, cfg.code_profile)
-    meta = StampData(req.plain_title, f.number, code, f.fonds, f.year, f.item, f.problem, f.retention, 0, f.version,
-                     "正本", f.content_sha256, req.signature, req.kind.value, req.date, created=f.when)  # fmt: skip
-    rendered = render_request(req, workspace, path.parent, docx_properties(meta))
-    if rendered.draft:
-        raise FilingError(f"{path.name}：这是草稿，不能归档为正式文件：{rendered.draft}")
-    comp = rendered.composition
-    assert comp is not None
-    meta = dataclasses.replace(meta, pages=rendered.pages, author=comp.author, date=comp.date)
+    existing = at.archive.entry(f.identity)
+    code = existing.archive_code if existing else archive_code(f.fonds, f.year, f.retention, f.problem, f.item, cfg.code_profile)
+    comp = typeset.composition
+    meta = StampData(req.plain_title, f.number, code, f.fonds, f.year, f.item, f.problem, f.retention, typeset.pages,
+                     f.version, "正本", f.content_sha256, comp.author, req.kind.value, comp.date, created=f.when)  # fmt: skip
+    docx = render_docx(comp, at.workspace.template(req.kind.value).read_bytes(), docx_properties(meta))
     totals = inspection_totals(req.inspection_rows, req.cutoff or req.date or dt.date.min) if req.inspection_rows else None
-    record = version_record(req, comp, dataclasses.replace(f, archive_code=code, pages=rendered.pages), totals)
+    record = version_record(req, comp, dataclasses.replace(f, archive_code=code, pages=typeset.pages), totals)
     record["时区"] = str(f.when.tzinfo)
     record["生成器"] = f"fawen {__version__}"
-    distribution, archival = stamp_copies(rendered.pdf, meta, font_store.font_set(cfg.font_dirs))
+    distribution, archival = stamp_copies(typeset.pdf, meta, font_store.font_set(cfg.font_dirs))
     components = [
         Component("正本", "正本.pdf", "application/pdf", distribution),
         Component("归档件", "归档.pdf", "application/pdf", archival),
-        Component("可编辑", "公文.docx", DOCX_MIME, rendered.docx),
-        Component("输入", "输入" + path.suffix.lower(), "text/plain", source.data),
+        Component("可编辑", "公文.docx", DOCX_MIME, docx),
+        Component("输入", "输入" + at.path.suffix.lower(), "text/plain", at.source.data),
     ]  # fmt: skip
-    for rel, data in sorted(source.files.items()):
+    for rel, data in sorted(at.source.files.items()):
         role = "台账" if rel == req.inspection_ledger else "附件"
         components.append(Component(role, f"{SOURCE_DIR}/{rel}", _mime(rel), data))
-    existing = archive.entry(f.identity)
-    if existing is not None:
-        code = existing.archive_code
-        record["档号"] = code
     entry_name = existing.path.rsplit("/", 1)[-1] if existing else safe_name(f"{code} {safe_name(req.plain_title, 30)}")
     class_path = tuple(p for p in (str(f.year), f.retention, f.problem) if p)
-    return archive.write(plan(class_path, entry_name, f.version, components, record), record), code
+    return at.archive.write(plan(class_path, entry_name, f.version, components, record), record), code
 
 
 def _mime(name: str) -> str:

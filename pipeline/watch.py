@@ -18,6 +18,7 @@ catch whatever events were missed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import queue
 import signal
@@ -50,6 +51,10 @@ from pipeline.worker import Pool
 from pipeline.worker import Reply
 
 
+def _nothing() -> None:
+    """Nothing to record: the input stays where it is, to be looked at again."""
+
+
 class _ShutdownRace(logging.Filter):
     """watchdog 7.1 logs, as an error, an event read while its inotify thread is being stopped;
     it is harmless, and a clerk reading the console should not see it."""
@@ -74,6 +79,10 @@ class Settings:
     leases: bool = True  # ask the kernel whether a writer still holds a file open (Linux, local disks)
     timeout: float = 60.0  # seconds one input may take to file (a real one takes well under a second)
     memory: int = 1024  # MB of address space one input may take on top of what its worker holds already
+    # Inputs are taken one at a time, in name order, as long as each takes its normal fraction of a
+    # second; one that takes longer steps aside: the next is taken beside it, up to ``lanes`` at once
+    lanes: int = 2
+    step_aside: float = 1.0  # seconds
 
 
 # watchdog holds every inotify event behind an unpaired move (each of our claims) for up to 0.5 s
@@ -145,7 +154,9 @@ class Watcher:
         self.verdicts: dict[Path, str] = {}  # by the dropped path: why it was over budget when judged
         self.closes = False  # the observer reports close-after-write (inotify only; FSEvents and Windows do not)
         self._stop = threading.Event()
-        self.pool = Pool(self.workspace, self.settings.timeout, self.settings.memory)
+        self.pool = Pool(self.workspace, self.settings.timeout, self.settings.memory, self.settings.lanes)
+        self.running: dict[Path, float] = {}  # inputs in hand (pending or claimed path): since when
+        self.finished: queue.Queue[tuple[Path, Callable[[], None]]] = queue.Queue()
         self.log_path = self.workspace.root / ".fawen" / "watch.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -154,7 +165,7 @@ class Watcher:
 
     @property
     def busy(self) -> bool:
-        return bool(self.pending or self.held)
+        return bool(self.pending or self.held or self.running)
 
     # ---- one pass ---------------------------------------------------------------------------------
 
@@ -192,70 +203,127 @@ class Watcher:
         return now - seen.changed >= self.settings.delay and now >= seen.look
 
     def step(self) -> int:
-        """Take every pending file that is ready; returns how many were claimed."""
+        """Take every pending file that is ready, as lanes allow; returns how many were taken up.
+        What each input in hand comes to is applied here, in this thread, as it finishes."""
         while True:
             try:
                 self._note(*self.events.get_nowait())
             except queue.Empty:
                 break
+        self._settle()
         done = 0
         for path in sorted(self.pending):
             if self._stop.is_set():
                 break
+            if path in self.running:
+                continue
             self._note(path)
             seen = self.pending.get(path)
             if seen is None or not self._settled(seen):
                 continue
-            if self._try(path, seen):
-                self.pending.pop(path, None)
-                done += 1
-        for path in sorted(self.held):
-            if self._stop.is_set():
+            if not self._lane_free():
                 break
-            self._retry(self.held[path])
+            self._start(path, functools.partial(self._try, path, seen))
+            done += 1
+        for path in sorted(self.held):
+            if self._stop.is_set() or not self._lane_free():
+                break
+            if path not in self.running:
+                self._start(path, functools.partial(self._retry, self.held[path]))
         return done
 
-    def _try(self, path: Path, seen: _Seen) -> bool:
-        """Claim and process a file whose writer is done; False to look at it again later."""
+    def _lane_free(self) -> bool:
+        """Another input may be taken now: fewer than ``lanes`` in hand, and each of those past its
+        normal time (so name order holds while every input is quick)."""
         now = self.clock()
+        return len(self.running) < self.settings.lanes and all(
+            now - since >= self.settings.step_aside for since in self.running.values())
+
+    def _start(self, key: Path, work: Callable[[], Callable[[], None]]) -> None:
+        self.running[key] = self.clock()
+        threading.Thread(target=self._work, args=(key, work), daemon=True, name=f"fawen-input-{key.name}").start()
+
+    def _work(self, key: Path, work: Callable[[], Callable[[], None]]) -> None:
+        """One input in hand, in its own thread (it mostly waits on its worker process)."""
+        try:
+            settle = work()
+        except Exception:  # noqa: BLE001 — a bug here must not lose the input: it is looked at again
+            logging.getLogger(__name__).exception("处理 %s 时出错，稍后重试", key.name)
+            settle = _nothing
+        self.finished.put((key, settle))
+
+    def _settle(self, wait: float = 0.0) -> None:
+        """Apply what finished inputs came to (in this thread: the tables are this thread's),
+        waiting up to ``wait`` seconds for the first."""
+        deadline = self.clock() + wait
+        while True:
+            try:
+                if wait > 0:
+                    key, settle = self.finished.get(timeout=max(0.0, deadline - self.clock()))
+                else:
+                    key, settle = self.finished.get_nowait()
+            except queue.Empty:
+                return
+            self.running.pop(key, None)
+            settle()
+            wait = 0.0  # the rest already there, without waiting
+
+    def _try(self, path: Path, seen: _Seen) -> Callable[[], None]:
+        """Claim and process a file whose writer is done; what to record of it once done (it stays
+        pending to be looked at again later, or leaves the table)."""
+        now = self.clock()
+
+        def gone() -> None:
+            self.pending.pop(path, None)
+
         try:
             snap = self._judge(path, seen)
         except FileNotFoundError:
-            return True  # another watcher took it
+            return gone  # another watcher took it
         if snap is None:
-            return False
+            return _nothing
         claim = self.inbox.claim(path, snap[1])
         if claim is None:
             self.verdicts.pop(path, None)
-            return True
+            return gone
         if self._unchanged(claim.path, snap[0]):
-            self._process(claim, now)
-        else:  # its writer still had it open, or wrote on: wait for it where it is now
-            self.verdicts.pop(path, None)  # its new bytes are judged afresh
-            held = self.held[claim.path] = _Held(claim, _Seen(-1, -1, self.clock(), seen.first))
-            self._note(claim.path, table={claim.path: held.seen})
-        return True
+            result = self._process(claim, now)
+            return lambda: (gone(), self._finish(result))
+        # its writer still had it open, or wrote on: wait for it where it is now
+        self.verdicts.pop(path, None)  # its new bytes are judged afresh
+        held = _Held(claim, _Seen(-1, -1, self.clock(), seen.first))
+        self._note(claim.path, table={claim.path: held.seen})
 
-    def _retry(self, held: _Held) -> None:
+        def hold() -> None:
+            gone()
+            self.held[claim.path] = held
+
+        return hold
+
+    def _retry(self, held: _Held) -> Callable[[], None]:
         """A claimed file whose bytes changed after they were judged: judge its new bytes once its
         writer is done, never file or reject the old ones."""
         path = held.claim.path
+
+        def gone() -> None:
+            self.held.pop(path, None)
+
         table = {path: held.seen}
         self._note(path, table=table)
         if path not in table:  # cannot happen short of a person removing it by hand
-            del self.held[path]
-            return
+            return gone
         try:
             snap = self._judge(path, held.seen) if self._settled(held.seen) else None
         except FileNotFoundError:
             snap = None
         if snap is None:
-            return
+            return _nothing
         now = self.clock()
         claim = held.claim = self.inbox.claim_more(held.claim, snap[1])
         if self._unchanged(path, snap[0]):
-            del self.held[path]
-            self._process(claim, now)
+            result = self._process(claim, now)
+            return lambda: (gone(), self._finish(result))
+        return _nothing
 
     def _unchanged(self, path: Path, judged: Snapshot) -> bool:
         """After the claim: still the judged bytes, and no writer (which keeps its handle across
@@ -303,9 +371,9 @@ class Watcher:
                 return None  # an attachment still being written
         return snap, attachments
 
-    def _process(self, claim: Claim, started: float) -> None:
+    def _process(self, claim: Claim, started: float) -> Result:
         """File it in a worker (pipeline.worker): over its time or memory budget it is stopped
-        there and rejected here, with the reason, and the next file is taken."""
+        there and rejected here, with the reason."""
         name = claim.original.name
         verdict = self.verdicts.pop(claim.path, None) or self.verdicts.pop(claim.original, None)
         reply = Reply("退回", reason=verdict) if verdict else self.pool.file(claim.path)
@@ -320,6 +388,9 @@ class Watcher:
             self.inbox.reject(claim, reply.reason)
             result = Result(name, "退回", reason=reply.reason)
         result.seconds = max(0.0, self.clock() - started)
+        return result
+
+    def _finish(self, result: Result) -> None:
         self._log(result)
         self.report(result)
 
@@ -338,12 +409,18 @@ class Watcher:
         try:
             self.recover()
             self.scan()
-            deadline = self.clock() + max(self.settings.attachment_grace, self.settings.parse_grace) + 5
-            while self.busy and self.clock() < deadline and not self._stop.is_set():
-                self.step()
-                time.sleep(self.settings.poll)
+            grace = max(self.settings.attachment_grace, self.settings.parse_grace) + 5
+            deadline = self.clock() + grace  # for files still being written; progress extends it
+            while self.busy and (self.running or self.clock() < deadline) and not self._stop.is_set():
+                if self.step() or self.running:
+                    deadline = self.clock() + grace
+                if self.running:
+                    self._settle(self.settings.poll)
+                else:
+                    time.sleep(self.settings.poll)
                 self.scan()
         finally:
+            self._drain()
             self.pool.close()
 
     def run(self, install_signals: bool = True) -> None:
@@ -361,11 +438,20 @@ class Watcher:
                 if self.clock() - last_scan >= self.settings.rescan:
                     self.scan()
                     last_scan = self.clock()
-                self._stop.wait(self.settings.poll)
+                if self.running:
+                    self._settle(self.settings.poll)
+                else:
+                    self._stop.wait(self.settings.poll)
         finally:
+            self._drain()
             self.pool.close()
             observer.stop()
             observer.join(timeout=5)
+
+    def _drain(self) -> None:
+        """On stop: the inputs in hand are finished (their workers are not interrupted) and recorded."""
+        while self.running:
+            self._settle(self.settings.poll)
 
     def _observer(self) -> Any:
         handler = _Events(self.inbox.root, self.events)

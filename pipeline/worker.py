@@ -65,6 +65,7 @@ class Worker:
         )  # fmt: skip
         self.replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.ready = False
+        self.idle_since = time.monotonic()
         threading.Thread(target=self._read, daemon=True, name=f"fawen-worker-{self.process.pid}").start()
 
     def _read(self) -> None:
@@ -88,9 +89,12 @@ class Worker:
 
     def _next(self, deadline: float) -> dict[str, Any] | None:
         try:
-            return self.replies.get(timeout=max(0.0, deadline - time.monotonic()))
+            message = self.replies.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             return None
+        if message is None:
+            self.replies.put(None)  # the pipe closed: every later look sees it too
+        return message
 
     def send(self, job: dict[str, Any]) -> bool:
         assert self.process.stdin is not None
@@ -122,20 +126,67 @@ def _detached() -> dict[str, Any]:
     return {"start_new_session": True}
 
 
-class Pool:
-    """The worker in service and a warm standby; a worker over budget is killed and replaced."""
+class _Spawner:
+    """Workers are started from one thread that lives as long as the watcher: on Linux a child's
+    parent-death signal (``_orphan_guard``) fires when the *thread* that started it ends, and the
+    watcher's threads for inputs in hand are short-lived."""
 
-    def __init__(self, workspace: Any, seconds: float, megabytes: int) -> None:
+    def __init__(self) -> None:
+        self.jobs: queue.Queue[tuple[Any, queue.Queue[Any]]] = queue.Queue()
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+
+    def start(self, make: Any) -> Any:
+        with self.lock:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, daemon=True, name="fawen-spawner")
+                self.thread.start()
+        box: queue.Queue[Any] = queue.Queue(1)
+        self.jobs.put((make, box))
+        made = box.get()
+        if isinstance(made, BaseException):
+            raise made
+        return made
+
+    def _run(self) -> None:
+        while True:
+            make, box = self.jobs.get()
+            try:
+                box.put(make())
+            except BaseException as exc:  # noqa: BLE001 — handed to the caller
+                box.put(exc)
+
+
+_SPAWNER = _Spawner()
+
+
+class Pool:
+    """Warm workers for up to ``lanes`` inputs at once, and a standby warm beside them; a
+    worker over budget is killed and replaced. Thread-safe: the watcher calls it from one thread
+    per input in hand."""
+
+    IDLE = 120.0  # seconds after which a worker beyond ``spare`` is stopped, its memory returned
+
+    def __init__(self, workspace: Any, seconds: float, megabytes: int, lanes: int = 1) -> None:
         self.workspace = workspace
         self.seconds = seconds
         self.megabytes = megabytes
-        self.active: Worker | None = None
-        self.standby: Worker | None = None
+        self.lanes = max(1, lanes)
+        self.spare = self.lanes + 1  # warm workers kept: one per lane and one standby
+        self.idle: list[Worker] = []  # the longest idle last
+        self.busy = 0
+        self.closed = False
+        self.cond = threading.Condition()
+
+    def _spawn(self) -> Worker:
+        return _SPAWNER.start(lambda: Worker(self.workspace.root, self.megabytes))
 
     def start(self) -> None:
-        """Start warming both now: the first input should not wait for fonts to load."""
-        self.active = self.active or Worker(self.workspace.root, self.megabytes)
-        self.standby = self.standby or Worker(self.workspace.root, self.megabytes)
+        """Start warming now: the first input should not wait for fonts to load."""
+        with self.cond:
+            self.closed = False
+            while len(self.idle) < self.spare:
+                self.idle.append(self._spawn())
 
     def file(self, path: Path) -> Reply:
         message = self._call({"path": str(path)}, path.name)
@@ -153,7 +204,7 @@ class Pool:
 
     def _call(self, job: dict[str, Any], name: str) -> dict[str, Any] | str:
         """One job in a ready worker: its reply, or why it gave none (a reason a person reads)."""
-        worker = self._ready_worker()
+        worker = self._take()
         if worker is None:
             return f"{name}：无法启动归档进程，未处理。请把此文件交给系统管理员。"
         if not worker.send(job):
@@ -163,41 +214,68 @@ class Pool:
             return self._lost(worker, name, f"处理超时（超过 {self.seconds:g} 秒），已停止处理")
         if message.get("memory"):
             return self._lost(worker, name, f"占用内存超过 {self.megabytes} MB，已停止处理")
+        self._give(worker)
         return message
 
-    def _ready_worker(self) -> Worker | None:
-        """The worker in service, else the standby promoted; a new standby starts warming."""
+    def _take(self) -> Worker | None:
+        """A ready worker of this caller's own (the oldest idle one, else a new one), with a
+        standby started whenever none is left idle; None when none would start."""
         for _attempt in range(2):
-            if self.active is None or self.active.process.poll() is not None:
-                if self.active is not None:
-                    self.active.stop()
-                self.active, self.standby = self.standby or Worker(self.workspace.root, self.megabytes), None
-            if self.standby is None:
-                self.standby = Worker(self.workspace.root, self.megabytes)
-            if self.active.wait_ready(START_SECONDS):
-                return self.active
-            self.active.stop()
-            self.active = None
+            with self.cond:
+                while self.busy >= self.lanes:
+                    self.cond.wait()
+                ready = [w for w in self.idle if w.wait_ready(0)]  # a warm one, else the one warming longest
+                worker = ready[0] if ready else self.idle[0] if self.idle else self._spawn()
+                if worker in self.idle:
+                    self.idle.remove(worker)
+                self.busy += 1
+                if not self.idle:
+                    self.idle.append(self._spawn())  # warming for the next input
+            if worker.process.poll() is None and worker.wait_ready(START_SECONDS):
+                return worker
+            worker.stop()
+            self._release()
         return None
+
+    def _release(self) -> None:
+        with self.cond:
+            self.busy -= 1
+            self.cond.notify()
+
+    def _give(self, worker: Worker) -> None:
+        """Back to the idle workers, first in line (warm already); workers beyond the spares
+        that have not been needed for ``IDLE`` seconds are stopped."""
+        worker.idle_since = time.monotonic()
+        with self.cond:
+            stale: list[Worker] = [worker] if self.closed else []
+            if not self.closed:
+                self.idle.insert(0, worker)
+                while len(self.idle) > self.spare and time.monotonic() - self.idle[-1].idle_since > self.IDLE:
+                    stale.append(self.idle.pop())
+        for old in stale:
+            old.stop()
+        self._release()
 
     def _lost(self, worker: Worker, name: str, why: str) -> str:
         """The worker ran over budget or died: stop it, settle what it left, reject the input."""
         code = worker.stop()
-        self.active = None
+        with self.cond:
+            if not self.closed:
+                self.idle.append(self._spawn())  # warming at once: a kill costs the next input no start-up
         from pipeline import run  # noqa: PLC0415 — the watcher imports run anyway; kept local to this path
 
         run.recover_filing(self.workspace)
+        self._release()
         if not why:
             why = f"处理进程意外退出（退出码 {code}），可能占用内存过多"
-        self.standby = self.standby or Worker(self.workspace.root, self.megabytes)  # warming at once
         return (f"{name}：{why}，已退回。\n这个文件可能已损坏或构造异常（例如附件 PDF 过于复杂）；"
                 f"请检查后重新放入，或把它交给系统管理员。")  # fmt: skip
 
     def close(self) -> None:
-        for worker in (self.active, self.standby):
-            if worker is not None:
-                worker.stop()
-        self.active = self.standby = None
+        with self.cond:
+            idle, self.idle, self.closed = self.idle, [], True
+        for worker in idle:
+            worker.stop()
 
 
 # ---- the child ------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from tests.test_hostile_inputs import build_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT, MEMORY = 2, 80
-NORMAL, START = 0.5, 10.0  # seconds: one input filed or refused; a worker started cold on a busy machine
+STEP_ASIDE = 1.0  # seconds: Settings.step_aside, after which the next input is taken beside a slow one
 OVER_TIME = f"处理超时（超过 {TIMEOUT} 秒）"
 OVER_MEMORY = f"占用内存超过 {MEMORY} MB"
 # Corpus inputs by label: each is refused by validation with a reason (none names a file beside it).
@@ -130,6 +130,24 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
+def drop_together(inbox: Path, staging: Path, files: dict[str, bytes], order: list[str]) -> tuple[dict[str, str], dict[str, float]]:
+    """Each file written beside the inbox, then all renamed in at once (same file system: one
+    rename each); returns the names dropped (the order kept in them) and when each arrived."""
+    staging.mkdir()
+    names = {n: f"{k:02d}-{n}" for k, n in enumerate(order)}
+    for name in order:
+        (staging / names[name]).write_bytes(files[name])
+    dropped = {}
+    for name in order:
+        os.rename(staging / names[name], inbox / names[name])
+        dropped[name] = time.monotonic()
+    return names, dropped
+
+
+def interleaved(first: list[str], second: list[str]) -> list[str]:
+    return [n for pair in zip(first, second) for n in pair]
+
+
 def test_twenty_hostile_files_cost_their_own_budget_and_twenty_good_ones_are_filed_on_time(workspace, tmp_path):
     inbox = workspace.inbox
     watch = Watch(workspace.root)
@@ -137,21 +155,19 @@ def test_twenty_hostile_files_cost_their_own_budget_and_twenty_good_ones_are_fil
     try:
         (inbox / "预热.yaml").write_text(notice(0), encoding="utf-8")  # watching, workers warm
         watch.wait(lambda: "关于第0项预算工作的通知" in arrivals.seen, 120, "预热文件未归档")
+        # the normal latency: forty good files dropped together, in the same order of names
+        ordinary = {f"base-{i:02d}.yaml": notice(100 + i).encode() for i in range(40)}
+        base_order = interleaved(sorted(ordinary)[:20], sorted(ordinary)[20:])
+        _names, base_dropped = drop_together(inbox, tmp_path / "base", ordinary, base_order)
+        watch.wait(lambda: all(f"关于第{100 + i}项预算工作的通知" in arrivals.seen for i in range(40)), 180, "基准文件迟迟未归档")
+        normal = [arrivals.seen[f"关于第{100 + int(n[5:7])}项预算工作的通知"] - base_dropped[n] for n in base_order[1::2]]
+        # then twenty hostile ones in their place, the two over budget first: every good file but
+        # one waits behind at least one of them
         hostile = {n: d.encode() for n, d in over_budget(inbox).items()} | hostile_corpus(tmp_path)
         good = {f"good-{i:02d}.yaml": notice(i).encode() for i in range(1, 21)}
         assert len(hostile) == 20 and len(good) == 20
-        staging = tmp_path / "drop"  # same file system: each drop is one rename
-        staging.mkdir()
-        # interleaved, the watcher's order (by name) too, the two over budget first: every good
-        # file but one waits behind at least one of them
-        order = [n for pair in zip(sorted(hostile, key=lambda n: (not n.startswith("hz-"), n)), sorted(good)) for n in pair]
-        names = {n: f"{k:02d}-{n}" for k, n in enumerate(order)}
-        for name in order:
-            (staging / names[name]).write_bytes(hostile.get(name) or good[name])
-        dropped = {}
-        for name in order:
-            os.rename(staging / names[name], inbox / names[name])
-            dropped[name] = time.monotonic()
+        order = interleaved(sorted(hostile, key=lambda n: (not n.startswith("hz-"), n)), sorted(good))
+        names, dropped = drop_together(inbox, tmp_path / "drop", hostile | good, order)
         rejected = inbox / "rejected"
         watch.wait(lambda: all(f"关于第{i}项预算工作的通知" in arrivals.seen for i in range(1, 21))
                    and all((rejected / f"{names[n]}.error.txt").is_file() for n in hostile), 180, "有输入迟迟没有结果")  # fmt: skip
@@ -163,17 +179,16 @@ def test_twenty_hostile_files_cost_their_own_budget_and_twenty_good_ones_are_fil
         code = watch.proc.wait(timeout=60)
     output = watch.out.read_text(encoding="utf-8", errors="replace")
     assert code == 0, output[-3000:]
-    latency = {n: arrivals.seen[f"关于第{int(n[5:7])}项预算工作的通知"] - dropped[n] for n in good}
-    latencies = list(latency.values())
-    p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
-    print(f"good files, drop to entry: p50 {p50:.2f} s, p95 {p95:.2f} s, max {max(latencies):.2f} s")
-    # One input is filed at a time (rendering holds the archive lock anyway), so a good file waits
-    # for those dropped before it: normally under 0.5 s each here, the two over budget at most
-    # their budget, plus one cold worker start when two kills come close together.
-    for k, name in enumerate(order):
-        if name in good:
-            bound = NORMAL * k + 2 * TIMEOUT + START
-            assert latency[name] <= bound, (name, latency[name], bound, sorted(latencies))
+    latency = [arrivals.seen[f"关于第{int(n[5:7])}项预算工作的通知"] - dropped[n] for n in order[1::2]]
+    p95, normal_p95 = percentile(latency, 95), percentile(normal, 95)
+    print(f"good files, drop to entry: p50 {percentile(latency, 50):.2f} s, p95 {p95:.2f} s, max {max(latency):.2f} s; "
+          f"with good files in place of the hostile ones: p50 {percentile(normal, 50):.2f} s, p95 {normal_p95:.2f} s")  # fmt: skip
+    # A file over budget steps aside after STEP_ASIDE seconds (the next is taken beside it) and is
+    # stopped at its budget; the hostile ones refused by validation cost what a good file costs.
+    # So each good file is filed as soon as if the hostile files were good ones, give or take the
+    # two over budget (their step aside, their CPU beside the lane).
+    for k, (got, usual) in enumerate(zip(latency, normal)):
+        assert got <= usual * 1.5 + 2 * STEP_ASIDE + 1.0, (order[2 * k + 1], got, usual, latency, normal)
     log = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8").splitlines()
     spent = {ln.split("\t")[1]: float(ln.split("\t")[4].removesuffix("秒")) for ln in log}
     for name in hostile:  # the budget held: judging and filing each stopped at TIMEOUT
@@ -190,7 +205,7 @@ def test_twenty_hostile_files_cost_their_own_budget_and_twenty_good_ones_are_fil
 def assert_archive_whole(workspace, output: str) -> None:  # noqa: ANN001
     """The killed workers left no half version, no lock, no open reservation; verify agrees."""
     titles = sorted(json.loads(m.read_text(encoding="utf-8"))["题名"] for m in filed_records(workspace.outbox))
-    assert titles == sorted(f"关于第{i}项预算工作的通知" for i in range(21)), titles
+    assert titles == sorted(f"关于第{i}项预算工作的通知" for i in [*range(21), *range(100, 140)]), titles
     assert not list((workspace.outbox / ".staging").iterdir())
     assert not list((workspace.inbox / ".processing").iterdir())
     assert not [p for p in workspace.inbox.iterdir() if p.is_file()]

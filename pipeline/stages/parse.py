@@ -12,9 +12,11 @@ thousands of digits, ``!!float abc``, a custom tag) is a message with its line, 
 from __future__ import annotations
 
 import binascii
+import bisect
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -164,7 +166,10 @@ def _canonicalise(name: str, node: Any, context: str, path: str, lines: dict[str
         items = []
         for i, value in enumerate(node):
             sub = f"{path}[{i + 1}]"
-            if isinstance(node, CommentedSeq):
+            if isinstance(node, _LinedList):
+                if node.item_lines[i] is not None:
+                    lines[sub] = node.item_lines[i]
+            elif isinstance(node, CommentedSeq):
                 pos = node.lc.item(i)
                 if pos is not None:
                     lines[sub] = pos[0] + 1
@@ -178,6 +183,8 @@ def _canonicalise(name: str, node: Any, context: str, path: str, lines: dict[str
 
 
 def _key_line(node: Any, key: Any) -> int | None:
+    if isinstance(node, _LinedDict):
+        return node.key_lines.get(key)
     if isinstance(node, CommentedMap):
         pos = node.lc.key(key)
         if pos is not None:
@@ -215,7 +222,22 @@ def _yaml_problem(exc: MarkedYAMLError) -> tuple[str, str]:
     return explain_yaml(exc)
 
 
+def _flow_too_deep(text: str) -> int | None:
+    """The line where ``[``/``{`` nesting runs far past MAX_DEPTH, counted without regard to quotes
+    (a real input nests two or three deep); None when it does not. ruamel's scanner takes
+    seconds over thousands of open brackets before its composer's depth limit is reached."""
+    depth = 0
+    for m in re.finditer(r"[\[\]{}]", text):
+        depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
+        if depth > 4 * MAX_DEPTH:
+            return text.count("\n", 0, m.start()) + 1
+    return None
+
+
 def _load_yaml(name: str, text: str, line_offset: int = 0) -> tuple[Any, dict[str, int]]:
+    deep = _flow_too_deep(text)
+    if deep is not None:
+        raise _fail(name, f"嵌套层次过深（超过 {MAX_DEPTH} 层）", "按样例的层次书写（fawen new 通知）", deep + line_offset)
     try:
         doc = _yaml().load(text)
     except _Refused as exc:
@@ -280,11 +302,70 @@ def _load_json(name: str, text: str) -> tuple[Any, dict[str, int]]:
         raise _fail(name, "JSON 中有无法使用的数字（过长，或 NaN、Infinity）", "普通的数字或文字", 1) from exc
     if not isinstance(doc, dict):
         raise _fail(name, "JSON 内容不是对象", '{"文种": "通知", …}', 1)
-    try:  # JSON is YAML 1.2: reuse the YAML reader for line numbers, best effort
-        _, lines = _load_yaml(name, text)
-    except InputError:
-        lines = {}
-    return _canonicalise(name, doc, schema.TOP, "", lines), lines
+    lines: dict[str, int] = {}
+    return _canonicalise(name, _with_lines(doc, _json_positions(text)), schema.TOP, "", lines), lines
+
+
+class _LinedDict(dict):  # type: ignore[type-arg]
+    """A JSON object with the line of each of its keys."""
+
+    key_lines: dict[str, int | None]
+
+
+class _LinedList(list):  # type: ignore[type-arg]
+    """A JSON array with the line of each of its items."""
+
+    item_lines: list[int | None]
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]')
+_SPACE = re.compile(r"\s*")
+
+
+def _json_positions(text: str) -> Iterator[int]:
+    """The line of every object key and every array item, in document order (one pass of a
+    regular expression: the JSON is known to be valid, json.loads read it first)."""
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    frames: list[str] = []  # "{" or "["
+    key_next = False
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group()
+        if token in "[{" or (token == "," and frames):
+            if token != ",":
+                frames.append(token)
+            if frames[-1] == "{":
+                key_next = True
+                continue
+            item = _SPACE.match(text, m.end()).end()  # type: ignore[union-attr]
+            if item < len(text) and text[item] != "]":
+                yield bisect.bisect_right(starts, item)
+        elif token in "]}":
+            frames.pop()
+        elif key_next and token.startswith('"'):
+            key_next = False
+            yield bisect.bisect_right(starts, m.start())
+
+
+def _with_lines(doc: Any, lines: Iterator[int], depth: int = 0) -> Any:
+    """``doc`` with each object and array holding its lines, taken in document order (as
+    json.loads kept it). Below MAX_DEPTH nothing is needed: _canonicalise refuses it there."""
+    if depth > MAX_DEPTH:
+        return doc
+    if isinstance(doc, dict):
+        out = _LinedDict()
+        out.key_lines = {}
+        for key, value in doc.items():
+            out.key_lines[key] = next(lines, None)
+            out[key] = _with_lines(value, lines, depth + 1)
+        return out
+    if isinstance(doc, list):
+        seq = _LinedList()
+        seq.item_lines = []
+        for value in doc:
+            seq.item_lines.append(next(lines, None))
+            seq.append(_with_lines(value, lines, depth + 1))
+        return seq
+    return doc
 
 
 def _json_key_line(text: str, key: str) -> int | None:

@@ -65,14 +65,17 @@ CREATE TABLE IF NOT EXISTS versions (
     filed TEXT NOT NULL,
     PRIMARY KEY (identity, version)
 );
-CREATE INDEX IF NOT EXISTS versions_digest ON versions (input_sha256);
-CREATE INDEX IF NOT EXISTS entries_code ON entries (archive_code);
-CREATE INDEX IF NOT EXISTS entries_number ON entries (number);
 CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5(title, body, tokenize='trigram');
 CREATE VIRTUAL TABLE IF NOT EXISTS bigrams USING fts5(grams, tokenize='unicode61');
 """
 
 
+# what filing looks up (a duplicate's digest, a 档号, a 文号)
+SECONDARY_INDEXES = {
+    "versions_digest": "versions (input_sha256)",
+    "entries_code": "entries (archive_code)",
+    "entries_number": "entries (number)",
+}
 # what browsing a big archive (fawen serve: facets, catalogue pages, latest filings, disposed 件)
 # reads without a scan of every row; added to an index of any layout version the first time it opens
 BROWSE_INDEXES = {
@@ -87,17 +90,18 @@ BROWSE_INDEXES = {
 
 def _browse_indexes(db: sqlite3.Connection) -> None:
     present = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    if not present.issuperset(BROWSE_INDEXES):
+    wanted = {**SECONDARY_INDEXES, **BROWSE_INDEXES}
+    if not present.issuperset(wanted):
         with immediate(db) as tx:  # one process builds them; the others find them there
-            for name, on in BROWSE_INDEXES.items():
+            for name, on in wanted.items():
                 tx.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {on}")
 
 
 def bigrams(text: str) -> str:
     """Overlapping two-character tokens: lets a two-character Chinese query use an index too
     (the trigram index answers three characters and more)."""
-    chars = [ch for ch in text if not ch.isspace()]
-    return " ".join("".join(chars[i : i + 2]) for i in range(len(chars) - 1))
+    chars = "".join(text.split())
+    return " ".join(map("".join, zip(chars, chars[1:])))
 
 
 COLUMNS_AFTER_IDENTITY = ("archive_code, number, title, kind, year, retention, problem, item, path, latest, date, "
@@ -353,12 +357,10 @@ class Archive:
             db.execute("UPDATE entries SET status=? WHERE identity=?", (disposition.status([*events, event]), entry.identity))
         return event
 
-    def _statuses_from_tree(self, db: sqlite3.Connection) -> None:
+    def _statuses_from_tree(self, db: sqlite3.Connection, logs: list[Path]) -> None:
         """The index's status column, from every 件's log (reindex: the index is a cache)."""
         db.execute("UPDATE entries SET status=''")
-        for log in self.root.rglob(disposition.LOG_NAME):
-            if self.staging in log.parents or self.meta_dir in log.parents:
-                continue
+        for log in logs:
             events = disposition.parse(log.read_text(encoding="utf-8"))
             db.execute("UPDATE entries SET status=? WHERE path=?",
                        (disposition.status(events), log.parent.relative_to(self.root).as_posix()))  # fmt: skip
@@ -642,22 +644,42 @@ class Archive:
         with immediate(self._index) as db:
             for table in ("entries", "versions", "fulltext", "bigrams"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
+            # secondary indexes built once at the end: far cheaper than kept up row by row
+            for name in (*BROWSE_INDEXES, *SECONDARY_INDEXES):
+                db.execute(f"DROP INDEX IF EXISTS {name}")
+            records, logs = self._tree_files()
             count = 0
-            for meta in sorted(self.version_records()):
+            for meta in sorted(records):
                 record = json.loads(meta.read_text(encoding="utf-8"))
                 plan = FilingPlan(tuple(), meta.parent.parent.name, int(record["版本"]))
                 self._record(plan, record, meta.parent, batch=True)
                 count += 1
                 if callable(progress):
                     progress(count)
-            self._statuses_from_tree(db)
+            for name, on in (*SECONDARY_INDEXES.items(), *BROWSE_INDEXES.items()):
+                db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {on}")
+            self._statuses_from_tree(db, logs)
         return count
 
+    def _tree_files(self) -> tuple[list[Path], list[Path]]:
+        """One walk of the tree: every version's metadata record and every 件's 处置记录."""
+        records, logs = [], []
+        for name, path in self._walk((METADATA, disposition.LOG_NAME)):
+            (records if name == METADATA else logs).append(path)
+        return records, logs
+
+    def _walk(self, names: tuple[str, ...]) -> Iterator[tuple[str, Path]]:
+        """Files of these names anywhere in the tree but staging and .fawen, as found."""
+        skip = {str(self.staging), str(self.meta_dir)}
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = [d for d in dirs if os.path.join(folder, d) not in skip]
+            for name in names:
+                if name in files:
+                    yield name, Path(folder, name)
+
     def version_records(self) -> Iterator[Path]:
-        for meta in self.root.rglob(METADATA):
-            if self.staging in meta.parents or self.meta_dir in meta.parents:
-                continue
-            yield meta
+        """Every version's metadata record in the tree (not in staging, not in .fawen)."""
+        return (path for _name, path in self._walk((METADATA,)))
 
     # ---- verify: the whole tree, and the index as it is -----------------------------------------
 

@@ -6,6 +6,7 @@ follow the inputs' style: file, 第 N 行, 键「路径」, what is wrong, what 
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import zoneinfo
@@ -27,6 +28,9 @@ from pipeline.model import MemberUnit
 from pipeline.model import Organ
 from pipeline.model import Person
 from pipeline.model import WorkspaceConfig
+from pipeline.model import YearDays
+from pipeline.workdays import DeadlineError
+from pipeline.workdays import read_days
 
 KINDS = tuple(k.value for k in DocumentKind)
 NEEDS_CODE = tuple(k.value for k in DocumentKind if not k.serial)  # the serial kinds use 期号
@@ -36,11 +40,11 @@ RETENTION_EXPECTED = "Y（永久）、D30（定期30年）或 D10（定期10年�
 PROFILES = ("DA/T 22-2015", "DA/T 13-2022")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 TOP_KEYS = ("机关", "联席会议", "保管期限", "机构问题", "档号格式", "印章图片", "字体目录", "允许涉密", "时区", "操作员",
-            "网页访问")
+            "网页访问", "节假日")
 WEB_KEYS = ("口令散列",)
 # fawen serve --set-password writes scrypt$<n>$<r>$<p>$<salt hex>$<key hex>; pbkdf2_sha256$<rounds>$<salt hex>$<key hex> is read too
 PASSWORD_HASH = re.compile(r"^(scrypt\$\d+\$\d+\$\d+|pbkdf2_sha256\$\d+)\$[0-9a-f]{16,128}\$[0-9a-f]{32,128}$")
-ORGAN_KEYS = ("名称", "标志", "简称", "全宗号", "印发机关", "机关代字")
+ORGAN_KEYS = ("名称", "标志", "发文机关标志", "简称", "全宗号", "印发机关", "机关代字", "印章图片", "署名")
 MEETING_KEYS = ("名称", "召集人", "办公室", "成员单位")
 OFFICE_KEYS = ("设在", "主任")
 PERSON_KEYS = ("姓名", "职务")
@@ -294,10 +298,11 @@ def check_config(name: str, data: dict[str, Any], lines: dict[str, int]) -> Work
     """Every problem of a parsed ``fawen.yaml`` at once, or the configuration it describes."""
     c = _Checker(lines)
     c.unknown(data, TOP_KEYS, "")
-    organ = _organ(c, data)
+    organ, more_organs = _organs(c, data)
     meeting = _meeting(c, data)
     config = WorkspaceConfig(
         organ=organ,
+        more_organs=more_organs,
         meeting=meeting,
         retention=_retention(c, data),
         problem_code=_problem_code(c, data),
@@ -308,55 +313,96 @@ def check_config(name: str, data: dict[str, Any], lines: dict[str, int]) -> Work
         timezone=_timezone(c, data),
         operator=c.text(data, "操作员", expected="收件箱自动归档时记为经办人的姓名，如 张丽"),
         web_password_hash=_web_access(c, data),
+        holidays=_holidays(c, data),
     )
     if c.problems:  # in the order of the file, as a person reads it
         raise ConfigError(name, sorted(c.problems, key=lambda p: (p.line is None, p.line or 0)))
     return config
 
 
-def _organ(c: _Checker, data: dict[str, Any]) -> Organ:
-    organ = c.mapping(data, "机关", expected="机关: {名称, 标志, 全宗号, 机关代字, …}")
-    if organ is None:
-        if "机关" not in data or data["机关"] is None:
-            c.add("机关", "缺少必填项「机关」", "机关: 下写 名称、标志、全宗号、机关代字 等")
+ORGANS_EXAMPLE = "机关: 下写 名称、标志、全宗号、机关代字 等；几个发文机关时写成列表，每项以「- 名称:」开头，第一个为默认"
+
+
+def _organs(c: _Checker, data: dict[str, Any]) -> tuple[Organ, tuple[Organ, ...]]:
+    """机关: one mapping (the old layout), or a list of them: the organs the workspace issues
+    for (镇党委, 镇政府, 联席会议办公室 …), the first the default."""
+    value = data.get("机关")
+    if value is None:
+        c.add("机关", "缺少必填项「机关」", ORGANS_EXAMPLE)
+        return Organ("", ""), ()
+    if isinstance(value, list):
+        if not value:
+            c.add("机关", "机关列表是空的", ORGANS_EXAMPLE)
+            return Organ("", ""), ()
+        organs = [_organ(c, item, f"机关[{i}]", i == 1) for i, item in enumerate(value, 1)]
+        _distinct_organs(c, organs)
+        return organs[0], tuple(organs[1:])
+    return _organ(c, value, "机关", True), ()
+
+
+def _organ(c: _Checker, organ: Any, path: str, first: bool) -> Organ:
+    """One 发文机关; the first (default) one carries the workspace's 全宗号 and every 机关代字."""
+    if not isinstance(organ, dict):
+        c.add(path, f"应为「键: 值」的组，实际是{type_name(organ)}", "{名称, 标志, 简称, 机关代字, 印发机关, 印章图片, 署名}")
         return Organ("", "")
-    c.unknown(organ, ORGAN_KEYS, "机关")
-    name = c.text(organ, "名称", "机关", required=True, expected="发文机关全称，如 鄂尔多斯市东胜区罕台镇人民政府")
-    fonds = c.text(organ, "全宗号", "机关", expected="全宗号：英文字母和数字，如 F071", digits_matter=True)
-    if fonds and not _FONDS_RE.match(fonds):
-        c.add("机关.全宗号", f"全宗号「{fonds}」不能用在档号中", "全宗号：1–8 个英文字母或数字，如 F071")
+    c.unknown(organ, ORGAN_KEYS, path)
+    name = c.text(organ, "名称", path, required=True, expected="发文机关全称，如 鄂尔多斯市东胜区罕台镇人民政府")
+    fonds = c.text(organ, "全宗号", path, expected="全宗号：英文字母和数字，如 F071", digits_matter=True)
+    if fonds and not first:
+        c.add(f"{path}.全宗号", "全宗号只写在第一个（默认）发文机关下：一个工作区的文件归入一个全宗", "删去此项")
+    elif fonds and not _FONDS_RE.match(fonds):
+        c.add(f"{path}.全宗号", f"全宗号「{fonds}」不能用在档号中", "全宗号：1–8 个英文字母或数字，如 F071")
+    if organ.get("标志") is not None and organ.get("发文机关标志") is not None:
+        c.add(f"{path}.发文机关标志", "「标志」和「发文机关标志」是同一项，只写一个", "删去其中一个")
+    mark_key = "发文机关标志" if organ.get("发文机关标志") is not None else "标志"
     return Organ(
         name=name,
-        mark=c.text(organ, "标志", "机关", expected="发文机关标志，如 罕台镇人民政府文件") or f"{name}文件",
-        short_name=c.text(organ, "简称", "机关"),
-        fonds=fonds,
-        issuer=c.text(organ, "印发机关", "机关"),
-        codes=_codes(c, organ),
+        mark=c.text(organ, mark_key, path, expected="发文机关标志，如 罕台镇人民政府文件") or f"{name}文件",
+        short_name=c.text(organ, "简称", path),
+        fonds=fonds if first else "",
+        issuer=c.text(organ, "印发机关", path),
+        codes=_codes(c, organ, path, first),
+        seal_image=c.text(organ, "印章图片", path, expected="本机关的印章图片文件，相对于工作区，如 印章/镇政府.png"),
+        signature=c.text(organ, "署名", path, expected="落款的机关名称，如 罕台镇人民政府"),
     )
 
 
-def _codes(c: _Checker, organ: dict[str, Any]) -> dict[str, str]:
-    """机关代字 per 文种: one for every kind numbered by 发文字号, none for the serial kinds."""
+def _distinct_organs(c: _Checker, organs: list[Organ]) -> None:
+    """No two organs answer to one name: an input's 发文机关 must mean exactly one of them."""
+    seen: dict[str, int] = {}
+    for i, organ in enumerate(organs, 1):
+        for key, text in (("名称", organ.name), ("简称", organ.short_name), ("署名", organ.signature)):
+            if text and seen.get(text, i) != i:
+                c.add(f"机关[{i}].{key}", f"「{text}」已是第 {seen[text]} 个发文机关的名称或简称",
+                      "每个发文机关的名称、简称各不相同（输入的「发文机关」据此选定机关）")  # fmt: skip
+            elif text:
+                seen[text] = i
+
+
+def _codes(c: _Checker, organ: dict[str, Any], path: str = "机关", required: bool = True) -> dict[str, str]:
+    """机关代字 per 文种: one for every kind numbered by 发文字号 (the default organ must have all of
+    them; another organ those it issues), none for the serial kinds."""
     example = "机关代字: {通知: 罕政发, 会议通知: 罕政发, 专题报告: 罕政报, 请示: 罕政请}"
-    codes = c.mapping(organ, "机关代字", "机关", expected=example)
+    where = f"{path}.机关代字"
+    codes = c.mapping(organ, "机关代字", path, expected=example)
     if codes is None:
-        if organ.get("机关代字") is None:
-                c.add("机关.机关代字", f"缺少机关代字（{'、'.join(NEEDS_CODE)} 编发文字号要用）", example)
+        if organ.get("机关代字") is None and required:
+            c.add(where, f"缺少机关代字（{'、'.join(NEEDS_CODE)} 编发文字号要用）", example)
         return {}
     out = {}
-    for kind in c.unknown(codes, KINDS, "机关.机关代字", what="文种"):
-        key = f"机关.机关代字.{kind}"
+    for kind in c.unknown(codes, KINDS, where, what="文种"):
+        key = f"{where}.{kind}"
         if kind not in NEEDS_CODE:
             c.add(key, f"{kind}以期号编号，不用机关代字", "删去这一行")
             continue
-        code = c.text(codes, kind, "机关.机关代字", expected="机关代字，如 罕政发")
+        code = c.text(codes, kind, where, expected="机关代字，如 罕政发")
         if code and _CODE_FORBIDDEN.search(code):
             c.add(key, f"机关代字「{code}」含有括号、空格或「号」", "只写代字，如 罕政发（〔年份〕和序号由 fawen 编排）")
         if code:
             out[kind] = code
-    for kind in NEEDS_CODE:
+    for kind in NEEDS_CODE if required else ():
         if kind not in codes:
-            c.add(f"机关.机关代字.{kind}", f"缺少文种「{kind}」的机关代字（编发文字号要用）", f"{kind}: 罕政发 这样的代字")
+            c.add(f"{where}.{kind}", f"缺少文种「{kind}」的机关代字（编发文字号要用）", f"{kind}: 罕政发 这样的代字")
     return out
 
 
@@ -493,3 +539,48 @@ def _web_access(c: _Checker, data: dict[str, Any]) -> str:
         c.add("网页访问.口令散列", "不是 fawen 认得的口令散列（口令不能直接写在配置文件中）", expected)
         return ""
     return value
+
+
+HOLIDAY_KEYS = ("放假", "调休上班")
+HOLIDAYS_EXAMPLE = "每年一组，如 2027: {放假: [2027-01-01, 2027-10-01 至 2027-10-07], 调休上班: [2027-10-09]}"
+
+
+def _holidays(c: _Checker, data: dict[str, Any]) -> tuple[YearDays, ...]:
+    """节假日: per year the days off and the 调休 weekend days worked, for years the chinesecalendar
+    package does not know yet (a year written here replaces the package's data for that year)."""
+    section = c.mapping(data, "节假日", expected=HOLIDAYS_EXAMPLE)
+    out = []
+    for key, value in (section or {}).items():
+        path = f"节假日.{key}"
+        if not re.fullmatch(r"(19|20)\d\d", key):
+            c.add(path, f"「{key}」不是年份", "四位年份，如 2027:")
+            continue
+        if not isinstance(value, dict):
+            c.add(path, f"应为「键: 值」的组，实际是{type_name(value)}", HOLIDAYS_EXAMPLE)
+            continue
+        c.unknown(value, HOLIDAY_KEYS, path)
+        off = _day_list(c, value, "放假", path, int(key))
+        worked = _day_list(c, value, "调休上班", path, int(key))
+        if not value.get("放假"):
+            c.add(f"{path}.放假", "缺少「放假」：每年都有法定节假日", "按国务院办公厅公布的安排填写，如 放假: [1月1日, 10月1日 至 10月7日]")
+        for day in sorted(worked):
+            if day.weekday() < 5:
+                c.add(f"{path}.调休上班", f"{day} 不是周六或周日，本来就是工作日", "只写调休上班的周末日期")
+            if day in off:
+                c.add(f"{path}.调休上班", f"{day} 同时写在「放假」中", "一天只写在其中一处")
+        out.append(YearDays(int(key), frozenset(off), frozenset(worked)))
+    return tuple(out)
+
+
+def _day_list(c: _Checker, data: dict[str, Any], key: str, path: str, year: int) -> set[dt.date]:
+    """The days of a 放假 or 调休上班 list (one text is a list of one); each problem at its item."""
+    value = data.get(key)
+    if isinstance(value, str):
+        value = [value]
+    days: set[dt.date] = set()
+    for i, item in enumerate(c.items({key: value}, key, path, expected="日期列表，如 [2027-10-01 至 2027-10-07]"), 1):
+        try:
+            days.update(read_days(item if isinstance(item, str) else "", year))
+        except DeadlineError as exc:
+            c.add(f"{path}.{key}[{i}]", exc.message if isinstance(item, str) else f"「{item}」不是日期", exc.expected)
+    return days

@@ -87,6 +87,22 @@ NUMBER_PLACEHOLDER = "□"
 NUMBER_FORM = re.compile(r"^(?P<code>\S+?)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
 
 
+SEAL_DIAMETER = 42.0  # a seal image as printed
+SEAL_GAP = 4.0  # between two seals side by side: they never touch (§7.3.5.1)
+SEAL_ROW_LINES = 5  # grid lines from one row of sealed 署名 to the next: 52 mm > one seal
+
+
+def seal_rows(widths: list[float], date_w: float) -> tuple[float, float, float, int]:
+    """A sealed 联合行文's 署名 (§7.3.5.1): the date 右空四字 at x ``date_x``; the last 署名 of a row
+    centred on it at ``centre``; the others ``step`` apart to its left (seals never touch, a
+    署名 never meets the next); ``per_row`` of them fit in the 版心. Widths in mm."""
+    date_x = RIGHT - 4 * CHAR - date_w
+    centre = date_x + date_w / 2
+    step = max(SEAL_DIAMETER + SEAL_GAP, max(widths) + 2 * CHAR)
+    per_row = max(1, 1 + int((centre - max(SEAL_DIAMETER, max(widths)) / 2 - LEFT) // step))
+    return date_x, centre, step, per_row
+
+
 def mark_fit(width_at_42: float) -> tuple[float, float]:
     """Size (pt) and horizontal scale of a 发文机关标志 whose width at 初号 is ``width_at_42`` mm.
 

@@ -105,6 +105,22 @@ class Organ:
     fonds: str = ""  # 全宗号
     issuer: str = ""  # 印发机关
     codes: dict[str, str] = field(default_factory=dict)  # 文种 -> 机关代字
+    seal_image: str = ""  # 印章图片, relative to the workspace
+    signature: str = ""  # 署名 as printed; the 名称 when empty
+
+    @property
+    def sign_name(self) -> str:
+        return self.signature or self.name
+
+    @property
+    def mark_name(self) -> str:
+        """The 标志 without its 文件: what a joint 版头 stacks (GB/T 9704 §7.2.4)."""
+        return self.mark.removesuffix("文件") or self.name
+
+    def known_as(self, text: str) -> bool:
+        """Whether an input naming ``text`` means this organ (名称, 简称, 署名 or 标志)."""
+        text = text.strip()
+        return bool(text) and text in (self.name, self.short_name, self.signature, self.mark)
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,21 @@ class JointMeeting:
     office_host: str = ""
     office_head: Person | None = None
     members: tuple[MemberUnit, ...] = ()
+
+
+@dataclass(frozen=True)
+class YearDays:
+    """One year of fawen.yaml's 节假日: the days off (放假) and the weekend days worked instead
+    (调休上班). Every other weekday is a working day, every other weekend day is not."""
+
+    year: int
+    holidays: frozenset[dt.date] = frozenset()
+    workdays: frozenset[dt.date] = frozenset()
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
 
 
 @dataclass(frozen=True)
@@ -133,6 +164,22 @@ class WorkspaceConfig:
     timezone: str = "Asia/Shanghai"  # 时区: IANA name; the archive's times carry it
     operator: str = ""  # 操作员: whom the inbox watcher's events are recorded as
     web_password_hash: str = ""  # 网页访问.口令散列: fawen serve asks for the password it hashes
+    more_organs: tuple[Organ, ...] = ()  # 机关 as a list: the organs after the first (default) one
+    holidays: tuple[YearDays, ...] = ()  # 节假日: years whose holidays the chinesecalendar package does not know (or overrides)
+
+    @property
+    def organs(self) -> tuple[Organ, ...]:
+        """Every organ the workspace issues for, the default (``organ``) first."""
+        return (self.organ, *self.more_organs)
+
+    def organ_named(self, text: str) -> Organ | None:
+        """The organ an input means by ``text`` (名称, 简称, 署名 or 标志), or None."""
+        return next((o for o in self.organs if o.known_as(text)), None)
+
+    def chosen_organs(self, names: tuple[str, ...]) -> tuple[Organ, ...]:
+        """The organs of a request's 发文机关 (主办机关 first); the default organ when none is named."""
+        found = tuple(o for o in (self.organ_named(n) for n in names) if o is not None)
+        return found or (self.organ,)
 
 
 @dataclass(frozen=True)
@@ -155,7 +202,8 @@ class Resolution:
     matter: str
     lead: str
     partners: tuple[str, ...] = ()
-    deadline: dt.date | None = None
+    deadline: dt.date | None = None  # the day, relative forms counted from the meeting day
+    deadline_text: str = ""  # 完成时限 as written when it is not a plain date: 会后15个工作日, 30日内, 12月31日
 
 
 @dataclass(frozen=True)
@@ -206,6 +254,7 @@ class DocumentRequest:
     retention: str = ""  # 保管期限
     problem: str = ""  # 机构问题
     identity: str = ""  # 标识
+    organs: tuple[str, ...] = ()  # 发文机关 (名称 each, 主办机关 first); () = the workspace's default organ
     # kind-specific
     meeting: Meeting | None = None
     meeting_type: str = ""
@@ -242,18 +291,29 @@ class Head:
     editor: str = ""  # 编发单位 (serial head)
     date: str = ""  # printed date (serial head)
     signers: tuple[str, ...] = ()  # 签发人 (上行文)
+    joint: tuple[str, ...] = ()  # 联合行文: the organs' names, stacked; ``mark`` is them joined plus the suffix
     copy_number: str = ""
     secrecy: str = ""  # 密级 with 保密期限, e.g. 机密★1年
     urgency: str = ""
+
+    @property
+    def joint_suffix(self) -> str:
+        """What stands to the right of a joint 版头's stacked names (文件), or ""."""
+        return self.mark.removeprefix("".join(self.joint)) if self.joint else ""
 
 
 @dataclass(frozen=True)
 class Signature:
     """署名 and 成文日期."""
 
-    organ: str
+    organ: str  # the 主办机关's 署名
     date: str
     seal: bool = False
+    others: tuple[str, ...] = ()  # 联合行文: the other organs' 署名, in issuing order
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.organ, *self.others)
 
 
 @dataclass(frozen=True)
@@ -295,8 +355,14 @@ class Composition:
     imprint: Imprint = field(default_factory=Imprint)
     draft: str = ""  # why this is a 草稿 (watermarked); empty for an issued document
     author: str = ""
+    co_authors: tuple[str, ...] = ()  # 联合行文: the other organs (责任者 after ``author``)
     keywords: str = ""
     date: dt.date | None = None  # 成文日期, for the document properties
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        """责任者: the 主办机关 (or 编发单位), then the co-issuing organs."""
+        return tuple(a for a in (self.author, *self.co_authors) if a)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import os
 import getpass
 import re
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -173,7 +174,7 @@ def named_files(req: DocumentRequest) -> list[str]:
 def protected_words(workspace: Workspace) -> tuple[str, ...]:
     """Names a title line should not be broken inside: the organ, the meeting, its units."""
     cfg = workspace.config
-    words = [cfg.organ.name, cfg.organ.short_name]
+    words = [w for o in cfg.organs for w in (o.name, o.short_name, o.signature)]
     if cfg.meeting:
         words.append(cfg.meeting.name)
         words += [m.name for m in cfg.meeting.members]
@@ -185,7 +186,7 @@ def printed_number(req: DocumentRequest, workspace: Workspace) -> str:
     """发文字号 or 第N期 as printed; a visible placeholder where none is allocated yet."""
     if req.kind.serial and not req.number:
         return printed_issue(req.issue)
-    return printed_document_number(req, workspace.config.organ)
+    return printed_document_number(req, workspace.config.chosen_organs(req.organs)[0])
 
 
 def compose_request(req: DocumentRequest, workspace: Workspace, file_pages: tuple[int, ...] = ()) -> Composition:
@@ -214,6 +215,14 @@ class Typeset:
         return self.composition.draft
 
 
+def seal_images(req: DocumentRequest, workspace: Workspace) -> tuple[bytes | None, ...]:
+    """Each issuing organ's seal image, in issuing order (None where it has none); () unsealed."""
+    if not req.seal:
+        return ()
+    paths = [workspace.seal_path_of(o) for o in workspace.config.chosen_organs(req.organs)]
+    return tuple(path.read_bytes() if path else None for path in paths)
+
+
 def typeset_request(req: DocumentRequest, workspace: Workspace, base: Path | None = None) -> Typeset:
     """Steps 5–7: compose and typeset a validated request, attachments merged, in memory.
     ``base`` is the input's folder, where attachment files are."""
@@ -221,8 +230,7 @@ def typeset_request(req: DocumentRequest, workspace: Workspace, base: Path | Non
     pages = [page_count(data) if data is not None else 0 for data in files]  # checked by attachment_pdf
     comp = compose_request(req, workspace, tuple(pages))
     fonts = font_store.font_set(workspace.config.font_dirs)
-    seal = workspace.seal_path.read_bytes() if (req.seal and workspace.seal_path) else None
-    result = typeset(comp, fonts, seal)
+    result = typeset(comp, fonts, seal_images(req, workspace))
     try:
         pdf = merge_attachments(result.pdf, result.placeholders, [d for d in files if d is not None])
     except (PyPdfError, ValueError, KeyError, TypeError, IndexError) as exc:  # a file pypdf opened but cannot merge
@@ -489,7 +497,20 @@ def _land(req: DocumentRequest, place: Placement, typeset: Typeset, at: _Landing
         class_series = "/".join(p for p in (str(place.year), place.retention, place.problem) if p)
         registry.claim("件号", class_series, place.year, place.item, seen.identity, req.plain_title)
         registry.issue("件号", class_series, place.year, place.item, seen.identity, req.plain_title)
+    follow_tasks(workspace, archive)
     return Filed(code, place.number, place.version, folder, completed=tuple(k for k, _v, _s in req.completed))
+
+
+def follow_tasks(workspace: Workspace, archive: Archive) -> None:
+    """The 督办台账 takes the version's 议定事项 now. The version is filed whatever happens here: a
+    ledger that cannot be written stays behind the filing register and catches up at the next
+    filing or ``fawen tasks`` command (pipeline.tasks)."""
+    from pipeline import tasks  # noqa: PLC0415
+
+    try:
+        tasks.sync(workspace, archive)
+    except (sqlite3.Error, OSError, ValueError, TypeError, KeyError):
+        pass
 
 
 def _refuse_twins(path: Path, req: DocumentRequest, archive: Archive) -> None:
@@ -547,7 +568,7 @@ def _document_number(req: DocumentRequest, workspace: Workspace, registry: Regis
         registry.claim("发文字号", parsed.code, parsed.year, parsed.seq or 0, identity, req.plain_title)
         reserved.append(("发文字号", parsed.code, parsed.year, parsed.seq or 0))
         return req
-    code = workspace.config.organ.codes.get(req.kind.value)
+    code = workspace.config.chosen_organs(req.organs)[0].codes.get(req.kind.value)
     if not code:
         raise FilingError(f"{req.source}：工作区没有为文种「{req.kind.value}」设置机关代字，无法编发文字号。"
                           f"请在 fawen.yaml 的「机关代字」中补充，或在输入中写明发文字号。")  # fmt: skip
@@ -576,7 +597,8 @@ def _build_and_write(req: DocumentRequest, typeset: Typeset, at: _Landing, facts
     code = existing.archive_code if existing else archive_code(f.fonds, f.year, f.retention, f.problem, f.item, cfg.code_profile)
     comp = typeset.composition
     meta = StampData(req.plain_title, f.number, code, f.fonds, f.year, f.item, f.problem, f.retention, typeset.pages,
-                     f.version, "正本", f.content_sha256, comp.author, req.kind.value, comp.date, created=f.when)  # fmt: skip
+                     f.version, "正本", f.content_sha256, "、".join(comp.authors), req.kind.value, comp.date,
+                     created=f.when)  # fmt: skip
     docx = render_docx(comp, at.workspace.template(req.kind.value).read_bytes(), docx_properties(meta))
     totals = inspection_totals(req.inspection_rows, req.cutoff or req.date or dt.date.min) if req.inspection_rows else None
     record = version_record(req, comp, dataclasses.replace(f, archive_code=code, pages=typeset.pages), totals)

@@ -15,7 +15,8 @@ from tests.conftest import SEED
 
 COMMANDS = ["init", "render", "validate", "new", "fonts", "demo", "file", "numbers", "numbers void", "archive",
             "archive ls", "archive show", "archive search", "archive history", "archive diff", "archive open",
-            "archive catalog", "archive verify", "archive reindex", "watch", "status"]  # fmt: skip
+            "archive catalog", "archive verify", "archive reindex", "watch", "status", "tasks", "tasks ls",
+            "tasks show", "tasks rebuild"]  # fmt: skip
 
 
 def invoke(*args: str, env: dict | None = None):
@@ -146,12 +147,12 @@ def test_validate_json_lists_every_problem(workspace, tmp_path):
 @pytest.mark.parametrize("kind", ["通知", "会议通知", "会议纪要", "督查通报", "专题报告", "请示"])
 def test_new_skeleton_validates_and_renders(workspace, tmp_path, kind):
     target = tmp_path / f"新{kind}.yaml"
-    assert invoke("new", kind, "-o", str(target)).exit_code == 0
+    assert invoke("-w", str(workspace.root), "new", kind, "-o", str(target)).exit_code == 0
     assert invoke("-w", str(workspace.root), "validate", str(target)).exit_code == 0
     result = invoke("-w", str(workspace.root), "render", str(target), "-o", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert "草稿" not in result.stdout
-    assert invoke("new", kind, "-o", str(target)).exit_code == 2  # never overwrites
+    assert invoke("-w", str(workspace.root), "new", kind, "-o", str(target)).exit_code == 2  # never overwrites
 
 
 def test_demo_renders_the_examples_into_a_fresh_folder(tmp_path):

@@ -167,7 +167,7 @@ def test_request_prints_its_contact_in_the_note(workspace, tmp_path):
 def test_meeting_notice_body_is_built_from_the_meeting(workspace, tmp_path):
     facts = rendered(workspace, tmp_path, "002-全体会议通知.yaml")
     text = facts.text()
-    for expected in ("一、会议时间", "2026年11月20日9:00", "二、会议地点", "罕台镇人民政府三楼会议室",
+    for expected in ("一、会议时间", "11月20日（星期五）上午9:00", "二、会议地点", "罕台镇人民政府三楼会议室",
                      "三、主持人", "王建国", "四、参会人员", "五、会议议题", "1.通报2026年1至10月全镇信访形势",
                      "六、有关要求", "请各成员单位于11月18日17:00前"):  # fmt: skip
         assert expected in text, expected

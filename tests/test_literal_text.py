@@ -45,7 +45,8 @@ def test_minutes_and_bulletins_print_user_text_literally(workspace, tmp_path):
         "文种": "会议纪要", "会议类型": "专题会议", "标题": f"纪要{NASTY}",
         "会议": {"时间": "2026-11-20 09:00", "地点": f"地点{NASTY}", "主持": "李明"},
         "出席": [f"出席{NASTY}（职务&<>）"], "正文": f"正文{NASTY}",
-        "议定事项": [{"事项": f"事项{NASTY}", "责任单位": f"单位{NASTY}", "完成时限": "2026-11-30"}],
+        "议定事项": [{"事项": f"事项{NASTY}", "责任单位": "平安建设办公室", "完成时限": "2026-11-30"}],
+        "议题提出单位": f"单位{NASTY}",  # 责任单位 must be a member unit of the roster
         "审定": {"审定人": "李明", "日期": "2026-11-22"},
     }  # fmt: skip
     bulletin = {

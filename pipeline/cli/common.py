@@ -1,5 +1,5 @@
 """What every ``fawen`` command shares: the group, the workspace option, printing errors and
-JSON, exit codes (0 ok, 1 invalid input, 2 usage error)."""
+JSON, exit codes (0 ok, 1 invalid input, 2 usage error, 3 valid but a 草稿: validate only)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pipeline.store import workspace as ws_store
 clicklocale.install()
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_DRAFT = 3  # fawen validate: every file valid, but one at least would be a 草稿
 
 
 def _today(workspace: ws_store.Workspace | None = None) -> dt.date:

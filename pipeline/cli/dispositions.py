@@ -113,6 +113,7 @@ def _append(workspace: Any, entry: Any, action: str, fields: dict[str, object]) 
             event = store.append_disposition(entry, action, fields)
             registry.record_disposition(event, number)
             register.append(action, disposition_fields(event, entry.path))
+            run.follow_tasks(workspace, store)  # a 撤销/废止 of a 纪要 reaches its 议定事项 in the 督办台账
             return event
     finally:
         registry.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pipeline import run
+from pipeline.cli.common import EXIT_DRAFT
 from pipeline.cli.common import EXIT_INVALID
 from pipeline.cli.common import EXIT_OK
 from pipeline.cli.common import EXIT_USAGE
@@ -18,10 +19,12 @@ from pipeline.cli.common import _today
 from pipeline.cli.common import _workspace
 from pipeline.cli.common import _workspace_if_any
 from pipeline.cli.common import main
+from pipeline.drafts import draft_reason
 from pipeline.errors import FawenError
 from pipeline.errors import InputError
 from pipeline.errors import WorkspaceError
-from pipeline.skeletons import SKELETONS
+from pipeline.skeletons import KINDS as SKELETON_KINDS
+from pipeline.skeletons import skeleton
 from pipeline.store import fonts as font_store
 from pipeline.store import workspace as ws_store
 
@@ -74,13 +77,16 @@ def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
 @click.pass_context
 def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
-    """检查输入文件，列出每一处问题（文件、键、行号、应为何值）。"""
+    """检查输入文件，列出每一处问题（文件、键、行号、应为何值）；并预告 render 会不会生成草稿。
+
+    退出码：0 全部通过；1 有文件输入有误；3 全部通过，但有文件将生成草稿（如纪要未经审定）。"""
     workspace = _workspace(ctx)
     results = []
     for path in files:
         try:
             req = run.read_request(path, workspace, _today(workspace))
-            results.append({"文件": str(path), "有效": True, "文种": req.kind.value, "标题": req.title, "问题": []})
+            results.append({"文件": str(path), "有效": True, "文种": req.kind.value, "标题": req.title, "问题": [],
+                            "草稿": draft_reason(req, workspace.config)})  # fmt: skip
         except InputError as exc:
             problems = [{"键": p.key, "行": p.line, "问题": p.problem, "应为": p.expected} for p in exc.problems]
             results.append({"文件": str(path), "有效": False, "问题": problems, "说明": exc.message})
@@ -88,11 +94,21 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None
         _echo_json(results)
     else:
         for r in results:
-            if r["有效"]:
+            if r["有效"] and r["草稿"]:
+                click.echo(f"! {r['文件']}：{r['文种']}《{r['标题']}》，校验通过，但将生成草稿：{r['草稿']}"
+                           "。草稿加水印，不能归档为正式文件")  # fmt: skip
+            elif r["有效"]:
                 click.echo(f"✓ {r['文件']}：{r['文种']}《{r['标题']}》，校验通过")
             else:
                 click.echo(f"✗ {r['说明']}", err=True)
-    sys.exit(EXIT_OK if all(r["有效"] for r in results) else EXIT_INVALID)
+    sys.exit(_validate_exit(results))
+
+
+def _validate_exit(results: list[dict]) -> int:
+    """1 when any file is invalid; else 3 when any would be a 草稿; else 0."""
+    if not all(r["有效"] for r in results):
+        return EXIT_INVALID
+    return EXIT_DRAFT if any(r["草稿"] for r in results) else EXIT_OK
 
 
 @main.command()
@@ -100,11 +116,13 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入此文件（默认输出到屏幕）。")
 @click.pass_context
 def new(ctx: click.Context, kind: str, output: Path | None) -> None:
-    """输出某一文种的输入文件样例（带说明），如：fawen new 通知 -o 新通知.yaml"""
-    _workspace_if_any(ctx)  # inside a workspace, a wrong fawen.yaml is said first
-    text = SKELETONS.get(kind)
+    """输出某一文种的输入文件样例（带说明），如：fawen new 通知 -o 新通知.yaml
+
+    样例中的机关、召集人、成员单位、联络员取自本工作区的 fawen.yaml；未配置的写作 ×××。"""
+    workspace = _workspace_if_any(ctx)  # inside a workspace, a wrong fawen.yaml is said first
+    text = skeleton(kind, workspace.config if workspace else None)  # the workspace's own names
     if text is None:
-        click.echo(f"错误：没有文种「{kind}」的样例。可用：{'、'.join(SKELETONS)}", err=True)
+        click.echo(f"错误：没有文种「{kind}」的样例。可用：{'、'.join(SKELETON_KINDS)}", err=True)
         sys.exit(EXIT_USAGE)
     if output is None:
         click.echo(text, nl=False)

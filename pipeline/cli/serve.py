@@ -1,5 +1,5 @@
-"""fawen serve: the archive and the inbox in a browser (pipeline.web), read-only; and
-``--set-password``, which stores the access password hashed in fawen.yaml."""
+"""fawen serve: the archive and the inbox in a browser (pipeline.web), and the 拟文 form whose only
+write is an input put into the inbox; and ``--set-password``, which stores the access password hashed in fawen.yaml."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ MIN_PASSWORD = 8
 @click.option("--password-stdin", is_flag=True, help="与 --set-password 同用：从标准输入读一行作为口令，不提示。")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, set_password: bool, password_stdin: bool) -> None:
-    """在浏览器中浏览档案、检索、查看收件箱和编号登记（只读）。打开它显示的地址即可。"""
+    """在浏览器中浏览档案、检索、查看收件箱和编号登记，并可在线拟文（预览后放入收件箱）。打开它显示的地址即可。"""
     workspace = _workspace(ctx)
     if set_password:
         _store_password(workspace, _read_password(password_stdin))

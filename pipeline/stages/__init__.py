@@ -12,4 +12,5 @@ none touches the disk, the clock, fonts on disk or the registry.
     9 filing       -> FilingPlan: files, metadata record, manifest
    10 verify       the 四性 checks of a filed version
    11 catalogue    archive entries -> 归档文件目录 (CSV, XLSX, PDF)
+   12 tasks        a 会议纪要's version records + 处置记录 -> 督办台账 items and their history
 """

@@ -21,6 +21,8 @@ from pipeline import wordbreak
 from pipeline.gbt9704 import cn_date
 from pipeline.gbt9704 import ended
 from pipeline.body import heading_number
+from pipeline.drafts import draft_reason
+from pipeline.meetingtime import printed_meeting_time
 from pipeline.inspection_markers import FIGURES
 from pipeline.inspection_markers import fill_figures
 from pipeline.inspection_markers import split_at_block_marker
@@ -32,6 +34,7 @@ from pipeline.model import DocumentKind
 from pipeline.model import DocumentRequest
 from pipeline.model import Head
 from pipeline.model import Imprint
+from pipeline.model import Organ
 from pipeline.model import InspectionRow
 from pipeline.model import Person
 from pipeline.model import Signature
@@ -195,10 +198,37 @@ def _title_dp(title: str, k: int, max_chars: int, bad: list[float]) -> tuple[flo
 # ---- shared pieces ----------------------------------------------------------------------------
 
 
+def issuing_organs(req: DocumentRequest, cfg: WorkspaceConfig) -> tuple[Organ, ...]:
+    """The request's 发文机关, 主办机关 first; the workspace's default organ when it names none."""
+    return cfg.chosen_organs(req.organs)
+
+
+def _mark(organs: tuple[Organ, ...]) -> tuple[str, tuple[str, ...]]:
+    """发文机关标志: the organ's own; for a 联合行文 every organ's name, stacked, the 主办机关 first,
+    with 文件 to their right when the 主办机关's 标志 has it (GB/T 9704 §7.2.4)."""
+    if len(organs) == 1:
+        return organs[0].mark, ()
+    names = tuple(o.mark_name for o in organs)
+    return "".join(names) + ("文件" if organs[0].mark.endswith("文件") else ""), names
+
+
+def _signature(req: DocumentRequest, cfg: WorkspaceConfig) -> Signature:
+    """署名: the 主办机关's as the request has it, then the other organs' in issuing order (§7.3.5)."""
+    others = tuple(o.sign_name for o in issuing_organs(req, cfg)[1:])
+    return Signature(req.signature, cn_date(req.date), req.seal, others)
+
+
+def _editor(req: DocumentRequest, cfg: WorkspaceConfig, default: str) -> str:
+    """A serial head's 编发单位: the organ the request chose, else ``default``."""
+    return issuing_organs(req, cfg)[0].sign_name if req.organs else default
+
+
 def _head(req: DocumentRequest, cfg: WorkspaceConfig, number: str) -> Head:
     secrecy = req.secrecy + (f"★{req.secrecy_period}" if req.secrecy and req.secrecy_period else "")
+    mark, joint = _mark(issuing_organs(req, cfg))
     return Head(
-        mark=cfg.organ.mark,
+        mark=mark,
+        joint=joint,
         number=number,
         signers=req.signers if req.kind.upward else (),
         copy_number=req.copy_number,
@@ -245,15 +275,10 @@ def _level1_count(blocks: tuple[Block, ...] | list[Block]) -> int:
     return sum(1 for b in blocks if b.kind == BlockKind.HEADING and b.level == 1)
 
 
-def _meeting_time(text: str) -> str:
-    """2026-11-20 09:00 -> 2026年11月20日9:00 (dates in a body are written the Chinese way)."""
-    m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?(.*)$", text.strip())
-    if not m:
-        return text
-    out = f"{int(m[1])}年{int(m[2])}月{int(m[3])}日"
-    if m[4]:
-        out += f"{int(m[4])}:{m[5]}"
-    return out + (m[6] or "")
+def _meeting_time(text: str, with_year: bool = True) -> str:
+    """2026-11-20 09:00 -> 2026年11月20日（星期五）上午9:00: the Chinese date, its weekday and
+    上午/下午, as notices write it; without the year when ``with_year`` is false."""
+    return printed_meeting_time(text, with_year)
 
 
 # ---- the kinds ---------------------------------------------------------------------------------
@@ -271,11 +296,12 @@ def _notice(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: 
         recipients="，".join(req.recipients),
         blocks=tuple(blocks),
         attachment_names=tuple(a.name for a in req.attachments),
-        signature=Signature(req.signature, cn_date(req.date), req.seal),
+        signature=_signature(req, cfg),
         note=note_text(req),
         attachments=_attachments(req, protected),
         imprint=_imprint(req),
         author=req.signature,
+        co_authors=_signature(req, cfg).others,
         keywords=req.kind.value,
     )
 
@@ -285,9 +311,10 @@ def _meeting_notice_body(req: DocumentRequest) -> list[Block]:
     meeting = req.meeting
     assert meeting is not None
     m = re.match(r"^关于召开(.+)的通知$", req.title)
-    when = _meeting_time(meeting.time)
-    if m:
-        opening = f"经研究，定于{when.split('日')[0] + '日' if '日' in when else when}召开{m[1]}。现将有关事项通知如下："
+    # the year is left out within the year of the notice: 定于11月20日（星期五）上午9:00召开
+    when = _meeting_time(meeting.time, with_year=not meeting.time.startswith(str(req.date.year)))
+    if m and when:
+        opening = f"经研究，定于{when}召开{m[1]}。现将有关事项通知如下："
     else:
         opening = "现将有关事项通知如下："
     blocks = [Block(BlockKind.PARAGRAPH, opening)]
@@ -315,31 +342,6 @@ def _meeting_notice_body(req: DocumentRequest) -> list[Block]:
             blocks.append(Block(BlockKind.HEADING, heading_number(1, len(sections) + 1) + "有关要求", 1))
             blocks += list(rest)
     return blocks
-
-
-def convener_names(cfg: WorkspaceConfig) -> set[str]:
-    return {p.name for p in cfg.meeting.conveners} if cfg.meeting else set()
-
-
-def minutes_draft_reason(req: DocumentRequest, cfg: WorkspaceConfig) -> str:
-    """Why minutes may not be issued yet (seed 第七、八条), or "" when they may."""
-    reasons = []
-    conveners = convener_names(cfg)
-    if req.approval is None:
-        reasons.append("未经召集人审定（第七条：会议纪要报请召集人审定后印发）")
-    elif conveners and req.approval.by not in conveners:
-        reasons.append(f"审定人「{req.approval.by}」不是联席会议召集人（召集人：{'、'.join(sorted(conveners))}）")
-    if req.cross_domain:
-        concerned = [p.name for p in req.present if p.name in conveners]
-        if req.meeting and req.meeting.chair in conveners and req.meeting.chair not in concerned:
-            concerned.insert(0, req.meeting.chair)
-        signed = {s.by for s in req.countersigns}
-        missing = [name for name in concerned if name not in signed]
-        if missing:
-            reasons.append(
-                f"涉及跨分管领域，尚缺召集人 {'、'.join(missing)} 的会签（第八条：相关召集人充分沟通、达成一致意见后形成会议纪要）"
-            )
-    return "；".join(reasons)
 
 
 def _people(people: tuple[Person, ...]) -> str:
@@ -373,7 +375,7 @@ def document_date(req: DocumentRequest) -> dt.date | None:
 
 def _minutes(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: tuple[str, ...]) -> Composition:
     meeting_name = _meeting_name(cfg)
-    editor = f"{meeting_name}办公室"
+    editor = _editor(req, cfg, f"{meeting_name}办公室")
     date = document_date(req)
     blocks: list[Block] = []
     meeting = req.meeting
@@ -420,7 +422,7 @@ def _minutes(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected:
         note=note_text(req),
         attachments=_attachments(req, protected),
         imprint=_imprint(req, "分送", distribution),
-        draft=minutes_draft_reason(req, cfg),
+        draft=draft_reason(req, cfg),
         author=editor,
         keywords=f"{req.kind.value}，{req.meeting_type}",
         date=date,
@@ -515,8 +517,8 @@ def _bulletin(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected
         table = Table(("序号", "单位", "督查事项", "受理日期", "办理时限", "状态"), table_rows, INSPECTION_WIDTHS)
         blocks.append(Block(BlockKind.TABLE, "督查事项清单", table=table))
     serial = not req.number
-    organ_meeting = _meeting_name(cfg)
-    head = (Head(mark="督查通报", number=number, serial=True, editor=f"{organ_meeting}办公室", date=cn_date(req.date))
+    editor = _editor(req, cfg, f"{_meeting_name(cfg)}办公室")
+    head = (Head(mark="督查通报", number=number, serial=True, editor=editor, date=cn_date(req.date))
             if serial else _head(req, cfg, number))  # fmt: skip
     return Composition(
         kind=req.kind,
@@ -526,11 +528,12 @@ def _bulletin(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected
         recipients="，".join(req.recipients),
         blocks=tuple(blocks),
         attachment_names=tuple(a.name for a in req.attachments),
-        signature=None if serial else Signature(req.signature, cn_date(req.date), req.seal),
+        signature=None if serial else _signature(req, cfg),
         note=note_text(req),
         attachments=_attachments(req, protected),
         imprint=_imprint(req),
         author=head.editor or req.signature,
+        co_authors=() if serial else _signature(req, cfg).others,
         keywords=f"{req.kind.value}，{req.inspection_type}",
     )
 

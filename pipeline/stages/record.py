@@ -12,6 +12,7 @@ from typing import Any
 from pipeline.model import Composition
 from pipeline.model import DocumentRequest
 from pipeline.model import Person
+from pipeline.model import Resolution
 
 RECORD_FORMAT = 2  # 1: fawen 0.1 (内容 as a few joined texts); 2: the whole content, 补全, 源文件
 
@@ -32,12 +33,19 @@ def _meeting(req: DocumentRequest) -> dict[str, object]:
             "参会人员": m.attendees, "议题": list(m.topics)}  # fmt: skip
 
 
+def _resolution(r: Resolution) -> dict[str, object]:
+    """One 议定事项: 完成时限 as the day; a relative one (会后15个工作日) also as written."""
+    out: dict[str, object] = {"事项": r.matter, "责任单位": r.lead, "配合单位": list(r.partners), "完成时限": _day(r.deadline)}
+    if r.deadline_text:
+        out["完成时限原文"] = r.deadline_text
+    return out
+
+
 def _minutes(req: DocumentRequest) -> dict[str, object]:
     return {
         "会议类型": req.meeting_type, "出席": _people(req.present), "请假": _people(req.absent),
         "列席": _people(req.attending),
-        "议定事项": [{"事项": r.matter, "责任单位": r.lead, "配合单位": list(r.partners), "完成时限": _day(r.deadline)}
-                     for r in req.resolutions],
+        "议定事项": [_resolution(r) for r in req.resolutions],
         "审定": {"审定人": req.approval.by, "日期": _day(req.approval.date)} if req.approval else {},
         "会签": [{"召集人": s.by, "日期": _day(s.date)} for s in req.countersigns],
         "跨分管领域": req.cross_domain, "议题提出单位": req.proposer, "分送": list(req.distribution),
@@ -72,6 +80,8 @@ def content(req: DocumentRequest, totals: dict[str, object] | None = None) -> di
         "印发机关": req.printer, "印发日期": _day(req.print_date), "保管期限": req.retention,
         "机构问题": req.problem, "标识": req.identity, "会议": _meeting(req),
     }  # fmt: skip
+    if req.organs:  # only when chosen: the records of single-organ workspaces stay as they were
+        out["发文机关"] = list(req.organs)
     if req.kind.value == "会议纪要":
         out.update(_minutes(req))
     if req.kind.value == "督查通报":
@@ -90,7 +100,7 @@ def printed_text(comp: Composition) -> list[str]:
             lines += ["　".join(row) for row in block.table.rows]
     lines += list(comp.attachment_names)
     if comp.signature is not None:
-        lines += [comp.signature.organ, comp.signature.date]
+        lines += [*comp.signature.names, comp.signature.date]
     lines.append(comp.note)
     for page in comp.attachments:
         lines += [page.label, *page.title_lines, *(b.text for b in page.body)]
@@ -190,7 +200,7 @@ def version_record(req: DocumentRequest, comp: Composition, filing: Filing,
         "标识": f.identity, "档号": f.archive_code, "全宗号": f.fonds, "门类": "WS", "年度": f.year,
         "保管期限": f.retention, "机构问题": f.problem, "件号": f.item, "版本": f.version, "页数": f.pages,
         "题名": req.plain_title, "文号": f.number, "系列": f.series, "期号": req.issue if f.series else "",
-        "责任者": [comp.author], "成文日期": _day(comp.date), "文种": req.kind.value, "密级": req.secrecy,
+        "责任者": list(comp.authors or (comp.author,)), "成文日期": _day(comp.date), "文种": req.kind.value, "密级": req.secrecy,
         "保密期限": req.secrecy_period, "紧急程度": req.urgency, "主送": list(req.recipients),
         "抄送": list(req.cc), "附件": [a.name for a in req.attachments], "签发人": list(req.signers),
         "稿本": "正本", "输入SHA256": f.input_sha256, "内容SHA256": f.content_sha256,

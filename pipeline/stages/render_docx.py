@@ -16,6 +16,10 @@ from typing import Any
 
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Mm
 from docx.shared import Pt
 from docxtpl import DocxTemplate
 from jinja2 import Template
@@ -30,6 +34,8 @@ from pipeline.linebreak import is_wide
 from pipeline.model import Block
 from pipeline.model import BlockKind
 from pipeline.model import Composition
+from pipeline.model import Head
+from pipeline.model import Signature
 
 TWIPS_PER_MM = 1440 / 25.4
 
@@ -115,7 +121,7 @@ def context(comp: Composition) -> dict[str, Any]:
         "recipients": (comp.recipients + "：") if comp.recipients else "",
         "blocks": _blocks(comp.blocks),
         "attachment_note": note_lines if names else [],
-        "signature": comp.signature.organ if comp.signature else "",
+        "signature": signature_text(comp.signature) if comp.signature else "",
         "seal": bool(comp.signature and comp.signature.seal),
         "date": comp.signature.date if comp.signature else "",
         "note": comp.note,
@@ -164,10 +170,77 @@ def _set_right_indent(paragraph: Any, mm: float) -> None:
     ind.set(qn("w:right"), str(max(0, round(mm * TWIPS_PER_MM))))
 
 
+def signature_text(signature: Signature) -> str:
+    """The 署名 paragraph's text: one organ's name; a 联合行文's names one a line (no seals), or
+    side by side in rows spaced as the PDF sets them under seals (line breaks between rows)."""
+    names = signature.names
+    if len(names) == 1 or not signature.seal:
+        return "\n".join(names)
+    widths = [_width_mm(n) for n in names]
+    _, _, step, per_row = g.seal_rows(widths, _width_mm(signature.date))
+    rows = []
+    for i in range(0, len(names), per_row):
+        row = names[i : i + per_row]
+        text = row[0]
+        for a, b in zip(row, row[1:]):
+            text += "　" * max(1, round((step - (_width_mm(a) + _width_mm(b)) / 2) / g.CHAR)) + b
+        rows.append(text)
+    return ("\n" * g.SEAL_ROW_LINES).join(rows)
+
+
+def _joint_mark(doc: Any, head: Head) -> None:
+    """A 联合行文's 标志 (§7.2.4): the 标志 paragraph becomes a borderless centred table, the
+    organs' names stacked in the left cell (分散对齐), 文件 in the right cell, centred vertically."""
+    marks = _styled(doc, S_MARK)
+    if not head.joint or not marks:
+        return
+    suffix = head.joint_suffix
+    names_mm = max(_width_mm(n) for n in head.joint)
+    gap_mm = g.CHAR / 2 if suffix else 0.0
+    size, scale = g.mark_fit((names_mm + gap_mm + _width_mm(suffix)) / g.CHAR * g.SIZE_0 / g.MM)
+    factor = size / g.MM / g.CHAR * scale  # mm at the 标志's size per mm on the 三号 grid
+    table = doc.add_table(rows=1, cols=2 if suffix else 1)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _no_cell_margins(table)
+    widths = [names_mm * factor + 1] + ([(_width_mm(suffix) + gap_mm) * factor + 1] if suffix else [])
+    texts = [list(head.joint)] + ([[suffix]] if suffix else [])
+    for k, (cell, lines) in enumerate(zip(table.rows[0].cells, texts)):
+        table.columns[k].width = cell.width = Mm(widths[k])
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        for i, text in enumerate(lines):
+            par = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+            par.style = doc.styles[S_MARK]
+            par.alignment = WD_ALIGN_PARAGRAPH.DISTRIBUTE if k == 0 else WD_ALIGN_PARAGRAPH.RIGHT
+            _mark_run(par.add_run(text), size, scale)
+    marks[0]._p.addprevious(table._tbl)
+    marks[0]._p.getparent().remove(marks[0]._p)
+
+
+def _no_cell_margins(table: Any) -> None:
+    tbl_pr = table._tbl.tblPr
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), "0")
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tbl_pr.append(margins)
+
+
+def _mark_run(run: Any, size: float, scale: float) -> None:
+    run.font.size = Pt(round(size * 2) / 2)
+    rpr = run._r.get_or_add_rPr()
+    w = OxmlElement("w:w")
+    w.set(qn("w:val"), str(round(scale * 100)))
+    rpr.append(w)
+
+
 def _adjust(doc: Any, comp: Composition) -> None:
+    _joint_mark(doc, comp.head)
     size, scale = g.mark_fit(_width_mm(comp.head.mark) / g.CHAR * g.SIZE_0 / g.MM)
     signature = comp.signature
-    sign_w = _width_mm(signature.organ) if signature else 0.0
+    sign_w = _width_mm(signature.names[-1]) if signature else 0.0  # the 署名 above the date
     date_w = _width_mm(signature.date) if signature else 0.0
     if signature is not None and signature.seal:
         date_right = 4 * g.CHAR + min(max(sign_w / 2 - date_w / 2 - 4 * g.CHAR, 0.0), 1.0)
@@ -182,11 +255,7 @@ def _adjust(doc: Any, comp: Composition) -> None:
         name = p.style_name
         if name == S_MARK:
             for run in p.runs:
-                run.font.size = Pt(round(size * 2) / 2)
-                rpr = run._r.get_or_add_rPr()
-                w = OxmlElement("w:w")
-                w.set(qn("w:val"), str(round(scale * 100)))
-                rpr.append(w)
+                _mark_run(run, size, scale)
         elif name == S_SIGN:
             _set_right_indent(p, sign_right)
         elif name == S_DATE:
@@ -226,7 +295,7 @@ def render_docx(comp: Composition, template: bytes, properties: dict[str, object
     _anchor_imprint(doc)
     props = doc.core_properties
     props.title = comp.title + ("（草稿）" if comp.draft else "")
-    props.author = comp.author
+    props.author = "、".join(comp.authors)
     props.subject = comp.head.number
     props.keywords = comp.keywords
     props.category = "公文"

@@ -48,6 +48,8 @@ DRAFT_GREY = (0.82, 0.82, 0.82)
 TABLE_RULE = 0.25  # mm
 RED = g.RED_RGB
 EPS = 1e-4
+JOINT_MARK_PITCH = 1.25  # em: the stacked names of a joint 标志
+JOINT_MARK_GAP = 0.5  # em: between the stacked names and 文件
 
 
 class Fonts(Protocol):
@@ -405,6 +407,39 @@ class Typesetter:
             r.hscale = scale * 100
         return runs, baseline - bottom_em * size / MM
 
+    def joint_mark_runs(self, names: tuple[str, ...], suffix: str, ink_top: float) -> tuple[list[Run], float]:
+        """A 联合行文's 标志 (GB/T 9704 §7.2.4): the organs' names stacked, the 主办机关 first, each
+        spread to the longest name's width; ``suffix`` (文件) to their right, centred on them
+        vertically; the whole centred on the 版心 and condensed like a single 标志."""
+        role = g.ROLE_XBS
+        at_0 = [self.text_width(n, role, g.SIZE_0, g.SIZE_0 / MM) for n in names]
+        gap_em = JOINT_MARK_GAP if suffix else 0.0
+        suffix_0 = self.text_width(suffix, role, g.SIZE_0, g.SIZE_0 / MM) if suffix else 0.0
+        size, scale = g.mark_fit(max(at_0) + gap_em * g.SIZE_0 / MM + suffix_0)
+        em = size / MM
+        names_w = max(at_0) * size / g.SIZE_0
+        total = names_w + gap_em * em + suffix_0 * size / g.SIZE_0
+        x0 = g.CENTRE_X - total * scale / 2
+        inks = [self.fonts.ink(self.fonts.font_for(ch, role), ch) for n in names for ch in n if not ch.isspace()]
+        top_em = max((i[3] for i in inks), default=0.88)
+        bottom_em = min((i[1] for i in inks), default=-0.12)
+        runs: list[Run] = []
+        baseline = ink_top + top_em * em
+        for k, name in enumerate(names):
+            baseline = ink_top + top_em * em + k * JOINT_MARK_PITCH * em
+            pitch = (names_w - em) / (len(name) - 1) if len(name) > 1 else em  # 分散对齐
+            runs += self.simple_runs(name, x0, baseline, role, size, pitch, RED)
+        ink_bottom = baseline - bottom_em * em
+        if suffix:
+            s_inks = [self.fonts.ink(self.fonts.font_for(ch, role), ch) for ch in suffix]
+            s_top, s_bottom = max(i[3] for i in s_inks), min(i[1] for i in s_inks)
+            s_base = (ink_top + ink_bottom) / 2 + (s_top + s_bottom) * em / 2
+            runs += self.simple_runs(suffix, x0 + names_w + gap_em * em, s_base, role, size, em, RED)
+        for r in runs:  # condensed about the block's left edge, as mark_runs does
+            r.x = x0 + (r.x - x0) * scale
+            r.hscale = scale * 100
+        return runs, ink_bottom
+
     def head(self, head: Head) -> tuple[Page, int]:
         """Page 1's 版头; returns the page and the first grid line for the title."""
         page = Page()
@@ -415,7 +450,10 @@ class Typesetter:
                 top = g.line_top(line)
                 page.runs += self.simple_runs(text, g.LEFT, self.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
                 line += 1
-        runs, ink_bottom = self.mark_runs(head.mark, g.MARK_INK_TOP)
+        if head.joint:
+            runs, ink_bottom = self.joint_mark_runs(head.joint, head.joint_suffix, g.MARK_INK_TOP)
+        else:
+            runs, ink_bottom = self.mark_runs(head.mark, g.MARK_INK_TOP)
         page.runs += runs
         role = g.ROLE_FANGSONG
         if head.serial:
@@ -557,7 +595,7 @@ class Typesetter:
         buf = io.BytesIO()
         c = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
         c.setTitle(comp.title + ("（草稿）" if comp.draft else ""))
-        c.setAuthor(comp.author)
+        c.setAuthor("、".join(comp.authors))
         c.setSubject(comp.head.number)
         c.setKeywords(comp.keywords)
         c.setCreator("fawen")
@@ -667,6 +705,90 @@ def attachment_note_slots(ts: Typesetter, names: list[str]) -> list[Slot]:
     return slots
 
 
+def _blank_kept() -> Slot:
+    return Slot(lambda top: [], blank=True, keep_next=True)
+
+
+def _text_slot(ts: Typesetter, text: str, x: float, keep_next: bool = True) -> Slot:
+    """One grid line holding ``text`` in 三号仿宋 from ``x``."""
+    role = g.ROLE_FANGSONG
+
+    def make(top: float) -> list[Run]:
+        return ts.simple_runs(text, x, ts.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
+
+    return Slot(make, keep_next=keep_next)
+
+
+def _note_after(ts: Typesetter, slots: list[Slot], note: str) -> list[Slot]:
+    """附注 on the lines after the date (the last slot), 2 字 in, kept with it."""
+    if note:
+        slots[-1].keep_next = True
+        lines = ts.compose(note, g.ROLE_FANGSONG, g.SIZE_3, g.BODY_W - 2 * g.CHAR, g.BODY_W, g.CHAR)
+        for i, line in enumerate(lines):
+            slots.append(Slot(ts._line_maker(line, g.LEFT + (2 * g.CHAR if i == 0 else 0), g.ROLE_FANGSONG, g.SIZE_3),
+                              keep_next=i < len(lines) - 1))  # fmt: skip
+    return slots
+
+
+def joint_signature_slots(ts: Typesetter, signature: Signature, note: str,
+                          seals: tuple[bytes | None, ...]) -> list[Slot]:  # fmt: skip
+    """A 联合行文's 署名 (GB/T 9704 §7.3.5.1–2) in issuing order, the 主办机关 first, then the date
+    and the 附注."""
+    widths = [ts.text_width(n, g.ROLE_FANGSONG, g.SIZE_3, g.CHAR) for n in signature.names]
+    date_w = ts.text_width(signature.date, g.ROLE_FANGSONG, g.SIZE_3, g.CHAR)
+    if signature.seal:
+        slots = _sealed_rows(ts, signature, widths, date_w, seals)
+    else:
+        slots = _stacked_names(ts, signature, widths, date_w)
+    return _note_after(ts, slots, note)
+
+
+def _stacked_names(ts: Typesetter, signature: Signature, widths: list[float], date_w: float) -> list[Slot]:
+    """Without seals: one blank line, the names one under the other, right-aligned 右空二字, the
+    date under the last, 2 字 right of its first character (the names move left if it is longer)."""
+    sign_x = g.RIGHT - 2 * g.CHAR - widths[-1]
+    date_x = sign_x + 2 * g.CHAR
+    if date_x + date_w > g.RIGHT - 2 * g.CHAR:
+        date_x = g.RIGHT - 2 * g.CHAR - date_w
+        sign_x = date_x - 2 * g.CHAR
+    right = sign_x + widths[-1]
+    slots = [_blank_kept()]
+    slots += [_text_slot(ts, n, max(g.LEFT, right - w)) for n, w in zip(signature.names, widths)]
+    return [*slots, _text_slot(ts, signature.date, date_x, keep_next=False)]
+
+
+def _sealed_rows(ts: Typesetter, signature: Signature, widths: list[float], date_w: float,
+                 seals: tuple[bytes | None, ...]) -> list[Slot]:  # fmt: skip
+    """With seals: the names side by side in rows (g.seal_rows), the last of each row centred on
+    the date (右空四字), one seal on each, rows far enough apart that no two seals touch."""
+    date_x, centre, step, per_row = g.seal_rows(widths, date_w)
+    items = list(zip(signature.names, widths, seals + (None,) * (len(widths) - len(seals))))
+    slots = [_blank_kept(), _blank_kept()]
+    for start in range(0, len(items), per_row):
+        if start:
+            slots += [_blank_kept() for _ in range(g.SEAL_ROW_LINES - 1)]
+        slots.append(_seal_row(ts, items[start : start + per_row], centre, step))
+    return [*slots, _text_slot(ts, signature.date, date_x, keep_next=False)]
+
+
+def _seal_row(ts: Typesetter, row: list[tuple[str, float, bytes | None]], centre: float, step: float) -> Slot:
+    """One row of sealed 署名, the last centred at ``centre``, the others ``step`` apart to its left;
+    each seal centred on its 署名, the 署名 slightly below the seal's centre."""
+    role = g.ROLE_FANGSONG
+    centres = [centre - (len(row) - 1 - k) * step for k in range(len(row))]
+
+    def make(top: float) -> list[Run]:
+        base = ts.baseline(top, role, g.SIZE_3)
+        return [run for (name, w, _), cx in zip(row, centres)
+                for run in ts.simple_runs(name, cx - w / 2, base, role, g.SIZE_3, g.CHAR)]  # fmt: skip
+
+    def pictures(top: float) -> list[Picture]:
+        d, cy = g.SEAL_DIAMETER, top + g.EM_3 - 1.5
+        return [Picture(seal, cx - d / 2, cy - d / 2, d, d) for (_, _, seal), cx in zip(row, centres) if seal]
+
+    return Slot(make, keep_next=True, pictures=pictures)
+
+
 def signature_slots(ts: Typesetter, signature: Signature, note: str, seal_image: bytes | None) -> list[Slot]:
     """署名 and 成文日期 (GB/T 9704 §7.3.5), with or without a seal; the seal slot draws the image."""
     role = g.ROLE_FANGSONG
@@ -758,8 +880,10 @@ class Typeset:
     placeholders: tuple[int, ...] = ()
 
 
-def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | None = None) -> Typeset:
-    """Typeset a composed document."""
+def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | tuple[bytes | None, ...] | None = None) -> Typeset:
+    """Typeset a composed document. ``seal_image``: the seal, or for a 联合行文 each organ's seal
+    in issuing order (None where an organ has no image)."""
+    seals = (seal_image,) if isinstance(seal_image, bytes) else tuple(seal_image or ())
     ts = Typesetter(fonts)
     page, title_line = ts.head(comp.head)
     recipient_slots = (ts.paragraph_slots(comp.recipients + "：", g.ROLE_FANGSONG, indent=0.0)
@@ -783,7 +907,10 @@ def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | None = None) ->
     if comp.signature is not None:
         if slots:
             slots[-1].keep_next = True  # the signature never stands alone on a page
-        slots += signature_slots(ts, comp.signature, comp.note, seal_image)
+        if comp.signature.others:
+            slots += joint_signature_slots(ts, comp.signature, comp.note, seals)
+        else:
+            slots += signature_slots(ts, comp.signature, comp.note, seals[0] if seals else None)
     elif comp.note:
         lines = ts.compose(comp.note, g.ROLE_FANGSONG, g.SIZE_3, g.BODY_W - 2 * g.CHAR, g.BODY_W, g.CHAR)
         for i, line in enumerate(lines):

@@ -5,6 +5,7 @@ Each problem names the key path, the line, what is wrong and what a correct valu
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import math
@@ -25,6 +26,8 @@ from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.gbt9704 import NUMBER_FORM
 from pipeline.inspection_markers import marker_problems
+from pipeline.meetingtime import MEETING_TIME_EXPECTED
+from pipeline.meetingtime import read_meeting_time
 from pipeline.model import Approval
 from pipeline.model import Attachment
 from pipeline.model import Block
@@ -37,6 +40,16 @@ from pipeline.model import Person
 from pipeline.model import RawInput
 from pipeline.model import Resolution
 from pipeline.model import WorkspaceConfig
+from pipeline.roster import Roster
+from pipeline.roster import convener_problem
+from pipeline.roster import person_name
+from pipeline.roster import unit_problem
+from pipeline.workdays import DEADLINE_EXPECTED
+from pipeline.workdays import DeadlineError
+from pipeline.workdays import WorkCalendar
+from pipeline.workdays import calendar_for
+from pipeline.workdays import deadline
+from pipeline.workdays import read_deadline
 
 _DATE_FORMS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
@@ -410,7 +423,7 @@ def _minutes(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
                 c.text(item, "事项", path, required=True, expected="议定的事项"),
                 c.text(item, "责任单位", path, required=True, expected="牵头负责的单位"),
                 c.texts(item, "配合单位", path),
-                c.date(item, "完成时限", path),
+                *_deadline_given(c, item, path),
             )
         )
     out["resolutions"] = tuple(res)
@@ -511,6 +524,9 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date,
     fields = _head_fields(c, data, workspace)
     fields.update(_foot_fields(c, data, workspace))
     extra = _kind_fields(c, data, kind, fields) if kind is not None else {}
+    fields["organs"] = _issuing_organs(c, data, workspace, kind, fields) if kind is not None else ()
+    if kind is not None:
+        extra.update(_workspace_rules(c, kind, {**fields, **extra}, workspace))
     if c.problems:
         raise InputError(raw.name, c.problems)
     assert kind is not None
@@ -611,6 +627,154 @@ def _kind_fields(c: _Checker, data: dict[str, Any], kind: DocumentKind, f: dict[
     return extra
 
 
+# ---- checks that know the workspace: the roster's people and units, dates in order ----------
+
+PLACE_EXPECTED = "会议地点，如 罕台镇人民政府三楼会议室"
+# people who may be named in two of the 纪要's lists: the chair and the recorder are present
+ATTENDANCE_PAIRS = frozenset({("主持", "出席"), ("记录", "出席"), ("记录", "列席"), ("主持", "记录")})
+# the order of a 纪要's dates: 会议 ≤ 成文 ≤ 会签 ≤ 审定 ≤ 印发 (第八条: the conveners concerned agree
+# before the 纪要 is formed; 第七条: it is issued after the convener's 审定)
+MINUTES_ORDER = ("会议.时间", "成文日期", "会签", "审定.日期", "印发日期")
+NOTICE_ORDER = ("成文日期", "印发日期", "会议.时间")  # a notice goes out before its meeting
+DATE_LABELS = {"会议.时间": "会议日期", "成文日期": "成文日期", "会签": "会签日期", "审定.日期": "审定日期", "印发日期": "印发日期"}
+
+
+def _workspace_rules(c: _Checker, kind: DocumentKind, f: dict[str, Any], workspace: WorkspaceConfig) -> dict[str, Any]:
+    """People and units against the roster (fawen.yaml 联席会议), a 会议通知's time and place,
+    one person in one attendance list, and the document's dates in their order. Returns the
+    fields it completes: a 纪要's 议定事项 with their 完成时限 counted from the meeting day."""
+    done: dict[str, Any] = {}
+    roster = Roster.of(workspace)
+    meeting: Meeting | None = f.get("meeting")
+    held = _meeting_date(c, kind, meeting)
+    if meeting is not None and meeting.chair:
+        _roster_check(c, "会议.主持", convener_problem(meeting.chair, roster, "主持会议", head_too=True))
+    if kind == DocumentKind.MINUTES:
+        approval: Approval | None = f.get("approval")
+        if approval is not None and approval.by:
+            _roster_check(c, "审定.审定人", convener_problem(approval.by, roster, "审定会议纪要"))
+        for i, sign in enumerate(f["countersigns"], 1):
+            if sign.by:
+                _roster_check(c, f"会签[{i}].召集人", convener_problem(sign.by, roster, "会签"))
+        _attendance(c, meeting, f)
+        _units(c, f, roster, held)
+        done["resolutions"] = _deadlines(c, f["resolutions"], meeting, held, calendar_for(workspace))
+    _dates_in_order(c, kind, f, held)
+    return done
+
+
+def _roster_check(c: _Checker, key: str, found: tuple[str, str] | None) -> None:
+    if found is not None:
+        c.add(key, *found)
+
+
+def _meeting_date(c: _Checker, kind: DocumentKind, meeting: Meeting | None) -> dt.date | None:
+    """The day of 会议.时间 (required, with 地点, in a 会议通知); None when not given or unreadable."""
+    if kind == DocumentKind.MEETING_NOTICE and meeting is not None:
+        if not meeting.time:
+            c.add("会议.时间", "会议通知缺少会议时间（否则正文只能写「定于召开」）", MEETING_TIME_EXPECTED)
+        if not meeting.place:
+            c.add("会议.地点", "会议通知缺少会议地点", PLACE_EXPECTED)
+    if meeting is None or not meeting.time:
+        return None
+    when, why = read_meeting_time(meeting.time)
+    if when is None:
+        c.add("会议.时间", why, MEETING_TIME_EXPECTED)
+        return None
+    first, last = date_range(c.today)
+    if not first <= when.date <= last:
+        c.add("会议.时间", f"会议日期「{when.date}」超出合理范围", f"{first} 至 {last} 之间的日期")
+        return None
+    return when.date
+
+
+def _attendance(c: _Checker, meeting: Meeting | None, f: dict[str, Any]) -> None:
+    """One person in one of 出席, 请假, 列席 (the chair and the recorder count as present)."""
+    entries = []
+    if meeting is not None:
+        entries += [(f"会议.{label}", label, person_name(name)) for label, name in (("主持", meeting.chair), ("记录", meeting.recorder))]
+    for label, people in (("出席", f["present"]), ("请假", f["absent"]), ("列席", f["attending"])):
+        entries += [(f"{label}[{i}]", label, p.name) for i, p in enumerate(people, 1)]
+    seen: dict[str, list[tuple[str, str]]] = {}
+    for key, label, name in entries:
+        if not name.strip("×"):  # ××× is a blank still to fill (fawen new without a roster)
+            continue
+        clash = next((k for k, other in seen.get(name, []) if (other, label) not in ATTENDANCE_PAIRS), None)
+        if clash is not None:
+            c.add(key, f"「{shown(name)}」已列在「{clash}」中，不能又列在「{label}」中",
+                  "一人只列一处：出席、请假、列席三者选一（主持人、记录人不能请假）")  # fmt: skip
+        seen.setdefault(name, []).append((key, label))
+
+
+def _units(c: _Checker, f: dict[str, Any], roster: Roster, held: dt.date | None) -> None:
+    """责任单位 and 配合单位 are member units (or the office); a 分送 name close to a member unit
+    is that unit misspelt."""
+    for i, r in enumerate(f["resolutions"], 1):
+        path = f"议定事项[{i}]"
+        if r.lead:
+            _roster_check(c, f"{path}.责任单位", unit_problem(r.lead, roster))
+        for j, unit in enumerate(r.partners, 1):
+            _roster_check(c, f"{path}.配合单位[{j}]", unit_problem(unit, roster))
+    for k, unit in enumerate(f["distribution"], 1):
+        _roster_check(c, f"分送[{k}]", unit_problem(unit, roster, strict=False))
+
+
+def _deadline_given(c: _Checker, item: dict[str, Any], path: str) -> tuple[dt.date | None, str]:
+    """完成时限 as written: a date (checked like every date), or a text the meeting day will turn
+    into one (会后15个工作日, 30日内, 12月31日): kept as text once its form is known."""
+    value = item.get("完成时限")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        c.add(f"{path}.完成时限", f"「{shown(value)}」只是一个数字，不是日期或时限", DEADLINE_EXPECTED)
+        return None, ""
+    if value is None or value == "" or parse_date(value) is not None or not isinstance(value, str):
+        return c.date(item, "完成时限", path), ""
+    try:
+        read_deadline(value)
+    except DeadlineError as exc:
+        c.add(f"{path}.完成时限", exc.message, exc.expected)
+        return None, ""
+    return None, value.strip()
+
+
+def _deadlines(c: _Checker, resolutions: tuple[Resolution, ...], meeting: Meeting | None, held: dt.date | None,
+               calendar: WorkCalendar) -> tuple[Resolution, ...]:  # fmt: skip
+    """Each 完成时限 as a day: a written one counted from the meeting day on the working-day
+    calendar; every one after the meeting."""
+    out = []
+    for i, r in enumerate(resolutions, 1):
+        key, when = f"议定事项[{i}].完成时限", r.deadline
+        if r.deadline_text and held is None and (meeting is None or not meeting.time):
+            c.add(key, f"「{shown(r.deadline_text)}」要从会议日期起算，但没有写会议时间", "写明 会议.时间，或把完成时限写成日期，如 2026-11-30")
+        elif r.deadline_text and held is not None:
+            try:
+                when = deadline(r.deadline_text, held, calendar)
+            except DeadlineError as exc:
+                c.add(key, exc.message, exc.expected)
+            first, last = date_range(c.today)
+            if when and not first <= when <= last:
+                c.add(key, f"完成时限「{shown(r.deadline_text)}」即 {when}，超出合理范围", f"{first} 至 {last} 之间的日期")
+                when = None
+        if held and when and when < held:
+            c.add(key, f"完成时限 {when} 早于会议日期 {held}", f"{held} 之后的日期")
+        out.append(dataclasses.replace(r, deadline=when))
+    return tuple(out)
+
+
+def _dates_in_order(c: _Checker, kind: DocumentKind, f: dict[str, Any], held: dt.date | None) -> None:
+    """Each date no later than the dates that must follow it; said once, where the early one is."""
+    order = MINUTES_ORDER if kind == DocumentKind.MINUTES else NOTICE_ORDER if held else NOTICE_ORDER[:2]
+    approval = f.get("approval")
+    given = {"会议.时间": [("会议.时间", held)], "成文日期": [("成文日期", f["date"])], "印发日期": [("印发日期", f["print_date"])],
+             "审定.日期": [("审定.日期", approval.date if approval else None)],
+             "会签": [(f"会签[{i}].日期", s.date) for i, s in enumerate(f.get("countersigns", ()), 1)]}  # fmt: skip
+    for rank, step in enumerate(order):
+        for key, date in given[step]:
+            later = [(DATE_LABELS[s], d) for s in order[rank + 1 :] for _, d in given[s] if date and d and d < date]
+            if later:
+                words = "、".join(f"{label} {d}" for label, d in later)
+                c.add(key, f"{DATE_LABELS[step]} {date} 晚于{words}", "日期先后应为：" + " ≤ ".join(DATE_LABELS[s] for s in order))
+
+
 def _body(c: _Checker, key: str, text: str) -> tuple[Block, ...]:
     """正文 as blocks, bounded: every heading level is numbered in words (一、…九百九十九、)."""
     if not text or len(text) > TEXT_LIMITS["正文"]:
@@ -627,10 +791,12 @@ def _request(source: str, kind: DocumentKind, f: dict[str, Any], extra: dict[str
     """The request from checked fields; every value the pipeline supplies is noted (补全)."""
     ws = completed.workspace
     date = completed.date(f["date"], kind, f["print_date"])
+    main = ws.chosen_organs(f["organs"])[0]
     if _signs(kind, f["number"]):
-        signature = completed.text("署名", f["signature"], ws.organ.name, "工作区的机关名称")
+        signature = completed.text("署名", f["signature"], main.sign_name,
+                                   "所选发文机关的署名" if f["organs"] else "工作区的机关名称")  # fmt: skip
     else:
-        signature = f["signature"] or ws.organ.name
+        signature = f["signature"] or main.sign_name
     return DocumentRequest(
         source=source,
         kind=kind,
@@ -652,7 +818,9 @@ def _request(source: str, kind: DocumentKind, f: dict[str, Any], extra: dict[str
         contact=f["contact"],
         phone=f["phone"],
         cc=f["cc"],
-        printer=completed.text("印发机关", f["printer"], ws.organ.issuer or ws.organ.name, "工作区的印发机关"),
+        printer=completed.text("印发机关", f["printer"], main.issuer or main.name,
+                               "所选发文机关的印发机关" if f["organs"] else "工作区的印发机关"),  # fmt: skip
+        organs=f["organs"],
         print_date=f["print_date"] or completed.note("印发日期", date, "同成文日期"),
         retention=f["retention"] or completed.note("保管期限", ws.retention.get(kind.value) or "Y", "工作区按文种的默认值"),
         problem=completed.text("机构问题", f["problem"], ws.problem_code, "工作区的默认值"),
@@ -660,6 +828,39 @@ def _request(source: str, kind: DocumentKind, f: dict[str, Any], extra: dict[str
         completed=tuple(completed.fields),
         **extra,
     )
+
+
+def _issuing_organs(c: _Checker, data: dict[str, Any], workspace: WorkspaceConfig, kind: DocumentKind,
+                    f: dict[str, Any]) -> tuple[str, ...]:  # fmt: skip
+    """发文机关: one of the workspace's organs, or several for a 联合行文 (主办机关 first); their 名称."""
+    given = c.texts(data, "发文机关", expected="本工作区的发文机关（名称或简称），联合行文时写成列表，主办机关在前")
+    chosen: list[str] = []
+    for i, text in enumerate(given, 1):
+        key = f"发文机关[{i}]" if isinstance(data.get("发文机关"), list) else "发文机关"
+        organ = workspace.organ_named(text)
+        if organ is None:
+            c.add(key, f"未知的发文机关「{shown(text)}」", _organ_hint(text, workspace))
+        elif organ.name in chosen:
+            c.add(key, f"发文机关「{shown(text)}」写了两次", "每个发文机关只写一次")
+        else:
+            chosen.append(organ.name)
+    if len(chosen) > 1 and not _signs(kind, f["number"]):
+        c.add("发文机关", f"{kind.value}由一个机关编发（编发单位印在版头），不能联合行文", "只写一个发文机关")
+    if len(chosen) > 1 and f["signature"]:
+        c.add("署名", "联合行文的署名取自各发文机关在 fawen.yaml 中的「署名」（或名称），不在输入中写", "删去此项")
+    main = workspace.organ_named(chosen[0]) if chosen else None
+    if main is not None and not f["number"] and not kind.serial and kind.value not in main.codes:
+        c.add("发文机关", f"发文机关「{main.name}」没有文种「{kind.value}」的机关代字，无法编发文字号",
+              "在 fawen.yaml 该机关的「机关代字」下补充，或在输入中写明发文字号")  # fmt: skip
+    return tuple(chosen)
+
+
+def _organ_hint(text: str, workspace: WorkspaceConfig) -> str:
+    """是否想写「…」？ and the organs the workspace issues for."""
+    names = [n for o in workspace.organs for n in (o.name, o.short_name, o.signature) if n]
+    close = difflib.get_close_matches(text, names, n=1, cutoff=0.4) if len(text) <= 50 else []
+    listed = "、".join(o.name + (f"（{o.short_name}）" if o.short_name else "") for o in workspace.organs)
+    return (f"是否想写「{close[0]}」？" if close else "") + f"本工作区的发文机关：{listed}"
 
 
 def _signs(kind: DocumentKind, number: str) -> bool:

@@ -357,13 +357,13 @@ class Archive:
             db.execute("UPDATE entries SET status=? WHERE identity=?", (disposition.status([*events, event]), entry.identity))
         return event
 
-    def _statuses_from_tree(self, db: sqlite3.Connection, logs: list[Path]) -> None:
-        """The index's status column, from every 件's log (reindex: the index is a cache)."""
+    def _statuses_from_tree(self, db: sqlite3.Connection, logs: list[str]) -> None:
+        """The index's status column, from every 件's log (``logs``: the 件 folders that have
+        one, relative; reindex: the index is a cache)."""
         db.execute("UPDATE entries SET status=''")
-        for log in logs:
-            events = disposition.parse(log.read_text(encoding="utf-8"))
-            db.execute("UPDATE entries SET status=? WHERE path=?",
-                       (disposition.status(events), log.parent.relative_to(self.root).as_posix()))  # fmt: skip
+        for rel in logs:
+            events = disposition.parse((self.root / rel / disposition.LOG_NAME).read_text(encoding="utf-8"))
+            db.execute("UPDATE entries SET status=? WHERE path=?", (disposition.status(events), rel))
 
     def check_dispositions(self, witnesses: dict[str, list[tuple[int, str, str]]],
                            numbers: list[tuple[str, str, str, int, int, str]]) -> list[dict[str, object]]:  # fmt: skip
@@ -515,7 +515,7 @@ class Archive:
         finally:
             if work.exists():
                 _remove_tree(work)
-        self._record(plan, record, final)
+        self._record(plan, record, final.relative_to(self.root).as_posix())
         if self.on_landed is not None:
             self.on_landed(final, record, plan.files.get(MANIFEST, b""))
         self._pending.unlink(missing_ok=True)
@@ -550,19 +550,20 @@ class Archive:
         except OSError:
             return None
 
-    def _record(self, plan: FilingPlan, record: dict[str, object], folder: Path, batch: bool = False) -> None:
-        """Index one version; ``batch`` when the caller already holds the write transaction."""
+    def _record(self, plan: FilingPlan, record: dict[str, object], rel_version: str, batch: bool = False) -> None:
+        """Index one version (its folder relative to the root, with /); ``batch`` when the caller
+        already holds the write transaction."""
         if not batch:
             with immediate(self._index):
-                self._record(plan, record, folder, batch=True)
+                self._record(plan, record, rel_version, batch=True)
             return
-        rel_entry = folder.parent.relative_to(self.root).as_posix()
-        rel_version = folder.relative_to(self.root).as_posix()
+        rel_entry = rel_version.rpartition("/")[0]
         r = record
         db = self._index
         previous = db.execute("SELECT id, latest FROM entries WHERE identity=?", (r["标识"],)).fetchone()
         if previous is None or previous[1] <= plan.version:
-            values = entry_values(r, rel_entry)[:9] + (plan.version,) + entry_values(r, rel_entry)[10:]
+            values = entry_values(r, rel_entry)
+            values = values[:9] + (plan.version,) + values[10:]
             if previous is None:
                 rowid = db.execute(f"INSERT INTO entries (identity, {COLUMNS_AFTER_IDENTITY}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                    (r["标识"], *values)).lastrowid  # fmt: skip
@@ -572,7 +573,7 @@ class Archive:
                            (*values, rowid))  # fmt: skip
                 db.execute("DELETE FROM fulltext WHERE rowid=?", (rowid,))
                 db.execute("DELETE FROM bigrams WHERE rowid=?", (rowid,))
-            body = index_text(r) if "版面文字" in r else index_text(r) + "\n" + _input_text(folder, r)
+            body = index_text(r) if "版面文字" in r else index_text(r) + "\n" + _input_text(self.root / rel_version, r)
             db.execute("INSERT INTO fulltext (rowid, title, body) VALUES (?,?,?)", (rowid, r["题名"], body))
             db.execute("INSERT INTO bigrams (rowid, grams) VALUES (?,?)", (rowid, bigrams(f"{r['题名']} {body}")))
         db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",
@@ -622,7 +623,7 @@ class Archive:
             if rel in known:
                 continue
             record = json.loads(meta.read_text(encoding="utf-8"))
-            self._record(FilingPlan(tuple(), meta.parent.parent.name, int(record["版本"])), record, meta.parent)
+            self._record(FilingPlan(tuple(), meta.parent.parent.name, int(record["版本"])), record, rel)
             added += 1
         self._pending.unlink(missing_ok=True)
         return added
@@ -642,17 +643,20 @@ class Archive:
     def reindex(self, progress: object = None) -> int:
         """Rebuild the index from the metadata records in the tree, in one transaction."""
         with immediate(self._index) as db:
+            # tables made anew (deleting 100 000 rows from full-text tables row by row costs more
+            # than filling them), their secondary indexes built once at the end
             for table in ("entries", "versions", "fulltext", "bigrams"):
-                db.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
-            # secondary indexes built once at the end: far cheaper than kept up row by row
-            for name in (*BROWSE_INDEXES, *SECONDARY_INDEXES):
-                db.execute(f"DROP INDEX IF EXISTS {name}")
+                db.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 — fixed table names
+            for statement in INDEX_SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
             records, logs = self._tree_files()
             count = 0
-            for meta in sorted(records):
-                record = json.loads(meta.read_text(encoding="utf-8"))
-                plan = FilingPlan(tuple(), meta.parent.parent.name, int(record["版本"]))
-                self._record(plan, record, meta.parent, batch=True)
+            for rel in sorted(records, key=lambda r: r.split("/")):  # as paths sort: part by part
+                with open(os.path.join(self.root, rel, METADATA), encoding="utf-8") as fh:
+                    record = json.load(fh)
+                plan = FilingPlan(tuple(), rel.split("/")[-2], int(record["版本"]))
+                self._record(plan, record, rel, batch=True)
                 count += 1
                 if callable(progress):
                     progress(count)
@@ -661,25 +665,28 @@ class Archive:
             self._statuses_from_tree(db, logs)
         return count
 
-    def _tree_files(self) -> tuple[list[Path], list[Path]]:
-        """One walk of the tree: every version's metadata record and every 件's 处置记录."""
+    def _tree_files(self) -> tuple[list[str], list[str]]:
+        """One walk of the tree: the folders (relative, with /) holding a version's metadata
+        record, and those holding a 件's 处置记录."""
         records, logs = [], []
-        for name, path in self._walk((METADATA, disposition.LOG_NAME)):
-            (records if name == METADATA else logs).append(path)
+        for name, folder in self._walk((METADATA, disposition.LOG_NAME)):
+            (records if name == METADATA else logs).append(folder)
         return records, logs
 
-    def _walk(self, names: tuple[str, ...]) -> Iterator[tuple[str, Path]]:
-        """Files of these names anywhere in the tree but staging and .fawen, as found."""
+    def _walk(self, names: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+        """Files of these names anywhere in the tree but staging and .fawen, as found: each name
+        with its folder relative to the root (strings: a walk of 100 000 件 is no place for Path)."""
+        root = str(self.root)
         skip = {str(self.staging), str(self.meta_dir)}
-        for folder, dirs, files in os.walk(self.root):
+        for folder, dirs, files in os.walk(root):
             dirs[:] = [d for d in dirs if os.path.join(folder, d) not in skip]
             for name in names:
                 if name in files:
-                    yield name, Path(folder, name)
+                    yield name, folder[len(root) + 1 :].replace(os.sep, "/")
 
     def version_records(self) -> Iterator[Path]:
         """Every version's metadata record in the tree (not in staging, not in .fawen)."""
-        return (path for _name, path in self._walk((METADATA,)))
+        return (self.root / rel / METADATA for _name, rel in self._walk((METADATA,)))
 
     # ---- verify: the whole tree, and the index as it is -----------------------------------------
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline import configuration
 from pipeline.errors import WorkspaceError
+from pipeline.model import Organ
 from pipeline.model import WorkspaceConfig
 
 CONFIG_NAME = "fawen.yaml"
@@ -39,9 +40,15 @@ class Workspace:
 
     @property
     def seal_path(self) -> Path | None:
-        if not self.config.seal_image:
+        """The default organ's seal image (印章图片), if the file is there."""
+        return self.seal_path_of(self.config.organ)
+
+    def seal_path_of(self, organ: Organ) -> Path | None:
+        """An organ's own 印章图片; the default organ may use the workspace-wide one."""
+        name = organ.seal_image or (self.config.seal_image if organ == self.config.organ else None)
+        if not name:
             return None
-        path = self.root / self.config.seal_image
+        path = self.root / name
         return path if path.is_file() else None
 
 

@@ -1,4 +1,5 @@
-"""fawen serve: the office's window on the archive and the inbox, in a browser, read-only.
+"""fawen serve: the office's window on the archive and the inbox, in a browser, read-only; its
+one form (拟文, /new) writes nothing but a new input file into the inbox, for the watcher to file.
 
 An interface like ``pipeline/cli``: pages over the same library calls (pipeline.run,
 store.archive, store.registry), templates and static files inside the package (no CDN: the

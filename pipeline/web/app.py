@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from pipeline.store.archive import ComponentChanged
 from pipeline.store.workspace import Workspace
 from pipeline.web import catalogue
+from pipeline.web import form
 from pipeline.web import item
 from pipeline.web import office
 from pipeline.web.security import COOKIE
@@ -49,6 +50,11 @@ def create_app(workspace: Workspace, local_only: bool = True) -> Guard:
         Route("/search", catalogue.search_page),
         Route("/inbox", office.inbox),
         Route("/numbers", office.numbers),
+        Route("/new", form.form_page),
+        Route("/new/preview", form.preview, methods=["POST"]),
+        Route("/new/preview/{name}/{page:int}.png", form.preview_image),
+        Route("/new/document.{fmt:str}", form.document, methods=["POST"]),
+        Route("/new/inbox", form.to_inbox, methods=["POST"]),
         Route("/login", login_form, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
@@ -57,6 +63,7 @@ def create_app(workspace: Workspace, local_only: bool = True) -> Guard:
     app = Starlette(routes=routes, exception_handlers={WebError: _web_error, HTTPException: _http_error,
                                                        ComponentChanged: _changed, Exception: _crash})  # fmt: skip
     app.state.site = site
+    app.state.drafting = form.Drafting()  # the 拟文 form's token secret, rendering queue and previews
     return Guard(app, site.sessions, bool(workspace.config.web_password_hash), local_only)
 
 

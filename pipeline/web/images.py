@@ -33,8 +33,8 @@ def page_count(pdf: bytes, lock: threading.Lock) -> int:
             document.close()
 
 
-def render_page(pdf: bytes, page: int, lock: threading.Lock) -> bytes | None:
-    """PNG bytes of page ``page`` (1-based); None when the PDF has no such page."""
+def render_page(pdf: bytes, page: int, lock: threading.Lock, scale: float = SCALE) -> bytes | None:
+    """PNG bytes of page ``page`` (1-based) at ``scale`` (1 = 72 dpi); None when the PDF has no such page."""
     import pypdfium2 as pdfium  # noqa: PLC0415
 
     with lock:
@@ -42,7 +42,7 @@ def render_page(pdf: bytes, page: int, lock: threading.Lock) -> bytes | None:
         try:
             if not 1 <= page <= len(document):
                 return None
-            image = document[page - 1].render(scale=SCALE).to_pil()
+            image = document[page - 1].render(scale=scale).to_pil()
         finally:
             document.close()
     out = io.BytesIO()

@@ -3,8 +3,9 @@ only), sessions, and the headers every response carries.
 
 The rules (issue 10): loopback by default; any other address only with a password configured;
 with a password, every page but the login page asks for it. Pages are read-only GETs, so the
-session cookie is SameSite=Strict and HttpOnly and nothing else needs a CSRF token; the login
-form itself checks Origin. A server on loopback answers only Host names of this machine, so a
+session cookie is SameSite=Strict and HttpOnly; the login form itself checks Origin. The one
+form that writes (拟文, /new: it puts an input into the inbox) checks Origin too and carries a
+token (form_token) that only a page of this server, in this session, can have read. A server on loopback answers only Host names of this machine, so a
 web page elsewhere cannot reach it by rebinding a DNS name to 127.0.0.1.
 """
 
@@ -32,7 +33,7 @@ SESSION_SECONDS = 12 * 3600  # a working day: the office's machines are shared
 OPEN_PATHS = ("/login", "/static/")  # what a visitor without a session may load
 LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]", "::1")
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # 16 MiB, ~50 ms: slow for a guesser, quick for a person
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")  # fmt: skip
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
@@ -103,6 +104,21 @@ class Sessions:
     def end(self, token: str | None) -> None:
         with self._lock:
             self._expiry.pop(token or "", None)
+
+
+def form_token(secret: bytes, session: str | None) -> str:
+    """The token a drafting form's POSTs carry: made by this server process for this session
+    (a page elsewhere cannot read it, and without a password there is no session to steal)."""
+    return hmac.new(secret, (session or "").encode("latin-1", "replace"), hashlib.sha256).hexdigest()
+
+
+def same_origin(scope: Scope) -> bool:
+    """A POST sent by a page of this site: Origin, when the browser sends it, names this Host;
+    without Origin, Sec-Fetch-Site must not say another site sent it."""
+    origin, host = header(scope, b"origin"), header(scope, b"host")
+    if origin:
+        return origin.split("://", 1)[-1] == host
+    return header(scope, b"sec-fetch-site") in ("", "same-origin", "none")
 
 
 def session_cookie(token: str, max_age: int = SESSION_SECONDS) -> str:

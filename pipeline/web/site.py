@@ -137,6 +137,8 @@ def error_page(request: Request, error: WebError) -> Response:
     data: dict[str, Any] = {"错误": error.title, "说明": error.detail, "状态": error.status}
     if isinstance(error, Ambiguous):
         data["候选"] = [e.as_dict() for e in error.hits]
+    if isinstance(getattr(error, "problems", None), list):  # a drafting form the validator refused
+        data["问题"] = error.problems  # type: ignore[attr-defined]
     return page(request, "error.html", data, error.status)
 
 

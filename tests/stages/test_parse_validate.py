@@ -57,9 +57,10 @@ def test_yaml_json_and_markdown_say_the_same(workspace):
 
 
 def test_yaml_12_keeps_times_and_words_as_text(workspace):
-    req = check(workspace, "m.yaml", "文种: 会议通知\n标题: 关于开会的通知\n正文: 请参会。\n会议:\n  时间: 09:00\n  地点: no\n")
+    req = check(workspace, "m.yaml", "文种: 会议通知\n标题: 关于开会的通知\n正文: 请参会。\n会议:\n  时间: 2026-11-20 09:00\n"
+                                     "  地点: no\n  参会人员: 09:00\n")  # fmt: skip
     assert req.meeting is not None
-    assert req.meeting.time == "09:00" and req.meeting.place == "no"
+    assert req.meeting.attendees == "09:00" and req.meeting.place == "no"
 
 
 def test_defaults_come_from_the_workspace(workspace):

@@ -1,0 +1,178 @@
+"""fawen tasks: the 督办台账 — the 议定事项 of every filed 会议纪要 (第五条: 督促落实联席会议议定事项)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import sys
+import unicodedata
+from typing import Any
+
+import click
+
+from pipeline import run
+from pipeline import tasks
+from pipeline.cli.common import EXIT_INVALID
+from pipeline.cli.common import _echo_json
+from pipeline.cli.common import _today
+from pipeline.cli.common import _workspace
+from pipeline.cli.common import main
+from pipeline.stages.tasks import Filter
+from pipeline.stages.tasks import Standing
+from pipeline.stages.tasks import TaskChange
+from pipeline.stages.tasks import TaskItem
+from pipeline.stages.tasks import as_dict
+from pipeline.stages.tasks import change_dict
+
+ID_HELP = "事项编号，如 纪要2026-4-2（2026年第4期纪要的第2项）；fawen tasks ls 列出全部。"
+
+
+def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"「{value}」不是日期，请写成 2026-12-01 的形式") from None
+
+
+@main.group("tasks")
+def tasks_group() -> None:
+    """督办台账：已归档会议纪要的议定事项，及其责任单位、完成时限和变化。"""
+
+
+@tasks_group.command("ls")
+@click.option("--unit", metavar="单位", default="", help="只看此单位牵头（责任单位）或配合的事项。")
+@click.option("--overdue", is_flag=True, help="只看已逾期的事项。")
+@click.option("--due-within", type=click.IntRange(min=0), metavar="工作日数", help="只看 N 个工作日内（含今日）到期、尚未逾期的事项。")
+@click.option("--at", "at", metavar="日期", callback=_day, help="按哪一天计算剩余或逾期的工作日，如 2026-12-01；默认今天（工作区时区）。")
+@click.option("--all", "everything", is_flag=True, help="也列出已撤销、已废止的纪要的事项和新版本删去的事项。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def tasks_ls(ctx: click.Context, unit: str, overdue: bool, due_within: int | None, at: dt.date | None,
+             everything: bool, as_json: bool) -> None:  # fmt: skip
+    """列出议定事项：编号、责任单位、截止日期，以及还剩或已逾期几个工作日。"""
+    workspace = _workspace(ctx)
+    day = at or _today(workspace)
+    store = run.open_archive(workspace)
+    try:
+        rows = tasks.listing(workspace, store, day, Filter(unit.strip(), overdue, due_within, everything))
+    finally:
+        store.close()
+    if as_json:
+        _echo_json([as_dict(s) for s in rows])
+        return
+    _table(rows, day)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _cut(text: str, width: int) -> str:
+    """At most ``width`` columns: the text, or its start and an ellipsis."""
+    if _width(text) <= width:
+        return text
+    out, used = "", 0
+    for ch in text:
+        if used + _width(ch) > width - 1:
+            break
+        out, used = out + ch, used + _width(ch)
+    return out + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _table(rows: list[Standing], day: dt.date) -> None:
+    if not rows:
+        click.echo(f"没有符合条件的议定事项（按 {day} 计）。")
+        return
+    header = ("编号", "截止日期", "剩余", "责任单位", "事项")
+    cells = [(s.item.id, s.item.deadline.isoformat() if s.item.deadline else (s.item.deadline_text or "—"),
+              s.left() or s.state(), s.item.lead, _cut(s.item.matter, 40)) for s in rows]  # fmt: skip
+    widths = [max(_width(c[i]) for c in [header, *cells]) for i in range(4)]
+    for line in [header, *cells]:
+        click.echo("  ".join(_pad(c, w) for c, w in zip(line[:4], widths, strict=True)) + "  " + line[4])
+    overdue = sum(1 for s in rows if s.overdue)
+    notes = sorted({s.note for s in rows if s.note})
+    click.echo(f"共 {len(rows)} 项，其中逾期 {overdue} 项（按 {day} 计，工作日不含法定节假日，含调休上班日）。")
+    for note in notes:
+        click.echo(f"注：{note}")
+
+
+@tasks_group.command("show")
+@click.argument("item_id", metavar="编号")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_context
+def tasks_show(ctx: click.Context, item_id: str, as_json: bool) -> None:
+    """一项议定事项的现状和历次变化（哪一版纪要改了什么、何时撤销）。编号如 纪要2026-4-2。"""
+    workspace = _workspace(ctx)
+    store = run.open_archive(workspace)
+    try:
+        found = tasks.history(workspace, store, item_id)
+    finally:
+        store.close()
+    if not found:
+        _unknown(workspace, item_id)
+    day = _today(workspace)
+    if as_json:
+        _echo_json([_show_dict(item, changes) for item, changes in found])
+        return
+    for item, changes in found:
+        _show(item, changes, day)
+
+
+def _show_dict(item: TaskItem, changes: list[TaskChange]) -> dict[str, Any]:
+    here = as_dict(Standing(item, None, None, item.note))
+    for key in ("剩余天数", "剩余工作日", "逾期"):
+        here.pop(key)
+    here["状态"] = item.status or "办理中"
+    return {**here, "登记时间": item.registered, "更新时间": item.updated, "历史": [change_dict(c) for c in changes]}
+
+
+def _show(item: TaskItem, changes: list[TaskChange], day: dt.date) -> None:
+    partners = "、".join(item.partners) or "—"
+    due = item.deadline.isoformat() if item.deadline else "—"
+    written = f"（{item.deadline_text}）" if item.deadline_text and item.deadline_text != due else ""
+    click.echo(f"{item.id}  {item.status or '办理中'}")
+    click.echo(f"  事项：{item.matter}")
+    click.echo(f"  责任单位：{item.lead}  配合单位：{partners}")
+    click.echo(f"  完成时限：{due}{written}" + (f"  注：{item.note}" if item.note else ""))
+    click.echo(f"  来源：{item.source}（{item.archive_code}，第{item.version}版）「{item.title}」")
+    click.echo("  历史：")
+    for c in changes:
+        click.echo(f"    {c.when}  第{c.version}版  {_said(c)}")
+
+
+def _said(c: TaskChange) -> str:
+    if c.action == "修改":
+        return f"修改 {c.field}：{c.old or '（空）'} → {c.new or '（空）'}"
+    if c.action in ("登记", "恢复"):
+        return f"{c.action}（{c.new}）"
+    if c.action == "删除":
+        return f"删除（{c.note}）"
+    return f"{c.action}：{c.old} → {c.new}" + (f"（{c.note}）" if c.note else "")
+
+
+def _unknown(workspace: Any, item_id: str) -> None:
+    near = difflib.get_close_matches(item_id.strip(), tasks.known_ids(workspace), n=3, cutoff=0.6)
+    hint = f"是不是：{'、'.join(near)}？" if near else "用 fawen tasks ls --all 查看全部编号。"
+    click.echo(f"错误：台账中没有议定事项「{item_id}」。{hint}", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+@tasks_group.command("rebuild")
+@click.pass_context
+def tasks_rebuild(ctx: click.Context) -> None:
+    """从档案重建督办台账（各版会议纪要的议定事项及其撤销、废止）；结果与归档时逐件记下的相同。"""
+    workspace = _workspace(ctx)
+    store = run.open_archive(workspace)
+    try:
+        with store.locked():  # no filing lands halfway through
+            count = tasks.rebuild(workspace, store)
+    finally:
+        store.close()
+    ledger = tasks.dump(workspace)
+    click.echo(f"已从档案重建督办台账：读了 {count} 件，{len(ledger['items'])} 项议定事项，{len(ledger['history'])} 条变化记录。")

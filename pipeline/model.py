@@ -96,6 +96,18 @@ class MemberUnit:
 
 
 @dataclass(frozen=True)
+class LiaisonChange:
+    """One 联络员变更 备案 (第六条): from ``filed`` on, ``unit``'s 联络员 is ``liaison`` at ``phone``."""
+
+    unit: str
+    liaison: str
+    phone: str
+    filed: dt.date  # 备案日期
+    former: str = ""  # 原联络员, as the unit reported it
+    seq: int = 0  # its line in the 联络员备案 log
+
+
+@dataclass(frozen=True)
 class Organ:
     """发文机关."""
 
@@ -166,6 +178,7 @@ class WorkspaceConfig:
     web_password_hash: str = ""  # 网页访问.口令散列: fawen serve asks for the password it hashes
     more_organs: tuple[Organ, ...] = ()  # 机关 as a list: the organs after the first (default) one
     holidays: tuple[YearDays, ...] = ()  # 节假日: years whose holidays the chinesecalendar package does not know (or overrides)
+    liaison_changes: tuple[LiaisonChange, ...] = ()  # 联络员备案 (the archive's log), oldest first: pipeline.roster dates the roster
 
     @property
     def organs(self) -> tuple[Organ, ...]:

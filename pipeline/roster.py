@@ -2,16 +2,20 @@
 
 Conveners chair meetings, approve (审定) and countersign (会签) minutes; the office director may
 chair too (第五条: the office may call 专题会议). 责任单位/配合单位 are member units or the office;
-a 分送 name close to a member unit is surely that unit misspelt. Each check returns
+a 分送 name close to a member unit is surely that unit misspelt. The roster is dated: fawen.yaml
+plus the 联络员备案 (pipeline.liaisons) filed on or before the document's day. Each check returns
 (problem, expected) in Chinese, or None. Pure: imports only the vocabulary.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass
 
+from pipeline.model import LiaisonChange
 from pipeline.model import WorkspaceConfig
 
 _TITLE = re.compile(r"\s*[（(][^）)]*[）)]\s*$")
@@ -27,9 +31,18 @@ class Roster:
     offices: tuple[str, ...] = ()  # names of the joint meeting's office
     places: tuple[str, ...] = ()  # what a unit's name may be prefixed with (罕台镇)
     people: tuple[str, ...] = ()  # every person named in fawen.yaml, liaisons included
+    liaisons: tuple[tuple[str, str, str], ...] = ()  # (unit, 联络员, 电话) valid on ``day``
+    day: dt.date | None = None  # the day the roster is valid on; None: fawen.yaml as written
+    changes: tuple[LiaisonChange, ...] = ()  # every 备案, to say when another name was (or will be) the 联络员
+    phones: tuple[tuple[str, str], ...] = ()  # (unit, 电话) ever 备案, fawen.yaml's included
 
     @classmethod
-    def of(cls, cfg: WorkspaceConfig) -> Roster:
+    def of(cls, cfg: WorkspaceConfig, day: dt.date | None = None) -> Roster:
+        """The roster of fawen.yaml, or with ``day`` the one valid on that day (its 联络员备案 applied)."""
+        phones = tuple((m.name, m.phone) for m in (cfg.meeting.members if cfg.meeting else ()))
+        phones += tuple((c.unit, c.phone) for c in cfg.liaison_changes)
+        if day is not None:
+            cfg = config_on(cfg, day)
         meeting = cfg.meeting
         if meeting is None:
             return cls()
@@ -38,7 +51,54 @@ class Roster:
         offices = tuple(n for n in ("联席会议办公室", f"{meeting.name}办公室", meeting.office_host) if n)
         places = tuple(n for n in (cfg.organ.name, cfg.organ.short_name, meeting.name) if n)
         people = conveners + ((head,) if head else ()) + tuple(m.liaison for m in meeting.members if m.liaison)
-        return cls(conveners, head, tuple(m.name for m in meeting.members), offices, places, people)
+        liaisons = tuple((m.name, m.liaison, m.phone) for m in meeting.members)
+        return cls(conveners, head, tuple(m.name for m in meeting.members), offices, places, people,
+                   liaisons, day, cfg.liaison_changes, phones)  # fmt: skip
+
+
+def config_on(cfg: WorkspaceConfig, day: dt.date) -> WorkspaceConfig:
+    """fawen.yaml with each member unit's 联络员 and 电话 as last 备案 on or before ``day``."""
+    if cfg.meeting is None or not cfg.liaison_changes:
+        return cfg
+    latest: dict[str, LiaisonChange] = {}
+    for change in sorted(cfg.liaison_changes, key=lambda ch: (ch.filed, ch.seq)):
+        if change.filed <= day:
+            latest[change.unit] = change
+    members = tuple(dataclasses.replace(m, liaison=latest[m.name].liaison, phone=latest[m.name].phone) if m.name in latest else m
+                    for m in cfg.meeting.members)  # fmt: skip
+    return dataclasses.replace(cfg, meeting=dataclasses.replace(cfg.meeting, members=members))
+
+
+def liaison_problem(name: str, unit: str, roster: Roster) -> tuple[str, str] | None:
+    """Whether ``name``, listed for member unit ``unit``, was that unit's 联络员 at another time
+    than the roster's day (a 纪要 dated before a change naming the new one, or after it the old one)."""
+    if roster.day is None or not roster.changes:
+        return None
+    now = next(((n, p) for u, n, p in roster.liaisons if u == unit), None)
+    if now is None or now[0] == name:
+        return None
+    unit_changes = sorted((c for c in roster.changes if c.unit == unit), key=lambda c: (c.filed, c.seq))
+    later = next((c for c in unit_changes if c.filed > roster.day and c.liaison == name), None)
+    earlier = next((c for c in reversed(unit_changes) if c.filed <= roster.day and c.former == name), None)
+    if later is not None:
+        problem = f"「{name}」自 {later.filed} 起才备案为{unit}的联络员，{roster.day} 时{unit}的联络员是 {now[0]}"
+    elif earlier is not None or any(c.filed <= roster.day and c.liaison == name for c in unit_changes):
+        problem = f"「{name}」在 {roster.day} 时已不是{unit}的联络员（联络员备案），当时的联络员是 {now[0]}"
+    else:
+        return None
+    return problem, f"{unit}的联络员：{now[0]}（电话 {now[1] or '未备案'}，以 {roster.day} 有效的名册为准；fawen roster --at {roster.day} 查看）"
+
+
+def contact_problem(name: str, phone: str, roster: Roster) -> tuple[str, str] | None:
+    """Whether a 联络员 named as 联系人 comes with a 电话 of their unit 备案 for another time (a
+    number not in the roster at all, a mobile, is theirs to give)."""
+    if roster.day is None or not phone or not roster.changes:
+        return None
+    found = next(((u, p) for u, n, p in roster.liaisons if n == name and p), None)
+    if found is None or found[1] == phone.strip() or (found[0], phone.strip()) not in roster.phones:
+        return None
+    return (f"联系电话「{quoted(phone)}」不是{found[0]}联络员 {name} 在 {roster.day} 备案的电话",
+            f"{found[1]}（fawen roster --at {roster.day} 查看当时的名册）")
 
 
 def quoted(text: str, limit: int = 30) -> str:

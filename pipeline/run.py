@@ -71,7 +71,7 @@ from pipeline.stages.parse import parse_input
 from pipeline.stages.render_docx import render_docx
 from pipeline.stages.typeset_pdf import typeset
 from pipeline.stages.validate import ledger_rows
-from pipeline.stages.validate import safe_relative_path
+from pipeline.relpath import safe_relative_path
 from pipeline.stages.validate import shown
 from pipeline.stages.validate import validate
 from pipeline.store import fonts as font_store

@@ -172,13 +172,28 @@ REQUEST = """\
 
 KINDS = {"通知": NOTICE, "会议通知": MEETING_NOTICE, "会议纪要": MINUTES, "督查通报": BULLETIN,
          "专题报告": REPORT, "请示": REQUEST}  # fmt: skip
+FEEDBACK = """\
+# 办理反馈（第五条：督促落实联席会议议定事项）。不是公文：不排版、不编号，登记进督办台账。
+# 放入收件箱 inbox/，或用 fawen tasks update 登记；同一文件重复放入不会重复登记。
+文种: 办理反馈
+事项编号: 纪要2026-4-2             # fawen tasks ls 列出的编号
+单位: ${unit1}                     # 须为该事项的责任单位或配合单位
+日期: 2026-11-28                   # 不早于会议日期，不晚于今天
+状态: 办理中                       # 办理中 / 已办结 / 申请延期
+进展: 已完成第一轮排查，下一步逐案落实化解措施。
+# 新时限: 2027-01-15               # 仅状态为 申请延期 时填写：申请延到哪一天（待批准；台账的完成时限仍以纪要为准）
+# 附件:                            # 证明材料，与本反馈放在同一文件夹
+#   - 文件: 现场照片.jpg
+"""
+# inputs that are recorded rather than typeset (fawen new shows them too; fawen validate does not take them)
+RECORDS = {"办理反馈": FEEDBACK}
 UNKNOWN = "×××"
 UNKNOWN_PHONE = "××××-×××××××"
 
 
 def skeleton(kind: str, config: WorkspaceConfig | None) -> str | None:
     """The skeleton of ``kind`` filled with the workspace's names; None for an unknown 文种."""
-    text = KINDS.get(kind)
+    text = KINDS.get(kind) or RECORDS.get(kind)
     return None if text is None else Template(text).substitute(_names(config))
 
 

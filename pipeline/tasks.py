@@ -32,6 +32,8 @@ from pipeline.stages.tasks import TaskItem
 from pipeline.stages.tasks import ledger_of
 from pipeline.stages.tasks import selected
 from pipeline.stages.tasks import standing
+from pipeline.stages.tasks import with_progress
+from pipeline.store.progress import ProgressLog
 from pipeline.store.archive import Archive
 from pipeline.store.register import REGISTER_NAME
 from pipeline.store.register import TAIL
@@ -88,7 +90,25 @@ def _sync(ledger: TaskLedger, archive: Archive, calendar: WorkCalendar) -> int:
         _recompute(ledger, folder, calendar)
     if lines:
         ledger.set_state(int(lines[-1].get("序号", 0) or 0), str(lines[-1].get("摘要", "")), size)
+    _sync_progress(ledger, archive.root, force=False)
     return len(folders)
+
+
+def _sync_progress(ledger: TaskLedger, root: Path, force: bool) -> None:
+    """The 办理反馈 rows again when the progress log has changed since it was last read (it only
+    grows, and is small enough to read whole: a township's feedback is thousands of lines)."""
+    log = ProgressLog(root)
+    if not force and ledger.progress_state() == log.state():
+        return
+    records, state = log.read_state()  # a broken chain raises: the ledger is not fed a tampered log
+    ledger.set_progress([_progress_row(r) for r in records], state)
+
+
+def _progress_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {"identity": r.get("标识", ""), "item": r.get("事项编号", ""), "seq": r["序号"], "day": r.get("日期", ""),
+            "unit": r.get("单位", ""), "status": r.get("状态", ""), "text": r.get("进展", ""),
+            "new_deadline": r.get("新时限", ""), "files": r.get("附件", []), "at": r.get("登记时间", ""),
+            "digest": r["摘要"]}  # fmt: skip
 
 
 def _rebuild(ledger: TaskLedger, archive: Archive, calendar: WorkCalendar) -> int:
@@ -101,6 +121,7 @@ def _rebuild(ledger: TaskLedger, archive: Archive, calendar: WorkCalendar) -> in
         _recompute(ledger, folder, calendar)
     last = lines[-1] if lines else {}
     ledger.set_state(int(last.get("序号", 0) or 0), str(last.get("摘要", "")), len(data))
+    _sync_progress(ledger, archive.root, force=True)
     return len(folders)
 
 
@@ -179,19 +200,43 @@ def listing(workspace: Workspace, archive: Archive, at: dt.date, wanted: Filter)
     ledger = _read(workspace, archive)
     try:
         rows = ledger.items()
+        progress = _by_item(ledger.progress())
     finally:
         ledger.close()
     calendar = _calendar(workspace)
-    found = (standing(_as_item(r), at, calendar) for r in rows)
+    found = (standing(with_progress(_as_item(r), progress.get((r["identity"], r["id"]), [])), at, calendar) for r in rows)
     return [s for s in found if selected(s, wanted)]
 
 
-def history(workspace: Workspace, archive: Archive, item_id: str) -> list[tuple[TaskItem, list[TaskChange]]]:
-    """The item(s) of that id (one, unless two 件 came to share it) with their changes."""
+def _by_item(rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault((row["identity"], row["item"]), []).append(row)
+    return out
+
+
+def history(workspace: Workspace, archive: Archive,
+            item_id: str) -> list[tuple[TaskItem, list[TaskChange], list[dict[str, Any]]]]:  # fmt: skip
+    """The item(s) of that id (one, unless two 件 came to share it) with their changes and the
+    办理反馈 on them."""
     ledger = _read(workspace, archive)
     try:
-        rows = ledger.find(item_id.strip())
-        return [(_as_item(r), [_as_change(c) for c in ledger.history(r["identity"], r["id"])]) for r in rows]
+        out = []
+        for r in ledger.find(item_id.strip()):
+            feedback = ledger.progress(r["identity"], r["id"])
+            changes = [_as_change(c) for c in ledger.history(r["identity"], r["id"])]
+            out.append((with_progress(_as_item(r), feedback), changes, feedback))
+        return out
+    finally:
+        ledger.close()
+
+
+def items(workspace: Workspace, archive: Archive) -> list[TaskItem]:
+    """Every item as the ledger holds it now, with its feedback (what a 办理反馈 is checked against)."""
+    ledger = _read(workspace, archive)
+    try:
+        progress = _by_item(ledger.progress())
+        return [with_progress(_as_item(r), progress.get((r["identity"], r["id"]), [])) for r in ledger.items()]
     finally:
         ledger.close()
 

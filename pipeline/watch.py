@@ -111,7 +111,7 @@ class _Held:
 @dataclass
 class Result:
     name: str
-    outcome: str  # 已归档 / 重复 / 退回
+    outcome: str  # 已归档 / 已登记 / 重复 / 退回
     archive_code: str = ""
     seconds: float = 0.0
     reason: str = ""
@@ -378,12 +378,16 @@ class Watcher:
         verdict = self.verdicts.pop(claim.path, None) or self.verdicts.pop(claim.original, None)
         reply = Reply("退回", reason=verdict) if verdict else self.pool.file(claim.path)
         if reply.outcome == "重复":
-            self.inbox.duplicate(claim, f"{name} 与已归档的 {reply.archive_code} 第{reply.version}版内容相同，未重复归档。")
+            said = reply.reason or f"{name} 与已归档的 {reply.archive_code} 第{reply.version}版内容相同，未重复归档。"
+            self.inbox.duplicate(claim, said)
             result = Result(name, "重复", reply.archive_code)
         elif reply.outcome == "已归档":
             self.inbox.done(claim)
             completed = f"补全：{'、'.join(reply.completed)}" if reply.completed else ""
             result = Result(name, "已归档", reply.archive_code, note=completed)
+        elif reply.outcome == "已登记":  # recorded, not filed (a 办理反馈): kept in the archive all the same
+            self.inbox.done(claim)
+            result = Result(name, "已登记", reply.archive_code, note=reply.note)
         else:
             self.inbox.reject(claim, reply.reason)
             result = Result(name, "退回", reason=reply.reason)

@@ -43,13 +43,15 @@ START_SECONDS = 180.0  # a cold worker imports and loads fonts: seconds, far mor
 
 @dataclass(frozen=True)
 class Reply:
-    """How one input ended in a worker: 已归档, 重复 or 退回 (with the message a person reads)."""
+    """How one input ended in a worker: 已归档, 已登记 (a 办理反馈), 重复 or 退回 (with the message a
+    person reads; for 重复, the note when the worker gives one)."""
 
     outcome: str
     archive_code: str = ""
     version: int = 0
     completed: tuple[str, ...] = ()
     reason: str = ""
+    note: str = ""  # what was recorded, for an input that is recorded rather than filed (已登记)
 
 
 class Worker:
@@ -193,7 +195,7 @@ class Pool:
         if isinstance(message, str):
             return Reply("退回", reason=message)
         return Reply(message["outcome"], message.get("code", ""), message.get("version", 0),
-                     tuple(message.get("completed", ())), message.get("reason", ""))  # fmt: skip
+                     tuple(message.get("completed", ())), message.get("reason", ""), message.get("note", ""))  # fmt: skip
 
     def named_files(self, name: str, suffix: str, data: bytes) -> list[str] | None | str:
         """The files an input's bytes name (attachments, ledger); None when they do not parse;
@@ -340,12 +342,18 @@ def _warm_up(workspace: Any) -> None:
 
 
 def _file_one(path: Path, workspace: Any) -> dict[str, Any]:
+    from pipeline import feedback  # noqa: PLC0415
+    from pipeline import liaisonfile  # noqa: PLC0415
     from pipeline import run  # noqa: PLC0415
     from pipeline.errors import FawenError  # noqa: PLC0415
 
     name = path.name
     try:
         now = dt.datetime.now(run.workspace_zone(workspace))
+        recorded = feedback.inbox_reply(path, workspace, now)  # a 办理反馈 is recorded, not filed
+        recorded = recorded or liaisonfile.inbox_reply(path, workspace, now)  # so is a 联络员变更 (备案)
+        if recorded is not None:
+            return recorded
         filed = run.file_document(path, workspace, now.date(), now)
     except FawenError as exc:
         return {"outcome": "退回", "reason": exc.message}

@@ -43,9 +43,28 @@ else
 fi
 
 python=${PYTHON:-python3}
+# A .venv whose pip does not run (made half by a venv without ensurepip, or moved) is made anew.
+if [ -e .venv ] && ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  echo "== 现有的 .venv 不完整（pip 无法运行），删除后重建"
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
+  # Debian ships venv's ensurepip in a separate package (python3-venv, or python3.X-venv)
+  if ! "$python" -c "import ensurepip, venv" >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    version=$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    echo "== 系统缺少 python3-venv（创建虚拟环境所需），正在安装"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv python3-pip >/dev/null
+    if ! "$python" -c "import ensurepip" >/dev/null 2>&1; then  # some releases name it by version only
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "python${version}-venv" >/dev/null || true
+    fi
+  fi
   echo "== 创建虚拟环境 .venv"
-  "$python" -m venv .venv
+  if ! "$python" -m venv .venv; then
+    rm -rf .venv  # never leave a half-made one behind for the next run
+    echo "创建虚拟环境失败：请安装 python3-venv（Debian/Ubuntu：apt-get install python3-venv）后重新运行本脚本。" >&2
+    exit 1
+  fi
 fi
 echo "== 安装 fawen 及其依赖"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'

@@ -16,7 +16,7 @@ from tests.conftest import SEED
 COMMANDS = ["init", "render", "validate", "new", "fonts", "demo", "file", "numbers", "numbers void", "archive",
             "archive ls", "archive show", "archive search", "archive history", "archive diff", "archive open",
             "archive catalog", "archive verify", "archive reindex", "watch", "status", "tasks", "tasks ls",
-            "tasks show", "tasks rebuild"]  # fmt: skip
+            "tasks show", "tasks rebuild", "tasks update"]  # fmt: skip
 
 
 def invoke(*args: str, env: dict | None = None):

@@ -110,6 +110,7 @@ COMMANDS = [
     ["archive", "diff", "罕政发〔2026〕1号", "1", "2"], ["archive", "open", "罕政发〔2026〕1号"],
     ["archive", "catalog", "--year", "2026", "-o", "{root}/目录"], ["archive", "verify"], ["archive", "reindex"],
     ["demo"], ["fonts"], ["new", "通知", "-o", "{root}/新通知.yaml"],
+    ["roster"], ["roster", "set", "综合执法局", "--联络员", "高原", "--电话", "0477-8000013"],
 ]  # fmt: skip
 
 

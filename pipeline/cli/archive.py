@@ -119,6 +119,7 @@ def archive_verify(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
     from pipeline.cli.dispositions import disposition_report  # the 处置记录 chains against the registry
 
     report += disposition_report(store, workspace)
+    report += _liaison_report(store.root)
     store.close()
     problems = [r for r in report if r["问题"]]
     if as_json:
@@ -129,6 +130,15 @@ def archive_verify(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
             click.echo(f"{mark} {r['件']}" + ("" if not r["问题"] else "：" + "；".join(r["问题"])))
         click.echo(f"共检查 {len(report)} 项，发现问题 {len(problems)} 项。")
     sys.exit(EXIT_INVALID if problems else EXIT_OK)
+
+
+def _liaison_report(root: Any) -> list[dict[str, object]]:
+    """The 联络员备案's chain (pipeline.liaisons), when there is one."""
+    from pipeline import liaisons  # noqa: PLC0415
+    from pipeline.store import liaisonlog  # noqa: PLC0415
+
+    text = liaisonlog.read_text(root)
+    return [{"件": liaisons.LOG_NAME, "问题": liaisons.problems(text)}] if text else []
 
 
 @archive.command("register")

@@ -25,6 +25,7 @@ from pipeline.errors import InputError
 from pipeline.errors import WorkspaceError
 from pipeline.skeletons import KINDS as SKELETON_KINDS
 from pipeline.skeletons import skeleton
+from pipeline.roster import config_on
 from pipeline.store import fonts as font_store
 from pipeline.store import workspace as ws_store
 
@@ -120,7 +121,8 @@ def new(ctx: click.Context, kind: str, output: Path | None) -> None:
 
     样例中的机关、召集人、成员单位、联络员取自本工作区的 fawen.yaml；未配置的写作 ×××。"""
     workspace = _workspace_if_any(ctx)  # inside a workspace, a wrong fawen.yaml is said first
-    text = skeleton(kind, workspace.config if workspace else None)  # the workspace's own names
+    config = config_on(workspace.config, _today(workspace)) if workspace else None  # today's 联络员 (备案 included)
+    text = skeleton(kind, config)  # the workspace's own names
     if text is None:
         click.echo(f"错误：没有文种「{kind}」的样例。可用：{'、'.join(SKELETON_KINDS)}", err=True)
         sys.exit(EXIT_USAGE)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from pipeline import feedback
 from pipeline import run
 from pipeline.cli.common import EXIT_INVALID
 from pipeline.cli.common import EXIT_OK
@@ -37,6 +38,9 @@ def file_(ctx: click.Context, files: tuple[Path, ...], by: str, version_of: str,
     for i, path in enumerate(files, 1):
         prefix = f"[{i}/{len(files)}] " if len(files) > 1 else ""
         try:
+            if feedback.is_feedback_file(path):  # a 办理反馈 is recorded in the 督办台账, not filed
+                results.append(_feedback(path, workspace, by, prefix, as_json))
+                continue
             filed = run.file_document(path, workspace, _today(workspace), _now(), by=by, target=target, new=new)
         except FawenError as exc:
             failed += 1
@@ -60,6 +64,16 @@ def file_(ctx: click.Context, files: tuple[Path, ...], by: str, version_of: str,
     elif len(files) > 1:
         click.echo(f"共 {len(files)} 个文件：成功 {len(files) - failed} 个" + (f"，失败 {failed} 个" if failed else ""))
     sys.exit(EXIT_INVALID if failed else EXIT_OK)
+
+
+def _feedback(path: Path, workspace: Any, by: str, prefix: str, as_json: bool) -> dict[str, object]:
+    done = feedback.record_file(path, workspace, _now(), by)
+    said = "重复" if done.duplicate else "已登记"
+    if not as_json:
+        text = (f"与已登记的第 {done.seq} 条办理反馈内容相同，未重复登记" if done.duplicate
+                else f"已登记 {done.item} 办理反馈：{done.status}（第 {done.seq} 条）")  # fmt: skip
+        click.echo(f"{prefix}{'=' if done.duplicate else '✓'} {path.name}：{text}")
+    return {"文件": str(path), "结果": said, "事项编号": done.item, "状态": done.status, "序号": done.seq}
 
 
 def _target(workspace: Any, key: str, count: int) -> str:

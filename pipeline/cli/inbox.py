@@ -35,6 +35,8 @@ def watch(ctx: click.Context, once: bool, polling: bool, delay: float, timeout: 
         if result.outcome == "已归档":
             note = f"；{result.note}" if result.note else ""
             click.echo(f"{when} 收到 {result.name}：已归档 {result.archive_code}（{result.seconds:.2f} 秒{note}）")
+        elif result.outcome == "已登记":
+            click.echo(f"{when} 收到 {result.name}：已登记 {result.archive_code} {result.note}")
         elif result.outcome == "重复":
             click.echo(f"{when} 收到 {result.name}：与 {result.archive_code} 内容相同，已移到 inbox/duplicates/")
         else:

@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
+import json
+import shutil
 import sys
+import tempfile
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import click
 
+from pipeline import feedback
 from pipeline import run
 from pipeline import tasks
 from pipeline.cli.common import EXIT_INVALID
 from pipeline.cli.common import _echo_json
+from pipeline.cli.common import _fail
 from pipeline.cli.common import _today
 from pipeline.cli.common import _workspace
 from pipeline.cli.common import main
+from pipeline.errors import FawenError
+from pipeline.errors import InputError
 from pipeline.stages.tasks import Filter
 from pipeline.stages.tasks import Standing
 from pipeline.stages.tasks import TaskChange
 from pipeline.stages.tasks import TaskItem
 from pipeline.stages.tasks import as_dict
 from pipeline.stages.tasks import change_dict
+from pipeline.stages.tasks import progress_dict
 
 ID_HELP = "事项编号，如 纪要2026-4-2（2026年第4期纪要的第2项）；fawen tasks ls 列出全部。"
 
@@ -57,6 +67,8 @@ def tasks_ls(ctx: click.Context, unit: str, overdue: bool, due_within: int | Non
     store = run.open_archive(workspace)
     try:
         rows = tasks.listing(workspace, store, day, Filter(unit.strip(), overdue, due_within, everything))
+    except FawenError as exc:
+        _fail(exc)
     finally:
         store.close()
     if as_json:
@@ -112,34 +124,47 @@ def tasks_show(ctx: click.Context, item_id: str, as_json: bool) -> None:
     store = run.open_archive(workspace)
     try:
         found = tasks.history(workspace, store, item_id)
+    except FawenError as exc:
+        _fail(exc)
     finally:
         store.close()
     if not found:
         _unknown(workspace, item_id)
     day = _today(workspace)
     if as_json:
-        _echo_json([_show_dict(item, changes) for item, changes in found])
+        _echo_json([_show_dict(item, changes, progress) for item, changes, progress in found])
         return
-    for item, changes in found:
+    for item, changes, progress in found:
         _show(item, changes, day)
+        _show_progress(progress)
 
 
-def _show_dict(item: TaskItem, changes: list[TaskChange]) -> dict[str, Any]:
+def _show_dict(item: TaskItem, changes: list[TaskChange], progress: list[dict[str, Any]]) -> dict[str, Any]:
     here = as_dict(Standing(item, None, None, item.note))
     for key in ("剩余天数", "剩余工作日", "逾期"):
         here.pop(key)
-    here["状态"] = item.status or "办理中"
-    return {**here, "登记时间": item.registered, "更新时间": item.updated, "历史": [change_dict(c) for c in changes]}
+    here["状态"] = item.status or ("已办结" if item.progress == "已办结" else "办理中")
+    return {**here, "登记时间": item.registered, "更新时间": item.updated, "历史": [change_dict(c) for c in changes],
+            "反馈": [progress_dict(p) for p in progress]}  # fmt: skip
+
+
+def _show_progress(progress: list[dict[str, Any]]) -> None:
+    click.echo("  办理反馈：" + ("" if progress else "（尚无）"))
+    for p in progress:
+        asked = f"，申请延期至 {p['new_deadline']}" if p["new_deadline"] else ""
+        files = f"（附件 {len(p['files'])} 个：{'、'.join(f['名称'] for f in p['files'])}）" if p["files"] else ""
+        click.echo(f"    {p['day']}  {p['unit']}  {p['status']}{asked}：{p['text']}{files}")
 
 
 def _show(item: TaskItem, changes: list[TaskChange], day: dt.date) -> None:
     partners = "、".join(item.partners) or "—"
     due = item.deadline.isoformat() if item.deadline else "—"
     written = f"（{item.deadline_text}）" if item.deadline_text and item.deadline_text != due else ""
-    click.echo(f"{item.id}  {item.status or '办理中'}")
+    click.echo(f"{item.id}  {item.status or item.progress or '办理中'}")
     click.echo(f"  事项：{item.matter}")
     click.echo(f"  责任单位：{item.lead}  配合单位：{partners}")
-    click.echo(f"  完成时限：{due}{written}" + (f"  注：{item.note}" if item.note else ""))
+    asked = f"  申请延期至：{item.requested}（待批准；完成时限以纪要为准）" if item.requested else ""
+    click.echo(f"  完成时限：{due}{written}" + (f"  注：{item.note}" if item.note else "") + asked)
     click.echo(f"  来源：{item.source}（{item.archive_code}，第{item.version}版）「{item.title}」")
     click.echo("  历史：")
     for c in changes:
@@ -172,7 +197,57 @@ def tasks_rebuild(ctx: click.Context) -> None:
     try:
         with store.locked():  # no filing lands halfway through
             count = tasks.rebuild(workspace, store)
+    except FawenError as exc:  # a progress log that does not read as a chain
+        _fail(exc)
     finally:
         store.close()
     ledger = tasks.dump(workspace)
-    click.echo(f"已从档案重建督办台账：读了 {count} 件，{len(ledger['items'])} 项议定事项，{len(ledger['history'])} 条变化记录。")
+    click.echo(f"已从档案重建督办台账：读了 {count} 件，{len(ledger['items'])} 项议定事项，{len(ledger['history'])} 条变化记录，"
+               f"{len(ledger['progress'])} 条办理反馈。")
+
+
+STATES = ("办理中", "已办结", "申请延期")
+
+
+@tasks_group.command("update")
+@click.argument("item_id", metavar="编号")
+@click.option("--单位", "--unit", "unit", required=True, metavar="单位", help="反馈单位：该事项的责任单位或配合单位。")
+@click.option("--日期", "--date", "day", required=True, metavar="日期", callback=_day, help="反馈日期，如 2026-11-28。")
+@click.option("--状态", "--status", "status", required=True, type=click.Choice(STATES), help="办理中、已办结 或 申请延期。")
+@click.option("--进展", "--progress", "text", required=True, metavar="文字", help="办理进展的说明。")
+@click.option("--新时限", "--new-deadline", "new_deadline", metavar="日期", callback=_day, help="申请延期时：申请延到哪一天。")
+@click.option("--附件", "--file", "files", multiple=True, metavar="文件",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), help="证明材料，可写多次。")  # fmt: skip
+@click.option("--by", default="", metavar="姓名", help="登记人（默认：工作区的操作员）。")
+@click.pass_context
+def tasks_update(ctx: click.Context, item_id: str, **given: Any) -> None:
+    """登记一条办理反馈（与放入收件箱的「文种: 办理反馈」输入相同）：进展、状态、申请延期。"""
+    workspace = _workspace(ctx)
+    files: tuple[Path, ...] = given.pop("files")
+    names = [p.name for p in files]
+    if len(set(names)) != len(names):
+        raise click.BadParameter("几个附件文件同名，请改名后再登记", param_hint="--附件")
+    data = {"文种": "办理反馈", "事项编号": item_id.strip(), "单位": given["unit"].strip(),
+            "日期": given["day"].isoformat(), "状态": given["status"], "进展": given["text"].strip()}  # fmt: skip
+    if given["new_deadline"]:
+        data["新时限"] = given["new_deadline"].isoformat()
+    if files:
+        data["附件"] = [{"文件": n} for n in names]
+    with tempfile.TemporaryDirectory(prefix="fawen-feedback-") as tmp:
+        source = Path(tmp) / "办理反馈.json"
+        source.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        for path in files:
+            shutil.copyfile(path, Path(tmp) / path.name)
+        now = dt.datetime.now(run.workspace_zone(workspace))
+        try:
+            done = feedback.record_file(source, workspace, now, given["by"])
+        except InputError as exc:  # the options, not the lines of a file nobody wrote
+            said = [f"  {i}. {dataclasses.replace(p, line=None).describe()}" for i, p in enumerate(exc.problems, 1)]
+            click.echo("\n".join([f"错误：办理反馈未登记，有 {len(said)} 处问题：", *said]), err=True)
+            sys.exit(EXIT_INVALID)
+        except FawenError as exc:
+            _fail(exc)
+    if done.duplicate:
+        click.echo(f"与已登记的第 {done.seq} 条办理反馈（{done.item}）内容相同，未重复登记。")
+        return
+    click.echo(f"已登记 {done.item} 办理反馈：{done.status}（第 {done.seq} 条）。")

@@ -26,6 +26,7 @@ from pipeline.workdays import working_days_between
 MINUTES = "会议纪要"
 IN_FORCE, WITHDRAWN, REPEALED, REMOVED = "", "已撤销", "已废止", "已删除"
 REGISTER, CHANGE, REMOVE, RESTORE = "登记", "修改", "删除", "恢复"
+DONE, EXTENSION = "已办结", "申请延期"  # 办理反馈 states that change how an item stands
 BY_ACTION = {"撤销": WITHDRAWN, "废止": REPEALED}  # disposition action -> item status
 # the fields a later version may change, as (name shown, attribute)
 TRACKED = (("事项", "matter"), ("责任单位", "lead"), ("配合单位", "partners"), ("完成时限", "deadline_text"),
@@ -54,6 +55,10 @@ class TaskItem:
     note: str = ""  # why the day is unknown
     registered: str = ""  # when the version that first carried it was filed
     updated: str = ""  # when it last changed
+    # from the units' 办理反馈 (pipeline.feedback), not from the archive's versions:
+    progress: str = ""  # the latest feedback's 状态: 办理中 / 已办结 / 申请延期 ('' none yet)
+    progress_day: str = ""  # its 日期
+    requested: dt.date | None = None  # the 新时限 of the latest 申请延期: asked for, not granted
 
 
 @dataclass(frozen=True)
@@ -242,19 +247,26 @@ class Standing:
 
     @property
     def overdue(self) -> bool:
-        return self.item.status == IN_FORCE and self.days is not None and self.days < 0
+        done = self.item.progress == DONE
+        return self.item.status == IN_FORCE and not done and self.days is not None and self.days < 0
 
     def state(self) -> str:
-        """办理中, 今日到期, 已逾期, or the item's own status."""
-        if self.item.status:
-            return self.item.status
+        """办理中, 今日到期, 已逾期, 已办结 (as a unit reported), or the item's own status."""
+        if self.item.status or self.item.progress == DONE:
+            return self.item.status or DONE
         if self.days is None:
             return "办理中"
         return "已逾期" if self.days < 0 else "今日到期" if self.days == 0 else "办理中"
 
     def left(self) -> str:
-        """剩余 in words: 剩 5 个工作日, 逾期 3 个工作日, 今日到期, or what is known."""
-        if self.item.status or self.days is None:
+        """剩余 in words: 剩 5 个工作日, 逾期 3 个工作日, 今日到期, or what is known; an extension
+        asked for is said beside it (the deadline stands until a new 纪要 version moves it)."""
+        asked = f"（申请延期至 {self.item.requested}）" if self.item.requested and not self.state() == DONE else ""
+        left = self._left()
+        return left + asked if left else asked.strip("（）")
+
+    def _left(self) -> str:
+        if self.item.status or self.item.progress == DONE or self.days is None:
             return ""
         if self.days == 0:
             return "今日到期"
@@ -266,8 +278,9 @@ class Standing:
 
 
 def standing(item: TaskItem, at: dt.date, calendar: WorkCalendar) -> Standing:
-    """Where an item in force stands on ``at``; a withdrawn, repealed or removed one has no days."""
-    if item.status:
+    """Where an item in force stands on ``at``; a withdrawn, repealed, removed or 已办结 one has
+    no days."""
+    if item.status or item.progress == DONE:
         return Standing(item, None, None)
     if item.deadline is None:
         return Standing(item, None, None, item.note)
@@ -314,7 +327,26 @@ def as_dict(s: Standing) -> dict[str, object]:
             "完成时限": i.deadline_text, "截止日期": _text(i.deadline), "会议日期": _text(i.start),
             "剩余天数": s.days if not i.status else None, "剩余工作日": s.working_days if not i.status else None,
             "逾期": s.overdue, "状态": s.state(), "说明": s.note, "来源": i.source, "档号": i.archive_code,
-            "版本": i.version, "题名": i.title}  # fmt: skip
+            "版本": i.version, "题名": i.title, "办理状态": i.progress, "最近反馈日期": i.progress_day,
+            "申请延期至": _text(i.requested)}  # fmt: skip
+
+
+def with_progress(item: TaskItem, feedback: Iterable[dict[str, Any]]) -> TaskItem:
+    """The item with what its units reported (ledger progress rows): the 状态 of the latest
+    feedback by its 日期 (then by its place in the log: a report that arrives late does not undo a
+    newer one), and the 新时限 of the latest 申请延期."""
+    rows = sorted(feedback, key=lambda r: (str(r["day"]), int(r["seq"])))
+    if not rows:
+        return item
+    asked = [r for r in rows if r["status"] == EXTENSION and r["new_deadline"]]
+    return replace(item, progress=str(rows[-1]["status"]), progress_day=str(rows[-1]["day"]),
+                   requested=_date(asked[-1]["new_deadline"]) if asked else None)  # fmt: skip
+
+
+def progress_dict(row: dict[str, Any]) -> dict[str, object]:
+    """One feedback for ``tasks show --json``."""
+    return {"序号": row["seq"], "日期": row["day"], "单位": row["unit"], "状态": row["status"], "进展": row["text"],
+            "新时限": row["new_deadline"], "附件": row["files"], "登记时间": row["at"], "摘要": row["digest"]}  # fmt: skip
 
 
 def change_dict(c: TaskChange) -> dict[str, object]:

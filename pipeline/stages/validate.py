@@ -11,8 +11,6 @@ import difflib
 import math
 import re
 import unicodedata
-from pathlib import PurePosixPath
-from pathlib import PureWindowsPath
 from typing import Any
 
 from pipeline import schema
@@ -28,6 +26,7 @@ from pipeline.gbt9704 import NUMBER_FORM
 from pipeline.inspection_markers import marker_problems
 from pipeline.meetingtime import MEETING_TIME_EXPECTED
 from pipeline.meetingtime import read_meeting_time
+from pipeline.relpath import safe_relative_path
 from pipeline.model import Approval
 from pipeline.model import Attachment
 from pipeline.model import Block
@@ -42,6 +41,8 @@ from pipeline.model import Resolution
 from pipeline.model import WorkspaceConfig
 from pipeline.roster import Roster
 from pipeline.roster import convener_problem
+from pipeline.roster import contact_problem
+from pipeline.roster import liaison_problem
 from pipeline.roster import person_name
 from pipeline.roster import unit_problem
 from pipeline.workdays import DEADLINE_EXPECTED
@@ -310,16 +311,6 @@ class _Checker:
         return value
 
 
-def safe_relative_path(text: str) -> str | None:
-    """The path as POSIX text if it stays inside its base folder, else None."""
-    if PureWindowsPath(text).is_absolute() or PureWindowsPath(text).drive or text.startswith(("/", "\\")):
-        return None
-    parts = PurePosixPath(text.replace("\\", "/")).parts
-    if not parts or any(p == ".." for p in parts):
-        return None
-    return "/".join(p for p in parts if p != ".")
-
-
 def _long_part(rel: str) -> bool:
     """A folder or file name longer than file systems take (255 bytes)."""
     return any(len(part.encode("utf-8", "surrogatepass")) > 240 for part in rel.split("/"))
@@ -517,8 +508,9 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date,
             kind = DocumentKind(kind_text)
         except ValueError:
             close = difflib.get_close_matches(kind_text, [k.value for k in DocumentKind], n=1, cutoff=0.3)
+            record = "联络员变更不是公文，不排版归档：用 fawen roster set --from <文件> 备案，或放入收件箱。" if kind_text == "联络员变更" else ""
             c.add("文种", f"未知的文种「{shown(kind_text)}」",
-                  (f"是否想写「{close[0]}」？" if close else "") + "可用：" + "、".join(k.value for k in DocumentKind))  # fmt: skip
+                  record + (f"是否想写「{close[0]}」？" if close and not record else "") + "可用：" + "、".join(k.value for k in DocumentKind))  # fmt: skip
     allowed = set(schema.COMMON_KEYS) | (set(schema.KIND_KEYS[kind.value]) if kind else set().union(*schema.KIND_KEYS.values()))
     c.unknown_keys(data, allowed, "")
     fields = _head_fields(c, data, workspace)
@@ -644,9 +636,10 @@ def _workspace_rules(c: _Checker, kind: DocumentKind, f: dict[str, Any], workspa
     one person in one attendance list, and the document's dates in their order. Returns the
     fields it completes: a 纪要's 议定事项 with their 完成时限 counted from the meeting day."""
     done: dict[str, Any] = {}
-    roster = Roster.of(workspace)
     meeting: Meeting | None = f.get("meeting")
     held = _meeting_date(c, kind, meeting)
+    roster = Roster.of(workspace, _roster_day(kind, f, held, c.today))  # the 联络员 备案 on the document's day
+    _liaisons(c, f, roster)
     if meeting is not None and meeting.chair:
         _roster_check(c, "会议.主持", convener_problem(meeting.chair, roster, "主持会议", head_too=True))
     if kind == DocumentKind.MINUTES:
@@ -661,6 +654,24 @@ def _workspace_rules(c: _Checker, kind: DocumentKind, f: dict[str, Any], workspa
         done["resolutions"] = _deadlines(c, f["resolutions"], meeting, held, calendar_for(workspace))
     _dates_in_order(c, kind, f, held)
     return done
+
+
+def _roster_day(kind: DocumentKind, f: dict[str, Any], held: dt.date | None, today: dt.date) -> dt.date:
+    """The day whose roster a document is checked against: a 纪要's meeting day, else its 成文日期, else today."""
+    date = f.get("date")
+    if kind == DocumentKind.MINUTES and held is not None:
+        return held
+    return date if isinstance(date, dt.date) else today
+
+
+def _liaisons(c: _Checker, f: dict[str, Any], roster: Roster) -> None:
+    """Member units' people in 出席/请假/列席 and the 联系人's 电话 follow the roster valid that day."""
+    for field, label in (("present", "出席"), ("absent", "请假"), ("attending", "列席")):
+        for i, p in enumerate(f.get(field) or (), 1):
+            if p.unit and p.name:
+                _roster_check(c, f"{label}[{i}].姓名", liaison_problem(person_name(p.name), p.unit.strip(), roster))
+    if f.get("contact"):
+        _roster_check(c, "联系电话", contact_problem(person_name(f["contact"]), f.get("phone") or "", roster))
 
 
 def _roster_check(c: _Checker, key: str, found: tuple[str, str] | None) -> None:

@@ -34,7 +34,9 @@ from pipeline.numbertext import names_number
 from pipeline.numbertext import parse_document_number
 from pipeline.numbertext import parse_issue
 from pipeline.numbertext import series_matches
+from pipeline.store.progress import FOLDER as PROGRESS_FOLDER
 from pipeline.store.register import REGISTER_NAME
+from pipeline.liaisons import LOG_NAME as LIAISON_LOG
 from pipeline.store.sqlite import immediate
 
 INDEX_VERSION = 3
@@ -700,9 +702,11 @@ class Archive:
                 continue
             if child.name == ".gitkeep" and child.is_file(follow_symlinks=False) and not child.stat().st_size:
                 continue  # the empty placeholder that keeps an empty outbox/ in a repository
-            if child.name == REGISTER_NAME and child.is_file(follow_symlinks=False):
-                _note_mode(child, REGISTER_NAME, out)
+            if child.name in (REGISTER_NAME, LIAISON_LOG) and child.is_file(follow_symlinks=False):
+                _note_mode(child, child.name, out)  # the filing register, the 联络员备案 (pipeline.liaisons)
                 continue
+            if child.name == PROGRESS_FOLDER and child.is_dir(follow_symlinks=False):
+                continue  # the 办理反馈 log (store.progress): its own hash chain, checked whenever it is read
             self._scan_node(child, child.name, out)
         return out
 

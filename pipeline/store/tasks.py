@@ -60,6 +60,24 @@ CREATE TABLE IF NOT EXISTS history (     -- every change to an item: field, old,
     note     TEXT    NOT NULL,
     PRIMARY KEY (item, identity, seq)
 );
+CREATE TABLE IF NOT EXISTS progress (    -- every accepted 办理反馈, from outbox/督办反馈/反馈记录.jsonl
+    identity     TEXT    NOT NULL,       -- the 件's 标识
+    item         TEXT    NOT NULL,       -- 纪要2026-4-2
+    seq          INTEGER NOT NULL PRIMARY KEY,  -- its 序号 in the progress log
+    day          TEXT    NOT NULL,       -- 日期, ISO
+    unit         TEXT    NOT NULL,
+    status       TEXT    NOT NULL,       -- 办理中 | 已办结 | 申请延期
+    text         TEXT    NOT NULL,       -- 进展
+    new_deadline TEXT    NOT NULL,       -- 新时限 asked for ('' none)
+    files        TEXT    NOT NULL,       -- evidence, JSON list of {名称, 文件, 摘要}
+    at           TEXT    NOT NULL,       -- 登记时间
+    digest       TEXT    NOT NULL        -- the log line's 摘要
+);
+CREATE TABLE IF NOT EXISTS progress_state (  -- how far into the progress log the ledger is
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    size   INTEGER NOT NULL,
+    digest TEXT    NOT NULL
+);
 CREATE TABLE IF NOT EXISTS state (       -- how far into the filing register the ledger is
     id     INTEGER PRIMARY KEY CHECK (id = 1),
     seq    INTEGER NOT NULL,
@@ -70,6 +88,7 @@ CREATE TABLE IF NOT EXISTS state (       -- how far into the filing register the
 ITEM_COLUMNS = ("identity", "number", "id", "archive_code", "source", "title", "version", "matter", "lead", "partners",
                 "deadline_text", "deadline", "start", "status", "note", "registered", "updated")  # fmt: skip
 CHANGE_COLUMNS = ("identity", "item", "seq", "action", "field", "old", "new", "version", "at", "note")
+PROGRESS_COLUMNS = ("identity", "item", "seq", "day", "unit", "status", "text", "new_deadline", "files", "at", "digest")
 
 
 def _cell(value: object) -> object:
@@ -114,6 +133,19 @@ class TaskLedger:
         self._db.execute("DELETE FROM items")
         self._db.execute("DELETE FROM history")
 
+    def progress_state(self) -> tuple[int, str] | None:
+        """(progress log bytes, its last 摘要) as last read; None: never read."""
+        row = self._db.execute("SELECT size, digest FROM progress_state WHERE id=1").fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def set_progress(self, rows: Iterable[Mapping[str, Any]], state: tuple[int, str]) -> None:
+        """Every feedback row, instead of those there were (the log is small: read whole)."""
+        self._db.execute("DELETE FROM progress")
+        marks = ", ".join("?" * len(PROGRESS_COLUMNS))
+        self._db.executemany(f"INSERT INTO progress ({', '.join(PROGRESS_COLUMNS)}) VALUES ({marks})",  # noqa: S608
+                             [tuple(_cell(r[c]) for c in PROGRESS_COLUMNS) for r in rows])  # fmt: skip
+        self._db.execute("INSERT OR REPLACE INTO progress_state (id, size, digest) VALUES (1, ?, ?)", state)
+
     def replace(self, identity: str, items: Iterable[Mapping[str, Any]], changes: Iterable[Mapping[str, Any]]) -> None:
         """The rows of one 件, instead of those it had."""
         self._db.execute("DELETE FROM items WHERE identity=?", (identity,))
@@ -141,13 +173,21 @@ class TaskLedger:
                                 "ORDER BY seq", (identity, item_id))  # fmt: skip
         return [dict(zip(CHANGE_COLUMNS, r, strict=True)) for r in rows]
 
+    def progress(self, identity: str = "", item_id: str = "") -> list[dict[str, Any]]:
+        """Feedback rows in log order: all, or those of one item."""
+        where, args = ("WHERE identity=? AND item=?", (identity, item_id)) if item_id else ("", ())
+        rows = self._db.execute(f"SELECT {', '.join(PROGRESS_COLUMNS)} FROM progress {where} ORDER BY seq", args)  # noqa: S608
+        return [{**dict(zip(PROGRESS_COLUMNS, r, strict=True)), "files": json.loads(str(r[8]))} for r in rows]
+
     def dump(self) -> dict[str, list[tuple[object, ...]]]:
         """Every row of both tables in a fixed order: two ledgers are the same exactly when their
         dumps are equal (``tasks rebuild`` against the ledger kept up while filing)."""
         items = self._db.execute(f"SELECT {', '.join(ITEM_COLUMNS)} FROM items ORDER BY identity, number").fetchall()  # noqa: S608
         changes = self._db.execute(f"SELECT {', '.join(CHANGE_COLUMNS)} FROM history "  # noqa: S608
                                    "ORDER BY identity, item, seq").fetchall()  # fmt: skip
-        return {"items": [tuple(r) for r in items], "history": [tuple(r) for r in changes]}
+        progress = self._db.execute(f"SELECT {', '.join(PROGRESS_COLUMNS)} FROM progress ORDER BY seq").fetchall()  # noqa: S608
+        return {"items": [tuple(r) for r in items], "history": [tuple(r) for r in changes],
+                "progress": [tuple(r) for r in progress]}  # fmt: skip
 
 
 def _item(row: tuple[object, ...]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from pipeline import configuration
 from pipeline.errors import WorkspaceError
 from pipeline.model import Organ
 from pipeline.model import WorkspaceConfig
+from pipeline.store import liaisonlog
 
 CONFIG_NAME = "fawen.yaml"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +83,8 @@ def load(root: Path) -> Workspace:
         )
     config = load_config_file(path)
     font_dirs = tuple(str((root / d).resolve()) for d in config.font_dirs)
-    config = WorkspaceConfig(**{**config.__dict__, "font_dirs": font_dirs})
+    changes = liaisonlog.read_changes(root / "outbox")  # the 联络员备案 after fawen.yaml: pipeline.roster dates them
+    config = WorkspaceConfig(**{**config.__dict__, "font_dirs": font_dirs, "liaison_changes": changes})
     return Workspace(root, config)
 
 

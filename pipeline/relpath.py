@@ -1,0 +1,16 @@
+"""A path an input names (an attachment, a ledger, an evidence file), kept inside its folder."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from pathlib import PureWindowsPath
+
+
+def safe_relative_path(text: str) -> str | None:
+    """The path as POSIX text if it stays inside its base folder, else None."""
+    if PureWindowsPath(text).is_absolute() or PureWindowsPath(text).drive or text.startswith(("/", "\\")):
+        return None
+    parts = PurePosixPath(text.replace("\\", "/")).parts
+    if not parts or any(p == ".." for p in parts):
+        return None
+    return "/".join(p for p in parts if p != ".")

@@ -27,7 +27,7 @@ _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789"
 _NUMBER_RE = re.compile(rf"^(?P<code>.+?)[{re.escape(_OPEN)}](?P<year>\d{{4}})[{re.escape(_CLOSE)}]第?(?P<seq>\d+)号?$")
 _ISSUE_RE = re.compile(r"^(?P<series>.*?)(?:(?P<year>\d{4})年?)?第?(?P<seq>\d+|[〇零一二三四五六七八九十百]+)期$")
 _CODE_SEPARATORS = re.compile(r"[-·.・•．‧]+")
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,13 @@ def parse_document_number(text: str) -> DocNumberKey | None:
     return DocNumberKey(m["code"], int(m["year"]), int(m["seq"]))
 
 
-def _chinese_number(text: str) -> int:
-    """一 … 九十九 (issue numbers are small); digits pass through."""
+def chinese_number(text: str) -> int:
+    """一 … 九百九十九 (issue numbers, day counts); digits pass through; KeyError when it is neither."""
     if text.isdigit():
         return int(text)
     if "百" in text:
         hundreds, _, rest = text.partition("百")
-        return _CN_DIGITS.get(hundreds, 1) * 100 + (_chinese_number(rest.lstrip("零〇")) if rest else 0)
+        return _CN_DIGITS.get(hundreds, 1) * 100 + (chinese_number(rest.lstrip("零〇")) if rest else 0)
     if "十" in text:
         tens, _, units = text.partition("十")
         return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
@@ -82,7 +82,7 @@ def parse_issue(text: str) -> IssueKey | None:
     if not m:
         return None
     try:
-        seq = _chinese_number(m["seq"])
+        seq = chinese_number(m["seq"])
     except (KeyError, ValueError):
         return None
     if seq <= 0:

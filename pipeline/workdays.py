@@ -19,14 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import chinese_calendar
 
 from pipeline.model import YearDays
+from pipeline.numbertext import chinese_number
 
 DEADLINE_EXPECTED = (
     "日期（如 2026-11-12、2026年11月12日，或与会议同年的 11月12日），"
@@ -35,7 +35,6 @@ DEADLINE_EXPECTED = (
 DAYS_EXPECTED = "日期或日期范围，如 2027-10-01、2027-10-01 至 2027-10-07、10月1日 至 10月7日"
 MAX_COUNT = 366  # a 时限 of more than a year of days is a typing mistake
 _ONE_DAY = dt.timedelta(days=1)
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUMBER = r"(?P<n>\d+|[〇零一二两三四五六七八九十百]+)"
 _WORKING = re.compile(rf"^(?:会后)?{_NUMBER}个?工作日(?:内|之内|以内)?$")
 _CALENDAR = re.compile(rf"^(?P<after>会后)?{_NUMBER}(?:个自然日|个日历日|日|天)(?P<within>内|之内|以内)?$")
@@ -159,21 +158,6 @@ def working_days_left(deadline_day: dt.date, at: dt.date, calendar: WorkCalendar
     return working_days_between(at, deadline_day, calendar)
 
 
-def _count(text: str) -> int:
-    """A count written in digits or Chinese numerals up to 九百九十九."""
-    if text.isdigit():
-        return int(text)
-    if "百" in text:
-        head, _, rest = text.partition("百")
-        return _CN_DIGITS.get(head, 1) * 100 + (_count(rest.lstrip("零〇")) if rest else 0)
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
-    if len(text) == 1:
-        return _CN_DIGITS[text]
-    raise KeyError(text)
-
-
 def _absolute(text: str, start: dt.date) -> dt.date | None:
     """A written date; 12月31日 takes the year of ``start``. None when the text is no date form."""
     m = _FULL_DATE.match(text)
@@ -246,7 +230,7 @@ def read_deadline(text: str) -> DeadlineForm:
     if match is None:
         raise DeadlineError(f"「{text}」不是有效日期，也不是可计算的时限")
     try:
-        n = _count(match["n"])
+        n = chinese_number(match["n"])
     except KeyError:
         raise DeadlineError(f"无法识别完成时限「{text}」中的天数") from None
     if not 1 <= n <= MAX_COUNT:

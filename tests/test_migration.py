@@ -15,7 +15,6 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from tests.conftest import EXAMPLES
 
 REPO = Path(__file__).resolve().parents[1]
 FIRST_WAVE = "15f06c6"

@@ -226,3 +226,30 @@ def test_items_removed_restored_repealed_then_withdrawn(filed):
                      ("修改", "完成时限", "2027-01-31", "2027-02-26", 3), ("修改", "截止日期", "2027-01-31", "2027-02-26", 3),
                      ("废止", "状态", "办理中", "已废止", 3), ("撤销", "状态", "已废止", "已撤销", 3)]  # fmt: skip
     assert [c.seq for c in changes if c.item == "纪要2026-4-3"] == list(range(1, 8))
+
+
+def test_remind_addresses_exactly_the_units_with_overdue_items_with_their_liaisons_of_that_day(tmp_path):
+    root = tmp_path / "ws"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    workspace = ws_store.load(root)
+    for name in (MINUTES, "004-专题会议纪要.yaml"):
+        run.file_document(EXAMPLES / name, workspace, TODAY, NOW)
+    fawen(workspace, "roster", "set", "平安建设办公室", "--联络员", "贺兰", "--电话", "0477-8000022", "--备案日期", "2026-12-03")
+    for day, liaison in (("2026-12-05", "贺兰"), ("2026-12-02", "周强")):
+        overdue = json.loads(fawen(workspace, "tasks", "ls", "--overdue", "--json", "--at", day))
+        assert overdue, day
+        out = tmp_path / f"催办-{day}.yaml"
+        fawen(workspace, "tasks", "remind", "--at", day, "--within", "0", "-o", str(out))
+        text = out.read_text(encoding="utf-8")
+        addressed = next(line for line in text.splitlines() if line.startswith("主送:")).split(":", 1)[1].strip()
+        assert set(addressed.split("、")) == {row["责任单位"] for row in overdue}, (day, addressed, overdue)
+        for row in overdue:
+            assert row["编号"] in text and f"完成时限{int(row['截止日期'][:4])}年" in text
+        assert any(row["责任单位"] == "平安建设办公室" for row in overdue), overdue
+        assert f"平安建设办公室（联络员：{liaison}，" in text, (day, text)  # as 备案 on that day
+        assert text.count("\n文种: 通知\n") == 1
+        assert "校验通过" in fawen(workspace, "validate", str(out))
+        fawen(workspace, "render", str(out), "-o", str(tmp_path / f"out-{day}"))
+        assert (tmp_path / f"out-{day}" / f"{out.stem}.pdf").is_file()
+    refused = CliRunner().invoke(main, ["-w", str(root), "tasks", "remind", "--at", "2026-12-05", "-o", str(out)])
+    assert refused.exit_code != 0 and "不覆盖" in refused.output  # an existing file is never overwritten

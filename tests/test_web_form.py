@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import pytest
 from PIL import Image
 
+from pipeline import inputtext
 from pipeline import run
 from pipeline import schema
 from pipeline import skeletons
@@ -79,7 +80,7 @@ def test_form_fields_become_the_yaml_a_clerk_writes_and_read_back_the_same():
     posted = {**NOTICE, "标题": "true", "主送": "{{ 主送 }} & <b>", "正文": "  缩进的首行\r\n\r\n# 一级标题 #\r\n尾行  ",
               "会议.地点": "null", "发文字号": "# 7", "附件[3].名称": "名单", "附件[3].正文": "甲\n乙", "未知": "x"}  # fmt: skip
     made = fields.draft("会议通知", posted)
-    text = fields.to_yaml(made.data, "由表单生成")
+    text = inputtext.to_yaml(made.data, "由表单生成")
     assert text.startswith("# 由表单生成\n文种: 会议通知\n标题: 'true'\n") and "未知" not in text
     assert "正文: |" in text and "印章: true" in text
     assert parse_input("x.yaml", ".yaml", text.encode("utf-8")).data == made.data

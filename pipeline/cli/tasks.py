@@ -251,3 +251,38 @@ def tasks_update(ctx: click.Context, item_id: str, **given: Any) -> None:
         click.echo(f"与已登记的第 {done.seq} 条办理反馈（{done.item}）内容相同，未重复登记。")
         return
     click.echo(f"已登记 {done.item} 办理反馈：{done.status}（第 {done.seq} 条）。")
+
+
+@tasks_group.command("remind")
+@click.option("--at", "at", metavar="日期", callback=_day, help="按哪一天计算逾期，如 2026-12-01；默认今天（工作区时区）。")
+@click.option("--within", type=click.IntRange(min=0), default=3, metavar="工作日数",
+              help="也催办 N 个工作日内到期的事项（默认 3）；0：只催办已逾期和今日到期的。")  # fmt: skip
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="文件", help="写出的催办通知输入文件（.yaml），已存在时不覆盖。")  # fmt: skip
+@click.pass_context
+def tasks_remind(ctx: click.Context, at: dt.date | None, within: int, output: Path) -> None:
+    """写出催办通知的输入文件：主送已逾期或即将到期事项的责任单位，逐单位列出事项及其联络员（按当日备案）。
+    可直接 fawen render，或放入收件箱归档。"""
+    from pipeline.inputtext import to_yaml  # noqa: PLC0415 — only this command writes inputs
+    from pipeline.reminder import due  # noqa: PLC0415
+    from pipeline.reminder import reminder  # noqa: PLC0415
+    from pipeline.roster import config_on  # noqa: PLC0415
+
+    workspace = _workspace(ctx)
+    day = at or _today(workspace)
+    store = run.open_archive(workspace)
+    try:
+        rows = tasks.listing(workspace, store, day, Filter())
+    except FawenError as exc:
+        _fail(exc)
+    finally:
+        store.close()
+    found = reminder(due(rows, within), config_on(workspace.config, day), day)
+    if found is None:
+        click.echo(f"截至 {day}，没有已逾期或 {within} 个工作日内到期的议定事项，无需催办。")
+        return
+    if output.exists():
+        raise click.UsageError(f"{output} 已存在，不覆盖；请换一个文件名。")
+    heading = f"催办通知，由 fawen tasks remind 按 {day} 的督办台账生成；核对后可 fawen render，或放入收件箱归档。"
+    run.write_atomically(output, to_yaml(found.data, heading).encode("utf-8"))
+    click.echo(f"已写出 {output}：主送 {'、'.join(found.units)}，共 {len(due(rows, within))} 项。")

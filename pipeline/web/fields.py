@@ -9,15 +9,11 @@ each kind's skeleton (``fawen new``), so the form cannot drift from what the val
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.scalarstring import LiteralScalarString
 
 MAX_ROWS = 300  # rows of one list: the validator's largest list limit (出席)
 ROW_NAME = re.compile(r"^(?P<list>[^\[\].]{1,20})\[(?P<n>\d{1,4})\]\.(?P<col>[^\[\].]{1,20})$")
@@ -236,29 +232,3 @@ def form_key(key: str, rows: dict[str, list[int]]) -> str:
     if m and m[1] in rows and 1 <= int(m[2]) <= len(rows[m[1]]):
         return f"{m[1]}[{rows[m[1]][int(m[2]) - 1]}]{key[m.end():]}"
     return key
-
-
-def to_yaml(data: dict[str, Any], heading: str = "") -> str:
-    """The input as a clerk would write it: Chinese keys in the form's order, 正文 as a block."""
-    yaml = YAML()
-    yaml.allow_unicode = True
-    yaml.width = 4096  # a long 标题 stays on one line
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    out = io.StringIO()
-    if heading:
-        out.write("".join(f"# {line}\n" for line in heading.splitlines()))
-    yaml.dump(_styled(data), out)
-    return out.getvalue()
-
-
-def _styled(node: Any) -> Any:
-    if isinstance(node, dict):
-        styled = CommentedMap()
-        for k, v in node.items():
-            styled[k] = _styled(v)
-        return styled
-    if isinstance(node, list):
-        return [_styled(v) for v in node]
-    if isinstance(node, str) and "\n" in node:
-        return LiteralScalarString(node)
-    return node

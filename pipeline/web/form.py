@@ -27,6 +27,7 @@ from pipeline import run
 from pipeline import schema
 from pipeline.errors import FawenError
 from pipeline.errors import InputError
+from pipeline.inputtext import to_yaml
 from pipeline.model import DocumentRequest
 from pipeline.web import images
 from pipeline.web.drafts import Previews
@@ -39,7 +40,6 @@ from pipeline.web.fields import Draft
 from pipeline.web.fields import draft
 from pipeline.web.fields import form_key
 from pipeline.web.fields import layout
-from pipeline.web.fields import to_yaml
 from pipeline.web.security import COOKIE
 from pipeline.web.security import cookie_value
 from pipeline.web.security import form_token

@@ -69,6 +69,21 @@ def record_file(path: Path, workspace: Workspace, now: dt.datetime, by: str = ""
                   run.operator(workspace, by))  # fmt: skip
 
 
+def checked_file(path: Path, workspace: Workspace, today: dt.date) -> Feedback:
+    """A 办理反馈 file checked as recording it would (the ledger, its evidence beside it), nothing
+    kept: ``fawen validate``. InputError when it would be rejected."""
+    from pipeline import run  # noqa: PLC0415 — run imports the whole rendering chain
+
+    raw = parse_input(path.name, path.suffix, run.read_input(path))
+    archive = Archive(workspace.outbox)
+    try:
+        found = check(raw, tasks.items(workspace, archive), today)
+    finally:
+        archive.close()
+    _evidence(raw.name, found, path.parent)
+    return found
+
+
 def record(raw: RawInput, source: tuple[bytes, Path], workspace: Workspace, when: dt.datetime, by: str) -> Recorded:
     """Check, keep and apply one feedback: ``source`` is the input's bytes and the folder its
     evidence files are in; ``when`` (in the workspace's zone) is the day it is checked against."""

@@ -55,6 +55,18 @@ def read_file(path: Path) -> tuple[LiaisonChange | None, list[str]]:
     return liaisons.read_change(raw.data, path.name, raw.lines)
 
 
+def checked_file(path: Path, workspace: Workspace) -> LiaisonChange:
+    """A 联络员变更 file checked against the roster as 备案 so far, nothing kept: ``fawen
+    validate``. InputError when recording it would be refused."""
+    change, problems = read_file(path)
+    if change is not None:
+        cfg = dataclasses.replace(workspace.config, liaison_changes=liaisonlog.read_changes(workspace.outbox))
+        change, problems = liaisons.check(change, cfg)
+    if change is None:
+        raise InputError(path.name, [Problem("", p) for p in problems])
+    return change
+
+
 def record(workspace: Workspace, change: LiaisonChange, when: dt.datetime, by: str, source: str = "联络员变更") -> Recorded:
     """Check ``change`` against the roster as 备案 so far and append it; InputError when it is wrong
     or the log itself has been tampered with (nothing is appended to a broken chain)."""

@@ -240,3 +240,19 @@ def test_a_line_torn_by_a_crash_is_not_read_and_the_next_append_cuts_it_off(tmp_
     second = log.append({"事项编号": "纪要2026-4-1", "状态": "已办结"})
     assert log.read() == [first, second] and second["前摘要"] == first["摘要"]
     assert log.state() == (log.path.stat().st_size, second["摘要"])
+
+
+def test_validate_checks_feedback_and_liaison_changes_as_recording_would_and_keeps_nothing(minutes, tmp_path):
+    good, wrong = tmp_path / "反馈.yaml", tmp_path / "错单位.yaml"
+    good.write_text(good_text(0).replace("附件:\n  - 文件: 证明/排查清单.pdf\n", ""), encoding="utf-8")
+    wrong.write_text(feedback("纪要2026-4-1", "经济发展办公室", "2026-11-25", "办理中", "已推进。"), encoding="utf-8")
+    change = tmp_path / "联络员.yaml"
+    change.write_text("文种: 联络员变更\n单位: 综合执法局\n联络员: 高原\n电话: 0477-8000013\n备案日期: 2026-11-01\n",
+                      encoding="utf-8")  # fmt: skip
+    before = ls(minutes)
+    out = fawen(minutes, "validate", str(good), str(change))
+    assert "✓" in out and "办理反馈" in out and "纪要2026-4-1" in out and "联络员变更" in out and "高原" in out, out
+    refused = CliRunner().invoke(main, ["-w", str(minutes.root), "validate", str(wrong)])
+    assert refused.exit_code == 1 and "经济发展办公室" in refused.output and "责任单位或配合单位" in refused.output
+    assert ls(minutes) == before  # validated, not recorded
+    assert not (minutes.outbox / "督办反馈").exists() and not (minutes.outbox / "联络员备案.jsonl").exists()

@@ -23,6 +23,7 @@ from pipeline.drafts import draft_reason
 from pipeline.errors import FawenError
 from pipeline.errors import InputError
 from pipeline.errors import WorkspaceError
+from pipeline.store.workspace import Workspace
 from pipeline.skeletons import KINDS as SKELETON_KINDS
 from pipeline.skeletons import skeleton
 from pipeline.roster import config_on
@@ -85,9 +86,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None
     results = []
     for path in files:
         try:
-            req = run.read_request(path, workspace, _today(workspace))
-            results.append({"文件": str(path), "有效": True, "文种": req.kind.value, "标题": req.title, "问题": [],
-                            "草稿": draft_reason(req, workspace.config)})  # fmt: skip
+            results.append(_record_result(path, workspace) or _document_result(path, workspace))
         except InputError as exc:
             problems = [{"键": p.key, "行": p.line, "问题": p.problem, "应为": p.expected} for p in exc.problems]
             results.append({"文件": str(path), "有效": False, "问题": problems, "说明": exc.message})
@@ -103,6 +102,28 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None
             else:
                 click.echo(f"✗ {r['说明']}", err=True)
     sys.exit(_validate_exit(results))
+
+
+def _document_result(path: Path, workspace: Workspace) -> dict[str, object]:
+    req = run.read_request(path, workspace, _today(workspace))
+    return {"文件": str(path), "有效": True, "文种": req.kind.value, "标题": req.title, "问题": [],
+            "草稿": draft_reason(req, workspace.config)}  # fmt: skip
+
+
+def _record_result(path: Path, workspace: Workspace) -> dict[str, object] | None:
+    """办理反馈 and 联络员变更 are records, not 公文: checked as recording them would check them."""
+    from pipeline import feedback  # noqa: PLC0415 — only these two inputs need them
+    from pipeline import liaisonfile  # noqa: PLC0415
+
+    if feedback.is_feedback_file(path):
+        f = feedback.checked_file(path, workspace, _today(workspace))
+        what = f"{f.item} {f.unit} {f.status}"
+        return {"文件": str(path), "有效": True, "文种": "办理反馈", "标题": what, "问题": [], "草稿": ""}
+    if liaisonfile.is_change_file(path):
+        c = liaisonfile.checked_file(path, workspace)
+        what = f"{c.unit} 联络员 {c.liaison}（{c.filed} 起）"
+        return {"文件": str(path), "有效": True, "文种": "联络员变更", "标题": what, "问题": [], "草稿": ""}
+    return None
 
 
 def _validate_exit(results: list[dict]) -> int:

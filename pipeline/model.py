@@ -217,6 +217,8 @@ class Resolution:
     partners: tuple[str, ...] = ()
     deadline: dt.date | None = None  # the day, relative forms counted from the meeting day
     deadline_text: str = ""  # 完成时限 as written when it is not a plain date: 会后15个工作日, 30日内, 12月31日
+    assigned_by: str = ""  # 交办领导: a matter a leader assigned (checked by 交办督查, 第十二条)
+    campaign: str = ""  # 专项: the 专项工作 it belongs to (checked by 专项督查)
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,18 @@ class InspectionRow:
     received: dt.date
     deadline: dt.date
     status: str
+    item_id: str = ""  # the 督办台账 item it was drawn from (纪要2026-4-2); '' for typed or CSV rows
+
+
+@dataclass(frozen=True)
+class LedgerQuery:
+    """督查事项 drawn from the 督办台账 instead of typed rows: which items, as of which day.
+    The 通报's 督查类型 chooses the kind of item (第十二条 keeps the three apart)."""
+
+    cutoff: dt.date  # 截至: progress reported after it does not count
+    meetings: tuple[str, ...] = ()  # 会议: 纪要2026-4 (an item id's meeting part); () = every meeting
+    units: tuple[str, ...] = ()  # 单位: 责任单位 among these; () = every unit
+    campaign: str = ""  # 专项: for 专项督查, the 专项工作 checked; '' = every 专项
 
 
 @dataclass(frozen=True)
@@ -285,6 +299,8 @@ class DocumentRequest:
     inspection_team: str = ""
     inspection_rows: tuple[InspectionRow, ...] = ()
     inspection_ledger: str = ""  # path of a CSV/XLSX ledger
+    inspection_query: LedgerQuery | None = None  # rows drawn from the 督办台账 (resolved at the edge)
+    inspection_snapshot: dict[str, Any] | None = None  # the ledger as drawn: archived with the 通报
     cutoff: dt.date | None = None  # 统计截止日期
     completed: tuple[tuple[str, str, str], ...] = ()  # 补全: (key, value supplied, where from)
 

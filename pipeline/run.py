@@ -61,6 +61,8 @@ from pipeline.stages.compose import inspection_totals
 from pipeline.stages.compose import printed_issue
 from pipeline.stages.compose import serial_label
 from pipeline.stages.compose import series_name
+from pipeline.stages.inspection import SNAPSHOT_NAME
+from pipeline.stages.inspection import snapshot_bytes
 from pipeline.stages.record import Filing
 from pipeline.stages.record import version_record
 from pipeline.model import MANIFEST
@@ -71,6 +73,7 @@ from pipeline.stages.parse import parse_input
 from pipeline.stages.render_docx import render_docx
 from pipeline.stages.typeset_pdf import typeset
 from pipeline.stages.validate import ledger_rows
+from pipeline.stages.validate import table_text_problem
 from pipeline.relpath import safe_relative_path
 from pipeline.stages.validate import shown
 from pipeline.stages.validate import validate
@@ -111,10 +114,12 @@ def read_input(path: Path) -> bytes:
 
 
 def read_request(path: Path, workspace: Workspace, today: dt.date, *, data: bytes | None = None,
-                 base: Path | None = None) -> DocumentRequest:  # fmt: skip
+                 base: Path | None = None, snapshot: Path | None = None) -> DocumentRequest:  # fmt: skip
     """Steps 1–4: the validated request, or InputError. ``data`` is the input's bytes when
     already read; ``base`` the folder the files it names are in (default: the input's).
-    Attachment files are opened and checked here, so ``render`` never meets a bad one."""
+    Attachment files are opened and checked here, so ``render`` never meets a bad one.
+    督查事项 drawn from the 督办台账 come from the ledger, or from ``snapshot`` (the one archived
+    with a filed 通报) when it is rebuilt."""
     base = base or path.parent
     raw = data if data is not None else read_input(path)
     coverage = font_store.coverage(workspace.config.font_dirs)
@@ -127,9 +132,41 @@ def read_request(path: Path, workspace: Workspace, today: dt.date, *, data: byte
         table = read_ledger(base / req.inspection_ledger, path.name)
         rows = ledger_rows(path.name, req.inspection_ledger, table, today, coverage, year_from=req.cutoff or req.date)
         req = dataclasses.replace(req, inspection_rows=rows)
+    if req.inspection_query is not None:
+        req = _drawn_from_ledger(req, workspace, snapshot, problems)
     if problems:
         raise InputError(path.name, problems)
     return req
+
+
+def _drawn_from_ledger(req: DocumentRequest, workspace: Workspace, snapshot: Path | None,
+                       problems: list[Problem]) -> DocumentRequest:  # fmt: skip
+    """The 督查事项 of a 通报 from the 督办台账 as of its 截至 day (or from the snapshot filed with
+    it), with the snapshot to archive beside it."""
+    from pipeline import tasks  # noqa: PLC0415 — the ledger is read only for such a 通报
+    from pipeline.stages import inspection  # noqa: PLC0415
+
+    query = req.inspection_query
+    assert query is not None
+    if snapshot is not None:
+        drawn = json.loads(snapshot.read_text(encoding="utf-8"))
+    else:
+        archive = open_archive(workspace)
+        try:
+            wanted = inspection.ledger_filter(query, req.inspection_type)
+            unknown = inspection.unknown_meetings(query, (i.id for i in tasks.items(workspace, archive)))
+            if unknown:
+                problems += unknown
+                return req
+            drawn = inspection.draw(tasks.listing(workspace, archive, query.cutoff, wanted), query, req.inspection_type)
+        finally:
+            archive.close()
+    rows, found = inspection.rows_of(drawn)
+    problems += found
+    too_much = table_text_problem(list(rows), "督查事项")
+    if too_much is not None:
+        problems.append(too_much)
+    return dataclasses.replace(req, inspection_rows=rows, inspection_snapshot=drawn)
 
 
 def _check_beside(base: Path, rel: str, key: str, what: str, kind: str, problems: list[Problem]) -> bool:
@@ -611,6 +648,8 @@ def _build_and_write(req: DocumentRequest, typeset: Typeset, at: _Landing, facts
         Component("可编辑", "公文.docx", DOCX_MIME, docx),
         Component("输入", "输入" + at.path.suffix.lower(), "text/plain", at.source.data),
     ]  # fmt: skip
+    if req.inspection_snapshot is not None:  # what the 督查事项 were drawn from: the 通报 rebuilds from it
+        components.append(Component("台账快照", SNAPSHOT_NAME, "application/json", snapshot_bytes(req.inspection_snapshot)))
     for rel, data in sorted(at.source.files.items()):
         role = "台账" if rel == req.inspection_ledger else "附件"
         components.append(Component(role, f"{SOURCE_DIR}/{rel}", _mime(rel), data))
@@ -671,8 +710,10 @@ def rebuild_findings(folder: Path, workspace: Workspace) -> list[str]:
         if not inputs:
             return ["没有存档的输入文件，无法重新生成"]
         filed = dt.datetime.fromisoformat(str(record.get("归档时间"))).date()
+        drawn = folder / SNAPSHOT_NAME
         with _sources_of(folder, inputs[0]) as (source, base):
-            req = _as_filed(read_request(source, workspace, filed, base=base), record)
+            req = _as_filed(read_request(source, workspace, filed, base=base,
+                                         snapshot=drawn if drawn.is_file() else None), record)  # fmt: skip
             rendered = render_request(req, workspace, base)
         return compare_renderings((folder / "正本.pdf").read_bytes(), rendered.pdf)
     except FawenError as exc:

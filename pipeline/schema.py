@@ -63,10 +63,13 @@ ALIASES: dict[str, dict[str, str]] = {
         "topics": "议题",
     },
     "出席": {"unit": "单位", "name": "姓名", "title": "职务", "reason": "事由"},
-    "议定事项": {"matter": "事项", "lead": "责任单位", "partners": "配合单位", "deadline": "完成时限"},
+    "议定事项": {"matter": "事项", "lead": "责任单位", "partners": "配合单位", "deadline": "完成时限",
+                 "assigned_by": "交办领导", "campaign": "专项"},
     "审定": {"by": "审定人", "date": "日期"},
     "会签": {"convener": "召集人", "date": "日期"},
     "督查": {"time": "时间", "team": "督查组"},
+    # 督查事项 drawn from the 督办台账: {来源: 督办台账, 会议: [...], 单位: [...], 专项: …, 截至: …}
+    "督查事项来源": {"source": "来源", "meetings": "会议", "units": "单位", "campaign": "专项", "cutoff": "截至"},
     "督查事项": {
         "unit": "单位",
         "matter": "事项",

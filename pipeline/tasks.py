@@ -29,6 +29,7 @@ from pipeline.stages.tasks import Filter
 from pipeline.stages.tasks import Standing
 from pipeline.stages.tasks import TaskChange
 from pipeline.stages.tasks import TaskItem
+from pipeline.stages.tasks import as_of
 from pipeline.stages.tasks import ledger_of
 from pipeline.stages.tasks import selected
 from pipeline.stages.tasks import standing
@@ -196,11 +197,12 @@ def _read(workspace: Workspace, archive: Archive) -> TaskLedger:
 
 
 def listing(workspace: Workspace, archive: Archive, at: dt.date, wanted: Filter) -> list[Standing]:
-    """Every item ``wanted`` selects, as of ``at``, in meeting order."""
+    """Every item ``wanted`` selects, as of ``at``: items of meetings held by then, with the
+    feedback reported by then, in meeting order."""
     ledger = _read(workspace, archive)
     try:
-        rows = ledger.items()
-        progress = _by_item(ledger.progress())
+        rows = [r for r in ledger.items() if r["start"] is None or r["start"] <= at]
+        progress = _by_item(as_of(ledger.progress(), at))
     finally:
         ledger.close()
     calendar = _calendar(workspace)

@@ -30,7 +30,8 @@ def fawen(workspace: ws_store.Workspace, *args: str, code: int = 0) -> str:
 
 
 def ls(workspace: ws_store.Workspace) -> dict[str, dict[str, object]]:
-    return {r["编号"]: r for r in json.loads(fawen(workspace, "tasks", "ls", "--json", "--at", "2026-11-24"))}
+    # as of the day after the last feedback (ls counts the feedback reported by its --at day)
+    return {r["编号"]: r for r in json.loads(fawen(workspace, "tasks", "ls", "--json", "--at", "2026-11-30"))}
 
 
 @pytest.fixture
@@ -148,8 +149,9 @@ def test_tasks_update_records_the_same_record_and_show_lists_the_history(minutes
     again = fawen(minutes, "tasks", "update", "纪要2026-4-2", "--单位", "综合执法局", "--日期", "2026-11-25",
                   "--状态", "申请延期", "--新时限", "2027-01-15", "--进展", "需协调市级部门", "--附件", str(photo))  # fmt: skip
     assert "内容相同，未重复登记" in again
-    text = fawen(minutes, "tasks", "ls", "--at", "2026-11-24")
-    assert "剩 27 个工作日（申请延期至 2027-01-15）" in text
+    assert "申请延期" not in fawen(minutes, "tasks", "ls", "--at", "2026-11-24")  # not yet asked for on that day
+    text = fawen(minutes, "tasks", "ls", "--at", "2026-11-25")
+    assert "剩 26 个工作日（申请延期至 2027-01-15）" in text  # 11-25 (Wed) to 12-31 (Thu): no holiday between
     shown = fawen(minutes, "tasks", "show", "纪要2026-4-2")
     assert "办理反馈：" in shown and "2026-11-25  综合执法局  申请延期，申请延期至 2027-01-15：需协调市级部门" in shown
     assert "附件 1 个：现场照片.jpg" in shown and "待批准" in shown

@@ -26,6 +26,7 @@ from pipeline.cli.common import _workspace
 from pipeline.cli.common import main
 from pipeline.errors import FawenError
 from pipeline.errors import InputError
+from pipeline.stages.tasks import CATEGORY_OF
 from pipeline.stages.tasks import Filter
 from pipeline.stages.tasks import Standing
 from pipeline.stages.tasks import TaskChange
@@ -57,16 +58,21 @@ def tasks_group() -> None:
 @click.option("--due-within", type=click.IntRange(min=0), metavar="工作日数", help="只看 N 个工作日内（含今日）到期、尚未逾期的事项。")
 @click.option("--at", "at", metavar="日期", callback=_day, help="按哪一天计算剩余或逾期的工作日，如 2026-12-01；默认今天（工作区时区）。")
 @click.option("--all", "everything", is_flag=True, help="也列出已撤销、已废止的纪要的事项和新版本删去的事项。")
+@click.option("--meeting", "meetings", multiple=True, metavar="会议", help="只看此次会议的事项，如 纪要2026-4（可重复）。")
+@click.option("--type", "inspection", type=click.Choice(sorted(CATEGORY_OF)), metavar="督查类型",
+              help="只看此类督查所查的事项：全面督查（会议议定事项）、交办督查（领导交办）、专项督查（专项工作）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.pass_context
 def tasks_ls(ctx: click.Context, unit: str, overdue: bool, due_within: int | None, at: dt.date | None,
-             everything: bool, as_json: bool) -> None:  # fmt: skip
-    """列出议定事项：编号、责任单位、截止日期，以及还剩或已逾期几个工作日。"""
+             everything: bool, meetings: tuple[str, ...], inspection: str | None, as_json: bool) -> None:  # fmt: skip
+    """列出议定事项：编号、责任单位、截止日期，以及还剩或已逾期几个工作日（按 --at 那天已开的会、已报的反馈）。"""
     workspace = _workspace(ctx)
     day = at or _today(workspace)
     store = run.open_archive(workspace)
+    wanted = Filter(unit.strip(), overdue, due_within, everything, tuple(m.strip() for m in meetings),
+                    CATEGORY_OF.get(inspection or "", ""))  # fmt: skip
     try:
-        rows = tasks.listing(workspace, store, day, Filter(unit.strip(), overdue, due_within, everything))
+        rows = tasks.listing(workspace, store, day, wanted)
     except FawenError as exc:
         _fail(exc)
     finally:

@@ -514,7 +514,9 @@ def _bulletin(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected
              "超期" if overdue(r, cutoff) else r.status)
             for i, r in enumerate(rows, 1)
         )  # fmt: skip
-        table = Table(("序号", "单位", "督查事项", "受理日期", "办理时限", "状态"), table_rows, INSPECTION_WIDTHS)
+        drawn = all(r.item_id for r in rows)  # from the 督办台账: the day is the meeting's, not a 受理日期
+        header = ("序号", "单位", "督查事项", "会议日期" if drawn else "受理日期", "办理时限", "状态")
+        table = Table(header, table_rows, INSPECTION_WIDTHS)
         blocks.append(Block(BlockKind.TABLE, "督查事项清单", table=table))
     serial = not req.number
     editor = _editor(req, cfg, f"{_meeting_name(cfg)}办公室")

@@ -38,6 +38,10 @@ def _resolution(r: Resolution) -> dict[str, object]:
     out: dict[str, object] = {"事项": r.matter, "责任单位": r.lead, "配合单位": list(r.partners), "完成时限": _day(r.deadline)}
     if r.deadline_text:
         out["完成时限原文"] = r.deadline_text
+    if r.assigned_by:
+        out["交办领导"] = r.assigned_by
+    if r.campaign:
+        out["专项"] = r.campaign
     return out
 
 
@@ -62,7 +66,7 @@ def _bulletin(req: DocumentRequest, totals: dict[str, object] | None) -> dict[st
         "督查类型": req.inspection_type, "督查": {"时间": req.inspection_time, "督查组": req.inspection_team},
         "统计截止日期": _day(req.cutoff), "台账": req.inspection_ledger,
         "督查事项": [{"单位": r.unit, "事项": r.matter, "受理日期": _day(r.received), "办理时限": _day(r.deadline),
-                      "状态": r.status} for r in req.inspection_rows],
+                      "状态": r.status, **({"编号": r.item_id} if r.item_id else {})} for r in req.inspection_rows],
         "统计": stats,
     }  # fmt: skip
 

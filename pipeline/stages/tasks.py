@@ -30,7 +30,11 @@ DONE, EXTENSION = "已办结", "申请延期"  # 办理反馈 states that change
 BY_ACTION = {"撤销": WITHDRAWN, "废止": REPEALED}  # disposition action -> item status
 # the fields a later version may change, as (name shown, attribute)
 TRACKED = (("事项", "matter"), ("责任单位", "lead"), ("配合单位", "partners"), ("完成时限", "deadline_text"),
-           ("截止日期", "deadline"))  # fmt: skip
+           ("截止日期", "deadline"), ("交办领导", "assigned_by"), ("专项", "campaign"))  # fmt: skip
+# 督办类别 of an item, and the 督查类型 (第十二条) that checks it: the three are kept apart
+RESOLVED, ASSIGNED, CAMPAIGN = "议定事项", "领导交办", "专项工作"
+CHECKED_BY = {RESOLVED: "全面督查", ASSIGNED: "交办督查", CAMPAIGN: "专项督查"}
+CATEGORY_OF = {v: k for k, v in CHECKED_BY.items()}
 _NUMBER = re.compile(r"^(?P<code>.+?)[〔\[［(（【](?P<year>\d{4})[〕\]］)）】](?P<seq>\d+)号$")
 
 
@@ -51,6 +55,9 @@ class TaskItem:
     deadline_text: str  # 完成时限 as written
     deadline: dt.date | None  # the day it falls on (None: not given, or not countable; see note)
     start: dt.date | None  # the meeting day: what 会后15个工作日 counts from
+    category: str = RESOLVED  # 督办类别: 议定事项, 领导交办 (it has a 交办领导) or 专项工作 (it has a 专项)
+    assigned_by: str = ""  # 交办领导
+    campaign: str = ""  # 专项
     status: str = IN_FORCE
     note: str = ""  # why the day is unknown
     registered: str = ""  # when the version that first carried it was filed
@@ -144,11 +151,14 @@ def items_of(record: dict[str, Any], calendar: WorkCalendar) -> dict[int, TaskIt
             continue
         text, day, note = _deadline(raw, start, calendar)
         partners = raw.get("配合单位") or []
+        assigned_by, campaign = _text(raw.get("交办领导")).strip(), _text(raw.get("专项")).strip()
+        category = ASSIGNED if assigned_by else CAMPAIGN if campaign else RESOLVED
         out[n] = TaskItem(f"{prefix}-{n}", str(record.get("标识", "")), str(record.get("档号", "")),
                           str(record.get("文号", "")), str(record.get("题名", "")), int(record.get("版本", 0) or 0), n,
                           _text(raw.get("事项")), _text(raw.get("责任单位")),
                           tuple(str(p) for p in partners) if isinstance(partners, list) else (str(partners),),
-                          text, day, start, note=note, registered=when, updated=when)  # fmt: skip
+                          text, day, start, category, assigned_by, campaign, note=note, registered=when,
+                          updated=when)  # fmt: skip
     return out
 
 
@@ -301,6 +311,19 @@ class Filter:
     overdue: bool = False
     due_within: int | None = None
     everything: bool = False
+    meetings: tuple[str, ...] = ()  # 纪要2026-4: items of these meetings only
+    category: str = ""  # 督办类别 (议定事项, 领导交办, 专项工作): one kind only
+
+
+def meeting_of(item_id: str) -> str:
+    """The meeting part of an item id: 纪要2026-4 of 纪要2026-4-2."""
+    return item_id.rsplit("-", 1)[0]
+
+
+def as_of(feedback: Iterable[dict[str, Any]], at: dt.date) -> list[dict[str, Any]]:
+    """The feedback a person knew of on ``at``: reported on that day or before."""
+    day = at.isoformat()
+    return [r for r in feedback if str(r["day"]) <= day]
 
 
 def selected(s: Standing, f: Filter) -> bool:
@@ -308,6 +331,10 @@ def selected(s: Standing, f: Filter) -> bool:
     if item.status and not f.everything:
         return False
     if f.unit and f.unit != item.lead and f.unit not in item.partners:
+        return False
+    if f.meetings and meeting_of(item.id) not in f.meetings:
+        return False
+    if f.category and item.category != f.category:
         return False
     if f.overdue and not s.overdue:
         return False
@@ -327,7 +354,8 @@ def as_dict(s: Standing) -> dict[str, object]:
             "完成时限": i.deadline_text, "截止日期": _text(i.deadline), "会议日期": _text(i.start),
             "剩余天数": s.days if not i.status else None, "剩余工作日": s.working_days if not i.status else None,
             "逾期": s.overdue, "状态": s.state(), "说明": s.note, "来源": i.source, "档号": i.archive_code,
-            "版本": i.version, "题名": i.title, "办理状态": i.progress, "最近反馈日期": i.progress_day,
+            "版本": i.version, "题名": i.title, "督办类别": i.category, "交办领导": i.assigned_by, "专项": i.campaign,
+            "办理状态": i.progress, "最近反馈日期": i.progress_day,
             "申请延期至": _text(i.requested)}  # fmt: skip
 
 

@@ -34,6 +34,7 @@ from pipeline.model import BlockKind
 from pipeline.model import DocumentKind
 from pipeline.model import DocumentRequest
 from pipeline.model import InspectionRow
+from pipeline.model import LedgerQuery
 from pipeline.model import Meeting
 from pipeline.model import Person
 from pipeline.model import RawInput
@@ -415,6 +416,8 @@ def _minutes(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
                 c.text(item, "责任单位", path, required=True, expected="牵头负责的单位"),
                 c.texts(item, "配合单位", path),
                 *_deadline_given(c, item, path),
+                c.text(item, "交办领导", path),
+                c.text(item, "专项", path),
             )
         )
     out["resolutions"] = tuple(res)
@@ -454,11 +457,17 @@ def _bulletin(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
         c.unknown_keys(team, schema.known_keys("督查"), "督查")
         out["inspection_time"] = c.text(team, "时间", "督查")
         out["inspection_team"] = c.text(team, "督查组", "督查")
-    out["cutoff"] = c.date(data, "统计截止日期", required=True)
+    drawn = data.get("督查事项")
+    out["cutoff"] = c.date(data, "统计截止日期", required=not (isinstance(drawn, dict) and "截至" in drawn))
     body = data.get("正文")
     for problem, expected in marker_problems(body) if isinstance(body, str) else ():
         c.add("正文", problem, expected)
     rows_value = data.get("督查事项")
+    if isinstance(rows_value, dict):
+        out["inspection_query"] = _ledger_query(c, rows_value, out["cutoff"], kind)
+        if out["cutoff"] is None and out["inspection_query"] is not None:
+            out["cutoff"] = out["inspection_query"].cutoff
+        return out
     if isinstance(rows_value, str):
         rel = safe_relative_path(rows_value.strip())
         if rel is not None and _long_part(rel):
@@ -491,6 +500,33 @@ def _bulletin(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
         c.add(too_much.key, too_much.problem, too_much.expected)
     out["inspection_rows"] = tuple(rows)
     return out
+
+
+LEDGER_SOURCE = "督办台账"
+
+
+def _ledger_query(c: _Checker, query: dict[str, Any], cutoff: dt.date | None, kind: str) -> LedgerQuery | None:
+    """督查事项 as a mapping: the rows come from the 督办台账 (resolved at the edge, as of 截至)."""
+    c.unknown_keys(query, schema.known_keys("督查事项来源"), "督查事项")
+    source = c.text(query, "来源", "督查事项", required=True, expected=f"「{LEDGER_SOURCE}」")
+    if source and source != LEDGER_SOURCE:
+        c.add("督查事项.来源", f"「{shown(source)}」不是可用的督查事项来源",
+              f"「{LEDGER_SOURCE}」；或把督查事项逐行写出，或写台账文件的路径（CSV/XLSX）")  # fmt: skip
+    meetings = c.texts(query, "会议", "督查事项")
+    for i, m in enumerate(meetings, 1):
+        if not re.fullmatch(r"[^\s]{1,40}", m):
+            c.add(f"督查事项.会议[{i}]", f"「{shown(m)}」不是会议的编号", "议定事项编号去掉末尾的项号，如 纪要2026-4")
+    units = c.texts(query, "单位", "督查事项")
+    campaign = c.text(query, "专项", "督查事项")
+    if campaign and kind != "专项督查":
+        c.add("督查事项.专项", f"「专项」只用于专项督查，本通报的督查类型是「{shown(kind)}」", "删去「专项」，或把督查类型改为 专项督查")
+    until = c.date(query, "截至", "督查事项")
+    if until and cutoff and until != cutoff:
+        c.add("督查事项.截至", f"截至日期 {until} 与统计截止日期 {cutoff} 不同", "两者相同（或只写统计截止日期）")
+    day = cutoff or until
+    if day is None or (source and source != LEDGER_SOURCE):
+        return None
+    return LedgerQuery(day, tuple(meetings), tuple(units), campaign)
 
 
 def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date,

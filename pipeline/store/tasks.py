@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS items (       -- one 议定事项 of one 会议纪要
     deadline_text TEXT    NOT NULL,      -- 完成时限 as written
     deadline      TEXT    NOT NULL,      -- the day, ISO ('' unknown)
     start         TEXT    NOT NULL,      -- the meeting day, ISO
+    category      TEXT    NOT NULL,      -- 督办类别: 议定事项 | 领导交办 | 专项工作
+    assigned_by   TEXT    NOT NULL,      -- 交办领导
+    campaign      TEXT    NOT NULL,      -- 专项
     status        TEXT    NOT NULL,      -- '' in force | 已撤销 | 已废止 | 已删除
     note          TEXT    NOT NULL,
     registered    TEXT    NOT NULL,
@@ -86,7 +89,9 @@ CREATE TABLE IF NOT EXISTS state (       -- how far into the filing register the
 );
 """
 ITEM_COLUMNS = ("identity", "number", "id", "archive_code", "source", "title", "version", "matter", "lead", "partners",
-                "deadline_text", "deadline", "start", "status", "note", "registered", "updated")  # fmt: skip
+                "deadline_text", "deadline", "start", "category", "assigned_by", "campaign", "status", "note",
+                "registered", "updated")  # fmt: skip
+SCHEMA_VERSION = 2  # 2: 督办类别, 交办领导, 专项
 CHANGE_COLUMNS = ("identity", "item", "seq", "action", "field", "old", "new", "version", "at", "note")
 PROGRESS_COLUMNS = ("identity", "item", "seq", "day", "unit", "status", "text", "new_deadline", "files", "at", "digest")
 
@@ -109,6 +114,12 @@ class TaskLedger:
         self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        with immediate(self._db):
+            if int(self._db.execute("PRAGMA user_version").fetchone()[0]) != SCHEMA_VERSION:
+                # derived data: a ledger of another shape is dropped whole and rebuilt from the archive
+                for table in ("items", "history", "progress", "progress_state", "state"):
+                    self._db.execute(f"DROP TABLE IF EXISTS {table}")
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:

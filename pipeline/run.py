@@ -61,8 +61,8 @@ from pipeline.stages.compose import inspection_totals
 from pipeline.stages.compose import printed_issue
 from pipeline.stages.compose import serial_label
 from pipeline.stages.compose import series_name
-from pipeline.stages.inspection import SNAPSHOT_NAME
-from pipeline.stages.inspection import snapshot_bytes
+from pipeline.stages.tasks import SNAPSHOT_NAME
+from pipeline.stages.tasks import snapshot_bytes
 from pipeline.stages.record import Filing
 from pipeline.stages.record import version_record
 from pipeline.model import MANIFEST
@@ -144,7 +144,7 @@ def _drawn_from_ledger(req: DocumentRequest, workspace: Workspace, snapshot: Pat
     """The 督查事项 of a 通报 from the 督办台账 as of its 截至 day (or from the snapshot filed with
     it), with the snapshot to archive beside it."""
     from pipeline import tasks  # noqa: PLC0415 — the ledger is read only for such a 通报
-    from pipeline.stages import inspection  # noqa: PLC0415
+    from pipeline.stages import tasks as inspection  # noqa: PLC0415 — its 督查事项 part
 
     query = req.inspection_query
     assert query is not None

@@ -185,8 +185,20 @@ FEEDBACK = """\
 # 附件:                            # 证明材料，与本反馈放在同一文件夹
 #   - 文件: 现场照片.jpg
 """
-# inputs that are recorded rather than typeset (fawen new shows them too; fawen validate does not take them)
-RECORDS = {"办理反馈": FEEDBACK}
+PETITION_INFO = """\
+# 信访信息（第十条：成员单位向联席会议办公室报送重要敏感信访信息，办公室研判）。不是公文：不排版、不编号，登记进信访信息记录。
+# 放入收件箱 inbox/，或用 fawen info add <文件> 登记；同一文件重复放入不会重复登记。
+文种: 信访信息
+单位: ${unit1}                     # 报送信息的联席会议成员单位
+日期: 2026-11-28                   # 报送日期，不晚于今天
+类别: 征地拆迁                     # 如 征地拆迁、劳资纠纷、涉法涉诉、其他（不超过 20 字）
+敏感程度: 较敏感                   # 一般 / 较敏感 / 敏感
+摘要: 某村部分村民反映征地补偿款发放问题，拟于近日集体到镇上访。   # 不超过 500 字
+# 信访人数: 12                     # 涉及的人数（正整数），不知道时不写
+# 报送人: ${liaison1}
+"""
+# inputs that are recorded rather than typeset (fawen new shows them too; fawen validate checks them as recording would)
+RECORDS = {"办理反馈": FEEDBACK, "信访信息": PETITION_INFO}
 UNKNOWN = "×××"
 UNKNOWN_PHONE = "××××-×××××××"
 

@@ -385,7 +385,7 @@ class Watcher:
             self.inbox.done(claim)
             completed = f"补全：{'、'.join(reply.completed)}" if reply.completed else ""
             result = Result(name, "已归档", reply.archive_code, note=completed)
-        elif reply.outcome == "已登记":  # recorded, not filed (a 办理反馈): kept in the archive all the same
+        elif reply.outcome == "已登记":  # recorded, not filed (办理反馈, 联络员变更, 信访信息): kept in the archive all the same
             self.inbox.done(claim)
             result = Result(name, "已登记", reply.archive_code, note=reply.note)
         else:

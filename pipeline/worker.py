@@ -344,6 +344,7 @@ def _warm_up(workspace: Any) -> None:
 def _file_one(path: Path, workspace: Any) -> dict[str, Any]:
     from pipeline import feedback  # noqa: PLC0415
     from pipeline import liaisonfile  # noqa: PLC0415
+    from pipeline import petitioninfo  # noqa: PLC0415
     from pipeline import run  # noqa: PLC0415
     from pipeline.errors import FawenError  # noqa: PLC0415
 
@@ -352,6 +353,7 @@ def _file_one(path: Path, workspace: Any) -> dict[str, Any]:
         now = dt.datetime.now(run.workspace_zone(workspace))
         recorded = feedback.inbox_reply(path, workspace, now)  # a 办理反馈 is recorded, not filed
         recorded = recorded or liaisonfile.inbox_reply(path, workspace, now)  # so is a 联络员变更 (备案)
+        recorded = recorded or petitioninfo.inbox_reply(path, workspace, now)  # and a 信访信息 (第十条)
         if recorded is not None:
             return recorded
         filed = run.file_document(path, workspace, now.date(), now)

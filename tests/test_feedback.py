@@ -167,7 +167,12 @@ def test_tasks_update_records_the_same_record_and_show_lists_the_history(minutes
                  "--状态", "办理中", "--新时限", "2027-01-01", "--进展", "推进中", code=1)  # fmt: skip
     assert "只有状态为「申请延期」时才写新时限" in late
     assert len(ProgressLog(minutes.outbox).read()) == 1  # nothing bad was recorded
-    assert "共检查 2 项，发现问题 0 项" in fawen(minutes, "archive", "verify")  # the log is no stray in the archive
+    verified = fawen(minutes, "archive", "verify")
+    assert "共检查 3 项，发现问题 0 项" in verified  # two 件 and the log: no stray, its chain checked
+    kept = minutes.outbox / record["附件"][0]["文件"]
+    kept.chmod(0o644)
+    kept.write_bytes(b"changed")
+    assert "与记录的摘要不符（被修改）" in fawen(minutes, "archive", "verify", code=1)
 
 
 def test_a_withdrawn_minutes_takes_no_feedback_and_a_tampered_log_is_refused(minutes):

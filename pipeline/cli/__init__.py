@@ -12,6 +12,7 @@ from pipeline.cli import numbers  # noqa: F401
 from pipeline.cli import serve  # noqa: F401 — fawen serve (pipeline.web)
 from pipeline.cli import tasks  # noqa: F401 — fawen tasks: the 督办台账
 from pipeline.cli import roster  # noqa: F401 — fawen roster: 成员单位、联络员 and their 备案
+from pipeline.cli import petitioninfo  # noqa: F401 — fawen info: 信访信息 (第十条)
 from pipeline.cli.common import main
 
 __all__ = ["main"]

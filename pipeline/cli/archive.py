@@ -100,7 +100,7 @@ def archive_show(ctx: click.Context, key: str, as_json: bool) -> None:
 def archive_verify(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
     """四性检测：摘要、完整性（缺失、多余、被改动的文件）、件号连续、元数据、页数、文件可打开；
     整个档案目录（多余或缺失的件、版本、文件和文件夹，件的位置和名称，只读和符号链接）；
-    文件内嵌的题名、文号、档号、版本和内容摘要；归档登记簿的链、编号登记簿和索引。"""
+    文件内嵌的题名、文号、档号、版本和内容摘要；归档登记簿的链、编号登记簿和索引；办理反馈记录和信访信息记录的链及其保存的文件。"""
     workspace = _workspace(ctx.find_root())
     store = run.open_archive(workspace)
     registry = run.open_registry(workspace)
@@ -120,6 +120,7 @@ def archive_verify(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
 
     report += disposition_report(store, workspace)
     report += _liaison_report(store.root)
+    report += _chained_logs_report(store.root)
     store.close()
     problems = [r for r in report if r["问题"]]
     if as_json:
@@ -139,6 +140,15 @@ def _liaison_report(root: Any) -> list[dict[str, object]]:
 
     text = liaisonlog.read_text(root)
     return [{"件": liaisons.LOG_NAME, "问题": liaisons.problems(text)}] if text else []
+
+
+def _chained_logs_report(root: Any) -> list[dict[str, object]]:
+    """The 办理反馈 and 信访信息 logs (their chains and the files they keep), where there are any."""
+    from pipeline.store.petitionlog import PetitionLog  # noqa: PLC0415
+    from pipeline.store.progress import ProgressLog  # noqa: PLC0415
+
+    logs = (ProgressLog(root), PetitionLog(root))
+    return [{"件": f"{log.folder_name}/{log.log_name}", "问题": log.problems()} for log in logs if log.path.exists()]
 
 
 @archive.command("register")

@@ -111,9 +111,10 @@ def _document_result(path: Path, workspace: Workspace) -> dict[str, object]:
 
 
 def _record_result(path: Path, workspace: Workspace) -> dict[str, object] | None:
-    """办理反馈 and 联络员变更 are records, not 公文: checked as recording them would check them."""
-    from pipeline import feedback  # noqa: PLC0415 — only these two inputs need them
+    """办理反馈, 联络员变更 and 信访信息 are records, not 公文: checked as recording them would check them."""
+    from pipeline import feedback  # noqa: PLC0415 — only these inputs need them
     from pipeline import liaisonfile  # noqa: PLC0415
+    from pipeline import petitioninfo  # noqa: PLC0415
 
     if feedback.is_feedback_file(path):
         f = feedback.checked_file(path, workspace, _today(workspace))
@@ -123,6 +124,10 @@ def _record_result(path: Path, workspace: Workspace) -> dict[str, object] | None
         c = liaisonfile.checked_file(path, workspace)
         what = f"{c.unit} 联络员 {c.liaison}（{c.filed} 起）"
         return {"文件": str(path), "有效": True, "文种": "联络员变更", "标题": what, "问题": [], "草稿": ""}
+    if petitioninfo.is_petition_info_file(path):
+        p = petitioninfo.checked_file(path, workspace, _today(workspace))
+        what = f"{p.unit} {p.date} {p.category}（{p.sensitivity}）"
+        return {"文件": str(path), "有效": True, "文种": "信访信息", "标题": what, "问题": [], "草稿": ""}
     return None
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from pipeline import feedback
+from pipeline import petitioninfo
 from pipeline import run
 from pipeline.cli.common import EXIT_INVALID
 from pipeline.cli.common import EXIT_OK
@@ -40,6 +41,9 @@ def file_(ctx: click.Context, files: tuple[Path, ...], by: str, version_of: str,
         try:
             if feedback.is_feedback_file(path):  # a 办理反馈 is recorded in the 督办台账, not filed
                 results.append(_feedback(path, workspace, by, prefix, as_json))
+                continue
+            if petitioninfo.is_petition_info_file(path):  # so is a 信访信息, in the 信访信息 log
+                results.append(_petition_info(path, workspace, by, prefix, as_json))
                 continue
             filed = run.file_document(path, workspace, _today(workspace), _now(), by=by, target=target, new=new)
         except FawenError as exc:
@@ -74,6 +78,17 @@ def _feedback(path: Path, workspace: Any, by: str, prefix: str, as_json: bool) -
                 else f"已登记 {done.item} 办理反馈：{done.status}（第 {done.seq} 条）")  # fmt: skip
         click.echo(f"{prefix}{'=' if done.duplicate else '✓'} {path.name}：{text}")
     return {"文件": str(path), "结果": said, "事项编号": done.item, "状态": done.status, "序号": done.seq}
+
+
+
+def _petition_info(path: Path, workspace: Any, by: str, prefix: str, as_json: bool) -> dict[str, object]:
+    done = petitioninfo.record_file(path, workspace, _now(), by)
+    if not as_json:
+        text = (f"与已登记的第 {done.seq} 条信访信息内容相同，未重复登记" if done.duplicate
+                else f"已登记 信访信息：{done.unit} {done.category}，{done.sensitivity}（第 {done.seq} 条）")  # fmt: skip
+        click.echo(f"{prefix}{'=' if done.duplicate else '✓'} {path.name}：{text}")
+    return {"文件": str(path), "结果": "重复" if done.duplicate else "已登记", "单位": done.unit, "类别": done.category,
+            "敏感程度": done.sensitivity, "序号": done.seq}  # fmt: skip
 
 
 def _target(workspace: Any, key: str, count: int) -> str:

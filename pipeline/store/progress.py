@@ -41,12 +41,17 @@ class ChainError(FawenError, ValueError):
     """The log does not read as an unbroken chain; ``message`` says which line, in Chinese."""
 
 
-class ProgressLog:
-    """The log of one archive root (the workspace's ``outbox/``)."""
+class ChainedLog:
+    """An append-only, hash-chained log of one archive root (the workspace's ``outbox/``), at
+    ``<folder_name>/<log_name>``, its files kept by digest beside it: ProgressLog, and the
+    信访信息 log (store.petitionlog) the same way."""
+
+    folder_name: str
+    log_name: str
 
     def __init__(self, archive_root: Path) -> None:
-        self.folder = archive_root / FOLDER
-        self.path = self.folder / LOG_NAME
+        self.folder = archive_root / self.folder_name
+        self.path = self.folder / self.log_name
 
     def read(self) -> list[dict[str, Any]]:
         """Every record, checked link by link; ChainError at the first break."""
@@ -65,11 +70,11 @@ class ProgressLog:
             try:
                 record = json.loads(line)
             except ValueError:
-                raise ChainError(f"{FOLDER}/{LOG_NAME} 第 {n} 行不是完整的 JSON（记录被改坏）") from None
+                raise ChainError(f"{self.folder_name}/{self.log_name} 第 {n} 行不是完整的 JSON（记录被改坏）") from None
             if not isinstance(record, dict) or record.get("序号") != len(out) + 1 or record.get("前摘要") != previous:
-                raise ChainError(f"{FOLDER}/{LOG_NAME} 第 {n} 行的序号或前摘要与上一行接不上（记录被删改或调换）")
+                raise ChainError(f"{self.folder_name}/{self.log_name} 第 {n} 行的序号或前摘要与上一行接不上（记录被删改或调换）")
             if record.get("摘要") != line_digest(record):
-                raise ChainError(f"{FOLDER}/{LOG_NAME} 第 {n} 行的摘要不符（记录被修改）")
+                raise ChainError(f"{self.folder_name}/{self.log_name} 第 {n} 行的摘要不符（记录被修改）")
             previous = str(record["摘要"])
             out.append(record)
         return out, (len(data), previous)
@@ -125,3 +130,33 @@ class ProgressLog:
             fh.flush()
             os.fsync(fh.fileno())
         return record
+
+    def problems(self) -> list[str]:
+        """What ``fawen archive verify`` finds wrong with the log: a broken chain, or a kept file
+        (an input, an evidence file) missing or not the bytes its record's 摘要 says."""
+        try:
+            records = self.read()
+        except ChainError as exc:
+            return [exc.message]
+        found = []
+        for record in records:
+            kept = [record.get("输入")] + list(record.get("附件") or [])
+            for entry in kept:
+                if not isinstance(entry, dict) or not entry.get("文件"):
+                    continue
+                target = self.folder.parent / str(entry["文件"])
+                try:
+                    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+                except OSError:
+                    found.append(f"第 {record['序号']} 条记录保存的文件 {entry['文件']} 缺失或无法读取")
+                    continue
+                if digest != entry.get("摘要"):
+                    found.append(f"第 {record['序号']} 条记录保存的文件 {entry['文件']} 与记录的摘要不符（被修改）")
+        return found
+
+
+class ProgressLog(ChainedLog):
+    """The 办理反馈 log of one archive root (the workspace's ``outbox/``)."""
+
+    folder_name = FOLDER
+    log_name = LOG_NAME

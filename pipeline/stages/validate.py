@@ -544,7 +544,8 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date,
             kind = DocumentKind(kind_text)
         except ValueError:
             close = difflib.get_close_matches(kind_text, [k.value for k in DocumentKind], n=1, cutoff=0.3)
-            record = "联络员变更不是公文，不排版归档：用 fawen roster set --from <文件> 备案，或放入收件箱。" if kind_text == "联络员变更" else ""
+            record = {"联络员变更": "联络员变更不是公文，不排版归档：用 fawen roster set --from <文件> 备案，或放入收件箱。",
+                      "信访信息": "信访信息不是公文，不排版归档：用 fawen info add <文件> 登记，或放入收件箱。"}.get(kind_text, "")
             c.add("文种", f"未知的文种「{shown(kind_text)}」",
                   record + (f"是否想写「{close[0]}」？" if close and not record else "") + "可用：" + "、".join(k.value for k in DocumentKind))  # fmt: skip
     allowed = set(schema.COMMON_KEYS) | (set(schema.KIND_KEYS[kind.value]) if kind else set().union(*schema.KIND_KEYS.values()))

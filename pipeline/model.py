@@ -242,6 +242,16 @@ class InspectionRow:
 
 
 @dataclass(frozen=True)
+class InformationQuery:
+    """信息统计 of a 研判 专题报告 (第十条): the 信访信息 recorded for a period, counted per 类别,
+    单位 or 敏感程度 (resolved at the edge; the counts are computed, never typed)."""
+
+    start: dt.date  # 起
+    end: dt.date  # 止
+    by: tuple[str, ...] = ("类别", "单位")  # 按: one table per dimension
+
+
+@dataclass(frozen=True)
 class LedgerQuery:
     """督查事项 drawn from the 督办台账 instead of typed rows: which items, as of which day.
     The 通报's 督查类型 chooses the kind of item (第十二条 keeps the three apart)."""
@@ -301,6 +311,8 @@ class DocumentRequest:
     inspection_ledger: str = ""  # path of a CSV/XLSX ledger
     inspection_query: LedgerQuery | None = None  # rows drawn from the 督办台账 (resolved at the edge)
     inspection_snapshot: dict[str, Any] | None = None  # the ledger as drawn: archived with the 通报
+    information_query: InformationQuery | None = None  # 信息统计 (专题报告)
+    information_snapshot: dict[str, Any] | None = None  # the counts as computed: archived with the 报告
     cutoff: dt.date | None = None  # 统计截止日期
     completed: tuple[tuple[str, str, str], ...] = ()  # 补全: (key, value supplied, where from)
 

@@ -114,12 +114,13 @@ def read_input(path: Path) -> bytes:
 
 
 def read_request(path: Path, workspace: Workspace, today: dt.date, *, data: bytes | None = None,
-                 base: Path | None = None, snapshot: Path | None = None) -> DocumentRequest:  # fmt: skip
+                 base: Path | None = None, filed: Path | None = None) -> DocumentRequest:  # fmt: skip
     """Steps 1–4: the validated request, or InputError. ``data`` is the input's bytes when
     already read; ``base`` the folder the files it names are in (default: the input's).
     Attachment files are opened and checked here, so ``render`` never meets a bad one.
-    督查事项 drawn from the 督办台账 come from the ledger, or from ``snapshot`` (the one archived
-    with a filed 通报) when it is rebuilt."""
+    督查事项 drawn from the 督办台账 and a 报告's 信息统计 are computed from the ledger and the
+    信访信息 log, or, when a filed version is rebuilt, read from the snapshots in its folder
+    (``filed``)."""
     base = base or path.parent
     raw = data if data is not None else read_input(path)
     coverage = font_store.coverage(workspace.config.font_dirs)
@@ -133,7 +134,11 @@ def read_request(path: Path, workspace: Workspace, today: dt.date, *, data: byte
         rows = ledger_rows(path.name, req.inspection_ledger, table, today, coverage, year_from=req.cutoff or req.date)
         req = dataclasses.replace(req, inspection_rows=rows)
     if req.inspection_query is not None:
-        req = _drawn_from_ledger(req, workspace, snapshot, problems)
+        drawn = filed / SNAPSHOT_NAME if filed is not None else None
+        req = _drawn_from_ledger(req, workspace, drawn, problems)
+    if req.information_query is not None:
+        counted = filed / INFORMATION_SNAPSHOT if filed is not None else None
+        req = _counted_information(req, workspace, counted, problems)
     if problems:
         raise InputError(path.name, problems)
     return req
@@ -167,6 +172,33 @@ def _drawn_from_ledger(req: DocumentRequest, workspace: Workspace, snapshot: Pat
     if too_much is not None:
         problems.append(too_much)
     return dataclasses.replace(req, inspection_rows=rows, inspection_snapshot=drawn)
+
+
+INFORMATION_SNAPSHOT = "信访信息统计快照.json"
+
+
+def _counted_information(req: DocumentRequest, workspace: Workspace, snapshot: Path | None,
+                         problems: list[Problem]) -> DocumentRequest:  # fmt: skip
+    """A 研判 报告's 信息统计: the recorded 信访信息 of its period counted (or the counts filed with
+    it), with the records they came from named by 序号 and 摘要."""
+    from pipeline.stages import petitioninfo  # noqa: PLC0415
+    from pipeline.store.petitionlog import read_records  # noqa: PLC0415
+
+    query = req.information_query
+    assert query is not None
+    if snapshot is not None:
+        counted = json.loads(snapshot.read_text(encoding="utf-8"))
+    else:
+        try:
+            records = read_records(workspace.outbox)
+        except FawenError as exc:
+            problems.append(Problem("信息统计", f"信访信息记录无法读取：{exc.message}", "先用 fawen archive verify 查明"))
+            return req
+        counted = petitioninfo.counted(records, query.start, query.end, query.by)
+    if not counted["总数"]:
+        problems.append(Problem("信息统计", f"{query.start} 至 {query.end} 没有登记的信访信息",
+                                "检查统计期间；fawen info ls --from … --to … 列出已登记的信访信息"))  # fmt: skip
+    return dataclasses.replace(req, information_snapshot=counted)
 
 
 def _check_beside(base: Path, rel: str, key: str, what: str, kind: str, problems: list[Problem]) -> bool:
@@ -650,6 +682,9 @@ def _build_and_write(req: DocumentRequest, typeset: Typeset, at: _Landing, facts
     ]  # fmt: skip
     if req.inspection_snapshot is not None:  # what the 督查事项 were drawn from: the 通报 rebuilds from it
         components.append(Component("台账快照", SNAPSHOT_NAME, "application/json", snapshot_bytes(req.inspection_snapshot)))
+    if req.information_snapshot is not None:  # the 信息统计 as counted: the 报告 rebuilds from it
+        components.append(Component("统计快照", INFORMATION_SNAPSHOT, "application/json",
+                                    snapshot_bytes(req.information_snapshot)))  # fmt: skip
     for rel, data in sorted(at.source.files.items()):
         role = "台账" if rel == req.inspection_ledger else "附件"
         components.append(Component(role, f"{SOURCE_DIR}/{rel}", _mime(rel), data))
@@ -709,11 +744,9 @@ def rebuild_findings(folder: Path, workspace: Workspace) -> list[str]:
         inputs = sorted(p for p in folder.iterdir() if p.is_file() and p.stem == "输入")
         if not inputs:
             return ["没有存档的输入文件，无法重新生成"]
-        filed = dt.datetime.fromisoformat(str(record.get("归档时间"))).date()
-        drawn = folder / SNAPSHOT_NAME
+        filed_on = dt.datetime.fromisoformat(str(record.get("归档时间"))).date()
         with _sources_of(folder, inputs[0]) as (source, base):
-            req = _as_filed(read_request(source, workspace, filed, base=base,
-                                         snapshot=drawn if drawn.is_file() else None), record)  # fmt: skip
+            req = _as_filed(read_request(source, workspace, filed_on, base=base, filed=folder), record)
             rendered = render_request(req, workspace, base)
         return compare_renderings((folder / "正本.pdf").read_bytes(), rendered.pdf)
     except FawenError as exc:

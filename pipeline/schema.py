@@ -69,6 +69,8 @@ ALIASES: dict[str, dict[str, str]] = {
     "会签": {"convener": "召集人", "date": "日期"},
     "督查": {"time": "时间", "team": "督查组"},
     # 督查事项 drawn from the 督办台账: {来源: 督办台账, 会议: [...], 单位: [...], 专项: …, 截至: …}
+    # 信访信息 counted for a 研判 专题报告: {来源: 信访信息, 起: …, 止: …, 按: [类别, 单位]}
+    "信息统计": {"source": "来源", "start": "起", "end": "止", "by": "按"},
     "督查事项来源": {"source": "来源", "meetings": "会议", "units": "单位", "campaign": "专项", "cutoff": "截至"},
     "督查事项": {
         "unit": "单位",
@@ -98,7 +100,7 @@ KIND_KEYS: dict[str, frozenset[str]] = {
          "议题提出单位", "分送"}
     ),  # fmt: skip
     "督查通报": frozenset({"督查类型", "督查", "督查事项", "统计截止日期"}),
-    "专题报告": frozenset(),
+    "专题报告": frozenset({"信息统计"}),
     "请示": frozenset(),
 }
 

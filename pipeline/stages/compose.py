@@ -15,6 +15,7 @@ import datetime as dt
 import math
 import re
 from collections import OrderedDict
+from typing import Any
 
 from pipeline import gbt9704 as g
 from pipeline import wordbreak
@@ -26,6 +27,7 @@ from pipeline.meetingtime import printed_meeting_time
 from pipeline.inspection_markers import FIGURES
 from pipeline.inspection_markers import fill_figures
 from pipeline.inspection_markers import split_at_block_marker
+from pipeline.inspection_markers import split_at_information_marker
 from pipeline.model import AttachmentPage
 from pipeline.model import Block
 from pipeline.model import BlockKind
@@ -288,6 +290,8 @@ def _notice(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: 
     blocks = list(req.body)
     if req.kind == DocumentKind.MEETING_NOTICE and req.meeting is not None:
         blocks = _meeting_notice_body(req)
+    if req.information_snapshot is not None:
+        blocks = _place_information(blocks, _information_tables(req.information_snapshot))
     return Composition(
         kind=req.kind,
         head=_head(req, cfg, number),
@@ -304,6 +308,40 @@ def _notice(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: 
         co_authors=_signature(req, cfg).others,
         keywords=req.kind.value,
     )
+
+
+INFORMATION_WIDTHS = (16, 6, 6)  # 信息统计 columns, in 字
+_CLOSING = re.compile(r"^特此(报告|请示|通知|通报)[。！]?$")
+
+
+def _information_tables(counted: dict[str, Any]) -> list[Block]:
+    """信息统计 (第十条 研判): a sentence with the total, then one table per field counted by, each
+    with its share of the total."""
+    start, end = (dt.date.fromisoformat(str(counted[k])) for k in ("起", "止"))
+    total = int(counted["总数"])
+    out = [Block(BlockKind.PARAGRAPH, f"{cn_date(start)}至{cn_date(end)}，各成员单位共报送重要信访信息{total}件。")]
+    for field, rows in counted["统计"].items():
+        body = tuple((str(r[field]), str(r["件数"]), _share(int(r["件数"]), total)) for r in rows)
+        table = Table((field, "件数", "占比"), body, INFORMATION_WIDTHS)
+        out.append(Block(BlockKind.TABLE, f"信访信息按{field}统计", table=table))
+    return out
+
+
+def _share(n: int, total: int) -> str:
+    return f"{n * 100 / total:.1f}%" if total else "—"
+
+
+def _place_information(blocks: list[Block], tables: list[Block]) -> list[Block]:
+    """The 信息统计 at its {信息统计} line; else before a closing 特此报告; else at the end."""
+    for i, b in enumerate(blocks):
+        parts = split_at_information_marker(b.text) if b.kind == BlockKind.PARAGRAPH else None
+        if parts is not None:  # validation keeps the marker on a line of its own
+            around = [Block(BlockKind.PARAGRAPH, t.strip()) for t in parts]
+            return [*blocks[:i], *([around[0]] if around[0].text else []), *tables,
+                    *([around[1]] if around[1].text else []), *blocks[i + 1 :]]  # fmt: skip
+    if blocks and blocks[-1].kind == BlockKind.PARAGRAPH and _CLOSING.match(blocks[-1].text.strip()):
+        return [*blocks[:-1], *tables, blocks[-1]]
+    return [*blocks, *tables]
 
 
 def _meeting_notice_body(req: DocumentRequest) -> list[Block]:

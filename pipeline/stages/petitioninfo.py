@@ -207,3 +207,13 @@ def counts(records: Iterable[Mapping[str, Any]], start: dt.date, end: dt.date,
                                      sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))] if by else []  # fmt: skip
     total = {k: (TOTAL if i == 0 else "") for i, k in enumerate(by)}
     return [*rows, {**total, "件数": sum(groups.values())}]
+
+
+def counted(records: Iterable[Mapping[str, Any]], start: dt.date, end: dt.date,
+            by: tuple[str, ...]) -> dict[str, object]:  # fmt: skip
+    """The 信息统计 of a 研判 报告 (what is printed and archived with it): one table of ``counts``
+    per field in ``by``, the total, and the records counted (序号 and 摘要: which lines of the log)."""
+    chosen = select(records, start, end)
+    return {"来源": "信访信息", "起": start.isoformat(), "止": end.isoformat(), "按": list(by), "总数": len(chosen),
+            "统计": {field: counts(chosen, start, end, (field,)) for field in by},
+            "记录": [{"序号": r.get("序号"), "摘要": r.get("摘要")} for r in chosen]}  # fmt: skip

@@ -90,6 +90,9 @@ def content(req: DocumentRequest, totals: dict[str, object] | None = None) -> di
         out.update(_minutes(req))
     if req.kind.value == "督查通报":
         out.update(_bulletin(req, totals))
+    if req.information_snapshot is not None:  # computed, not typed: what the 报告 printed
+        counted = req.information_snapshot
+        out["信息统计"] = {k: counted[k] for k in ("来源", "起", "止", "按", "总数", "统计")}
     return out
 
 

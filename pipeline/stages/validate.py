@@ -23,6 +23,7 @@ from pipeline.configuration import PROBLEM_CODE_EXPECTED
 from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.gbt9704 import NUMBER_FORM
+from pipeline.inspection_markers import information_marker_problems
 from pipeline.inspection_markers import marker_problems
 from pipeline.meetingtime import MEETING_TIME_EXPECTED
 from pipeline.meetingtime import read_meeting_time
@@ -33,6 +34,7 @@ from pipeline.model import Block
 from pipeline.model import BlockKind
 from pipeline.model import DocumentKind
 from pipeline.model import DocumentRequest
+from pipeline.model import InformationQuery
 from pipeline.model import InspectionRow
 from pipeline.model import LedgerQuery
 from pipeline.model import Meeting
@@ -653,7 +655,45 @@ def _kind_fields(c: _Checker, data: dict[str, Any], kind: DocumentKind, f: dict[
         extra.update(_minutes(c, data))
     if kind == DocumentKind.BULLETIN:
         extra.update(_bulletin(c, data))
+    if kind == DocumentKind.REPORT:
+        extra["information_query"] = _information_query(c, data, f["date"])
     return extra
+
+
+INFORMATION_SOURCE = "信访信息"
+INFORMATION_DIMENSIONS = ("类别", "单位", "敏感程度")
+
+
+def _information_query(c: _Checker, data: dict[str, Any], signed: dt.date | None) -> InformationQuery | None:
+    """信息统计 of a 研判 专题报告 (第十条): which period of the recorded 信访信息, counted how."""
+    body = data.get("正文")
+    marked = isinstance(body, str) and "{信息统计}" in body
+    query = c.mapping(data, "信息统计")
+    if query is None:
+        if marked:
+            c.add("正文", "正文中有「{信息统计}」，但没有「信息统计」", "信息统计: {来源: 信访信息, 起: 2026-01-01, 止: 2026-10-31}")
+        return None
+    for problem, expected in information_marker_problems(body) if isinstance(body, str) else ():
+        c.add("正文", problem, expected)
+    c.unknown_keys(query, schema.known_keys("信息统计"), "信息统计")
+    source = c.text(query, "来源", "信息统计", required=True, expected=f"「{INFORMATION_SOURCE}」")
+    if source and source != INFORMATION_SOURCE:
+        c.add("信息统计.来源", f"「{shown(source)}」不是可统计的来源", f"「{INFORMATION_SOURCE}」（已登记的信访信息）")
+    start = c.date(query, "起", "信息统计", required=True)
+    end = c.date(query, "止", "信息统计", required=True)
+    if start and end and start > end:
+        c.add("信息统计.止", f"统计期间的止日 {end} 早于起日 {start}", "不早于起日的日期")
+    if end and signed and end > signed:
+        c.add("信息统计.止", f"统计期间的止日 {end} 晚于成文日期 {signed}", "成文日期当天或以前")
+    by = c.texts(query, "按", "信息统计") or ("类别", "单位")
+    for i, name in enumerate(by, 1):
+        if name not in INFORMATION_DIMENSIONS:
+            c.add(f"信息统计.按[{i}]", f"不能按「{shown(name)}」统计", "、".join(INFORMATION_DIMENSIONS))
+    if len(set(by)) != len(by):
+        c.add("信息统计.按", "同一统计项写了两次", "每项只写一次")
+    if not (start and end) or (source and source != INFORMATION_SOURCE):
+        return None
+    return InformationQuery(start, end, tuple(dict.fromkeys(b for b in by if b in INFORMATION_DIMENSIONS)))
 
 
 # ---- checks that know the workspace: the roster's people and units, dates in order ----------

@@ -292,6 +292,9 @@ class DocumentRequest:
     problem: str = ""  # 机构问题
     identity: str = ""  # 标识
     organs: tuple[str, ...] = ()  # 发文机关 (名称 each, 主办机关 first); () = the workspace's default organ
+    meeting_id: str = ""  # 会议编号: the meeting this document belongs to (the meeting chain)
+    meeting_notice: str = ""  # 会议通知 (纪要 only): the 档号 or 文号 of its filed notice, as typed
+    links: tuple[dict[str, str], ...] = ()  # 关联 to other 件, resolved at the edge: {类型, 对象, 档号, 题名}
     # kind-specific
     meeting: Meeting | None = None
     meeting_type: str = ""

@@ -139,6 +139,8 @@ def read_request(path: Path, workspace: Workspace, today: dt.date, *, data: byte
     if req.information_query is not None:
         counted = filed / INFORMATION_SNAPSHOT if filed is not None else None
         req = _counted_information(req, workspace, counted, problems)
+    if filed is None and (req.meeting_notice or req.inspection_snapshot):  # 关联 do not change the pages
+        req = _linked(req, workspace, problems)
     if problems:
         raise InputError(path.name, problems)
     return req
@@ -172,6 +174,59 @@ def _drawn_from_ledger(req: DocumentRequest, workspace: Workspace, snapshot: Pat
     if too_much is not None:
         problems.append(too_much)
     return dataclasses.replace(req, inspection_rows=rows, inspection_snapshot=drawn)
+
+
+def _linked(req: DocumentRequest, workspace: Workspace, problems: list[Problem]) -> DocumentRequest:
+    """The 件 this one names (DA/T 46 关联): a 纪要's 会议通知, whose 会议编号 it takes when it has
+    none; the 纪要 whose 议定事项 a 通报 drawn from the ledger checks."""
+    archive = open_archive(workspace)
+    try:
+        links: list[dict[str, str]] = []
+        meeting_id, completed = req.meeting_id, list(req.completed)
+        if req.meeting_notice:
+            notice = _meeting_notice(archive, req.meeting_notice, problems)
+            if notice is not None:
+                links.append({"类型": "会议通知", "对象": notice.identity, "档号": notice.archive_code, "题名": notice.title})
+                theirs = _meeting_id_of(archive, notice)
+                if theirs and meeting_id and theirs != meeting_id:
+                    problems.append(Problem("会议编号", f"会议编号「{meeting_id}」与会议通知 {notice.archive_code} 的「{theirs}」不同",
+                                            f"与会议通知相同的会议编号「{theirs}」，或不写（从会议通知取得）"))  # fmt: skip
+                elif theirs and not meeting_id:
+                    meeting_id = theirs
+                    completed.append(("会议编号", theirs, f"会议通知 {notice.archive_code}"))
+        checked = dict.fromkeys(str(i.get("标识", "")) for i in (req.inspection_snapshot or {}).get("事项", []))
+        for identity in (i for i in checked if i):
+            entry = archive.entry(identity)
+            if entry is not None:
+                links.append({"类型": "督查", "对象": identity, "档号": entry.archive_code, "题名": entry.title})
+    finally:
+        archive.close()
+    return dataclasses.replace(req, links=tuple(links), meeting_id=meeting_id, completed=tuple(completed))
+
+
+def _meeting_notice(archive: Archive, key: str, problems: list[Problem]) -> EntryInfo | None:
+    """The filed 会议通知 a 纪要 names, or a problem saying why not."""
+    hits = archive.lookup(key)
+    expected = "已归档的会议通知的档号或文号（fawen archive ls --kind 会议通知 列出）"
+    if not hits:
+        problems.append(Problem("会议通知", f"档案中找不到「{shown(key)}」", expected))
+        return None
+    if len(hits) > 1:
+        named = "、".join(h.archive_code for h in hits[:5])
+        problems.append(Problem("会议通知", f"「{shown(key)}」对应 {len(hits)} 件（{named}），无法确定是哪一件", "写明档号"))
+        return None
+    if hits[0].kind != "会议通知":
+        problems.append(Problem("会议通知", f"「{shown(key)}」是{hits[0].kind}（{hits[0].title}），不是会议通知", expected))
+        return None
+    return hits[0]
+
+
+def _meeting_id_of(archive: Archive, entry: EntryInfo) -> str:
+    try:
+        record = json.loads((archive.root / entry.path / f"v{entry.latest}" / METADATA).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return str(record.get("会议编号", "") or "")
 
 
 INFORMATION_SNAPSHOT = "信访信息统计快照.json"

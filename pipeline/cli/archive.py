@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from pipeline import meetingchain
 from pipeline import run
 from pipeline.cli.common import EXIT_INVALID
 from pipeline.cli.common import EXIT_OK
@@ -73,10 +74,12 @@ def archive_show(ctx: click.Context, key: str, as_json: bool) -> None:
     versions = store.versions(entry.identity)
     record = json.loads((store.root / versions[-1][2] / "元数据.json").read_text(encoding="utf-8"))
     events = store.dispositions(entry)
+    chain = meetingchain.related(store, entry)
     store.close()
     if as_json:
         _echo_json({"件": entry.as_dict(), "版本": [{"版本": v, "输入SHA256": d, "路径": p, "归档时间": t}
-                                                   for v, d, p, t in versions], "元数据": record, "处置": events})  # fmt: skip
+                                                   for v, d, p, t in versions], "元数据": record, "处置": events,
+                    "关联": chain})  # fmt: skip
         return
     from pipeline.disposition import describe
 
@@ -91,6 +94,11 @@ def archive_show(ctx: click.Context, key: str, as_json: bool) -> None:
         click.echo(f"    {c['文件']}（{c['角色']}，{c['大小']} 字节，SHA-256 {c['SHA256'][:16]}…）")
     for e in record.get("事件", []):
         click.echo(f"  事件：{e['行为']} {e['时间']} {e['人']}")
+    if record.get("会议编号"):
+        click.echo(f"  会议编号：{record['会议编号']}")
+    for link in chain:
+        state = "" if link["状态"] == "有效" else f"〔已{link['状态']}〕"
+        click.echo(f"  {link['关系']}：{link['档号']}  {link['文号']}  {link['题名']}{state}")
 
 
 @archive.command("verify")

@@ -86,6 +86,10 @@ def content(req: DocumentRequest, totals: dict[str, object] | None = None) -> di
     }  # fmt: skip
     if req.organs:  # only when chosen: the records of single-organ workspaces stay as they were
         out["发文机关"] = list(req.organs)
+    if req.meeting_id:  # likewise: records without a meeting chain stay as they were
+        out["会议编号"] = req.meeting_id
+    if req.meeting_notice:
+        out["会议通知"] = req.meeting_notice
     if req.kind.value == "会议纪要":
         out.update(_minutes(req))
     if req.kind.value == "督查通报":
@@ -195,6 +199,14 @@ def _relations(filing: Filing) -> list[dict[str, str]]:
     return [{"类型": "替代", "对象": f"v{old}", "说明": f"第{new}版替代第{old}版"}]
 
 
+LINK_NOTES = {"会议通知": "本纪要的会议通知", "督查": "本通报督查其议定事项的会议纪要"}
+
+
+def _link(link: dict[str, str]) -> dict[str, str]:
+    """A 关联 to another 件 (DA/T 46): its kind, the 件's 标识, 档号 and 题名, and what it is to this one."""
+    return {**link, "说明": LINK_NOTES.get(link["类型"], link["类型"])}
+
+
 def version_record(req: DocumentRequest, comp: Composition, filing: Filing,
                    totals: dict[str, object] | None = None) -> dict[str, object]:  # fmt: skip
     """The metadata record of one version: as printed (成文日期, 责任者, 文号 are the
@@ -213,7 +225,8 @@ def version_record(req: DocumentRequest, comp: Composition, filing: Filing,
         "稿本": "正本", "输入SHA256": f.input_sha256, "内容SHA256": f.content_sha256,
         "补全": [{"字段": k, "值": v, "来源": s} for k, v, s in req.completed],
         "归档时间": f.when.isoformat(timespec="seconds"), "归档人": f.by,
-        "事件": _events(req, f), "关系": _relations(f),
+        "事件": _events(req, f), "关系": _relations(f) + [_link(x) for x in req.links],
         "变更": changes(f.previous_content, body) if f.previous_content is not None else [],
         "内容": body, "版面文字": printed_text(comp),
+        **({"会议编号": req.meeting_id} if req.meeting_id else {}),
     }  # fmt: skip

@@ -445,6 +445,7 @@ def _minutes(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
     out["cross_domain"] = c.boolean(data, "跨分管领域")
     out["proposer"] = c.text(data, "议题提出单位")
     out["distribution"] = c.texts(data, "分送")
+    out["meeting_notice"] = c.text(data, "会议通知", expected="已归档的会议通知的档号或文号，如 罕联办发〔2026〕3号")
     return out
 
 
@@ -504,6 +505,10 @@ def _bulletin(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# 会议编号: one meeting's identifier, carried by its 会议通知, 纪要, the 通报 that checks it and the
+# 报告/请示 arising from it (DA/T 46 关联); letters, digits, CJK and - _ · only, as typed in a search
+MEETING_ID = re.compile(r"[0-9A-Za-z\u3400-\u9fff\-_·]{1,40}")
+MEETING_ID_EXPECTED = "会议的编号，如 2026-全体-4（字母、数字、汉字和 - _ ·，不超过 40 个字符）"
 LEDGER_SOURCE = "督办台账"
 
 
@@ -614,6 +619,9 @@ def _foot_fields(c: _Checker, data: dict[str, Any], workspace: WorkspaceConfig) 
     f["printer"] = c.text(data, "印发机关", expected="印发机关名称")
     f["print_date"] = c.date(data, "印发日期")
     f["identity"] = c.text(data, "标识", expected="一个文字标识")
+    f["meeting_id"] = c.text(data, "会议编号", expected=MEETING_ID_EXPECTED)
+    if f["meeting_id"] and not MEETING_ID.fullmatch(f["meeting_id"]):
+        c.add("会议编号", f"「{shown(f['meeting_id'])}」不能作会议编号", MEETING_ID_EXPECTED)
     retention_text = c.text(data, "保管期限")
     f["retention"] = RETENTION.get(retention_text.upper(), RETENTION.get(retention_text, "")) if retention_text else ""
     if retention_text and not f["retention"]:
@@ -913,6 +921,7 @@ def _request(source: str, kind: DocumentKind, f: dict[str, Any], extra: dict[str
         retention=f["retention"] or completed.note("保管期限", ws.retention.get(kind.value) or "Y", "工作区按文种的默认值"),
         problem=completed.text("机构问题", f["problem"], ws.problem_code, "工作区的默认值"),
         identity=f["identity"],
+        meeting_id=f["meeting_id"],
         completed=tuple(completed.fields),
         **extra,
     )

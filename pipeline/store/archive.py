@@ -40,7 +40,7 @@ from pipeline.store.register import REGISTER_NAME
 from pipeline.liaisons import LOG_NAME as LIAISON_LOG
 from pipeline.store.sqlite import immediate
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4  # 4: links (the meeting chain)
 INDEX_SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY,
@@ -68,16 +68,24 @@ CREATE TABLE IF NOT EXISTS versions (
     filed TEXT NOT NULL,
     PRIMARY KEY (identity, version)
 );
+CREATE TABLE IF NOT EXISTS links (  -- 关联 of each 件's latest version: 会议编号, 会议通知, 督查 …
+    identity TEXT NOT NULL,
+    kind TEXT NOT NULL,   -- 会议编号 (target: the meeting's id) or the 关系's 类型 (target: a 件's identity)
+    target TEXT NOT NULL
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5(title, body, tokenize='trigram');
 CREATE VIRTUAL TABLE IF NOT EXISTS bigrams USING fts5(grams, tokenize='unicode61');
 """
 
 
-# what filing looks up (a duplicate's digest, a 档号, a 文号)
+INDEX_TABLES = ("entries", "versions", "links", "fulltext", "bigrams")
+# what filing looks up (a duplicate's digest, a 档号, a 文号), and the meeting chain
 SECONDARY_INDEXES = {
     "versions_digest": "versions (input_sha256)",
     "entries_code": "entries (archive_code)",
     "entries_number": "entries (number)",
+    "links_identity": "links (identity)",
+    "links_target": "links (target)",
 }
 # what browsing a big archive (fawen serve: facets, catalogue pages, latest filings, disposed 件)
 # reads without a scan of every row; added to an index of any layout version the first time it opens
@@ -233,7 +241,7 @@ class Archive:
             with immediate(self._index) as db:  # one process migrates; the others wait, then see it done
                 stale = db.execute("PRAGMA user_version").fetchone()[0] != INDEX_VERSION
                 if stale:
-                    for table in ("entries", "versions", "fulltext", "bigrams"):
+                    for table in INDEX_TABLES:
                         db.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608
                     for statement in INDEX_SCHEMA.split(";"):
                         if statement.strip():
@@ -401,6 +409,34 @@ class Archive:
         for identity in sorted(witnesses.keys() - entries.keys()):
             report.append({"件": identity, "问题": [f"登记簿记有 {len(witnesses[identity])} 条处置，但档案中没有这一件"]})
         return report
+
+    def chain(self, identity: str, limit: int = 200) -> list[EntryInfo]:
+        """The other 件 of the meeting(s) this 件 belongs to: those it names or that name it (关联),
+        those with its 会议编号, and so on along the chain. A 督查通报 may check several meetings:
+        the chain runs into it, not through it (unless it is where the chain starts)."""
+        seen, frontier, out = {identity}, [identity], []
+        while frontier and len(seen) < limit:
+            node = frontier.pop(0)
+            for other in self._neighbours(node):
+                if other in seen:
+                    continue
+                seen.add(other)
+                entry = self.entry(other)
+                if entry is None:
+                    continue
+                out.append(entry)
+                if entry.kind != "督查通报":
+                    frontier.append(other)
+        return sorted(out, key=lambda e: (e.date, e.archive_code))
+
+    def _neighbours(self, identity: str) -> list[str]:
+        db = self._index
+        named = [r[0] for r in db.execute("SELECT target FROM links WHERE identity=? AND kind!='会议编号'", (identity,))]
+        naming = [r[0] for r in db.execute("SELECT identity FROM links WHERE target=? AND kind!='会议编号'", (identity,))]
+        meeting = [r[0] for r in db.execute(
+            "SELECT b.identity FROM links a JOIN links b ON b.kind='会议编号' AND b.target=a.target "
+            "WHERE a.identity=? AND a.kind='会议编号'", (identity,))]  # fmt: skip
+        return list(dict.fromkeys(named + naming + meeting))
 
     def versions(self, identity: str) -> list[tuple[int, str, str, str]]:
         return list(self._index.execute("SELECT version, input_sha256, path, filed FROM versions WHERE identity=? ORDER BY version",
@@ -577,6 +613,9 @@ class Archive:
                 db.execute("DELETE FROM fulltext WHERE rowid=?", (rowid,))
                 db.execute("DELETE FROM bigrams WHERE rowid=?", (rowid,))
             body = index_text(r) if "版面文字" in r else index_text(r) + "\n" + _input_text(self.root / rel_version, r)
+            db.execute("DELETE FROM links WHERE identity=?", (r["标识"],))
+            db.executemany("INSERT INTO links (identity, kind, target) VALUES (?,?,?)",
+                           [(r["标识"], kind, target) for kind, target in record_links(r)])  # fmt: skip
             db.execute("INSERT INTO fulltext (rowid, title, body) VALUES (?,?,?)", (rowid, r["题名"], body))
             db.execute("INSERT INTO bigrams (rowid, grams) VALUES (?,?)", (rowid, bigrams(f"{r['题名']} {body}")))
         db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",
@@ -648,7 +687,7 @@ class Archive:
         with immediate(self._index) as db:
             # tables made anew (deleting 100 000 rows from full-text tables row by row costs more
             # than filling them), their secondary indexes built once at the end
-            for table in ("entries", "versions", "fulltext", "bigrams"):
+            for table in INDEX_TABLES:
                 db.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 — fixed table names
             for statement in INDEX_SCHEMA.split(";"):
                 if statement.strip():
@@ -768,6 +807,17 @@ class TreeScan:
     strays: list[str]  # files and folders with no place in the layout
     links: list[str]  # symbolic links, anywhere
     writable: list[str]  # filed files (and logs, the register) that can be written
+
+
+def record_links(record: dict[str, object]) -> list[tuple[str, str]]:
+    """(kind, target) of a version record's 关联 to other 件 (a version's own 替代/更正 are not) and
+    its 会议编号."""
+    out = [("会议编号", str(record["会议编号"]))] if record.get("会议编号") else []
+    for rel in record.get("关系") or []:  # type: ignore[attr-defined]
+        target = str(rel.get("对象", "")) if isinstance(rel, dict) else ""
+        if target and not VERSION_DIR.match(target):
+            out.append((str(rel.get("类型", "")), target))
+    return out
 
 
 def entry_values(record: dict[str, object], rel_entry: str) -> tuple[object, ...]:

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse
 from starlette.responses import Response
 
 from pipeline import disposition
+from pipeline import meetingchain
 from pipeline.stages.record import changed_fields
 from pipeline.store.archive import EntryInfo
 from pipeline.web import images
@@ -105,6 +106,8 @@ def item_page(request: Request) -> Response:
         "版本": [_version(entry, v, filed[v], records[v]) for v in sorted(records, reverse=True)],
         "事件": _events(records, events),
         "关系": [{**r, "版本": v} for v, rec in sorted(records.items()) for r in rec.get("关系", []) if isinstance(r, dict)],
+        "会议编号": str(latest.get("会议编号", "") or ""),
+        "关联": meetingchain.related(archive, entry),
         "页面": {"版本": version, "副本": copy, "页数": pages,
                  "图像": [f"{base_url(entry)}/v{version}/{quote(copy)}/{p}.png" for p in range(1, pages + 1)],
                  "切换": {c: base_url(entry) + "?" + urlencode({"版本": version, "副本": c}) + "#pages" for c in COPIES}},

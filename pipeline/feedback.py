@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import logheads
 from pipeline import tasks
 from pipeline.dat22 import content_digest
 from pipeline.dat22 import sha256
@@ -100,6 +101,7 @@ def record(raw: RawInput, source: tuple[bytes, Path], workspace: Workspace, when
             if earlier is not None:
                 return Recorded(str(earlier["事项编号"]), str(earlier["状态"]), int(earlier["序号"]), duplicate=True)
             written = log.append(_fields(log, feedback, (raw.name, data, files), digest, (when, by)), records)
+            logheads.witness(workspace, logheads.PROGRESS, written)
             tasks.sync(workspace, archive)
             return Recorded(feedback.item, feedback.status, int(written["序号"]))
     finally:

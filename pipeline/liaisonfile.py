@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import liaisons
+from pipeline import logheads
 from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.model import LiaisonChange
@@ -85,7 +86,9 @@ def record(workspace: Workspace, change: LiaisonChange, when: dt.datetime, by: s
             checked, problems = liaisons.check(change, cfg)
             if checked is None:
                 raise InputError(source, [Problem("", p) for p in problems])
-            return Recorded(liaisonlog.append(root, checked, when.isoformat(timespec="seconds"), by))
+            entry = liaisonlog.append(root, checked, when.isoformat(timespec="seconds"), by)
+            logheads.witness(workspace, logheads.LIAISONS, entry)
+            return Recorded(entry)
     finally:
         archive.close()
 

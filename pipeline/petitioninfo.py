@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline import logheads
 from pipeline.dat22 import sha256
 from pipeline.model import RawInput
 from pipeline.stages.parse import SUFFIXES
@@ -96,6 +97,7 @@ def record(raw: RawInput, data: bytes, workspace: Workspace, when: dt.datetime, 
                 return Recorded(str(earlier["单位"]), str(earlier["类别"]), str(earlier["敏感程度"]),
                                 int(earlier["序号"]), duplicate=True)  # fmt: skip
             written = log.append(_fields(log, info, (raw.name, data), digest, (when, by)), records)
+            logheads.witness(workspace, logheads.PETITIONS, written)
             return Recorded(info.unit, info.category, info.sensitivity, int(written["序号"]))
     finally:
         archive.close()

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from pipeline import logheads
 from pipeline import meetingchain
 from pipeline import run
 from pipeline.cli.common import EXIT_INVALID
@@ -123,12 +124,12 @@ def archive_verify(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
             click.echo(f"[{done[0]}/{total}] {rel}", err=True)
 
     report = run.verify_archive(store, workspace if rebuild else None, progress, registry)
-    registry.close()
     from pipeline.cli.dispositions import disposition_report  # the 处置记录 chains against the registry
 
     report += disposition_report(store, workspace)
-    report += _liaison_report(store.root)
-    report += _chained_logs_report(store.root)
+    report += _liaison_report(store.root, registry)
+    report += _chained_logs_report(store.root, registry)
+    registry.close()
     store.close()
     problems = [r for r in report if r["问题"]]
     if as_json:
@@ -141,22 +142,40 @@ def archive_verify(ctx: click.Context, rebuild: bool, as_json: bool) -> None:
     sys.exit(EXIT_INVALID if problems else EXIT_OK)
 
 
-def _liaison_report(root: Any) -> list[dict[str, object]]:
-    """The 联络员备案's chain (pipeline.liaisons), when there is one."""
+def _liaison_report(root: Any, registry: Any) -> list[dict[str, object]]:
+    """The 联络员备案's chain (pipeline.liaisons) and its witnessed last line, when there is one."""
     from pipeline import liaisons  # noqa: PLC0415
     from pipeline.store import liaisonlog  # noqa: PLC0415
 
     text = liaisonlog.read_text(root)
-    return [{"件": liaisons.LOG_NAME, "问题": liaisons.problems(text)}] if text else []
+    if not text and registry.log_head(logheads.LIAISONS) is None:
+        return []
+    found = liaisons.problems(text)
+    if not found:
+        found = logheads.problems(registry, logheads.LIAISONS, liaisonlog.read_entries(root))
+    return [{"件": liaisons.LOG_NAME, "问题": found}]
 
 
-def _chained_logs_report(root: Any) -> list[dict[str, object]]:
-    """The 办理反馈 and 信访信息 logs (their chains and the files they keep), where there are any."""
+def _chained_logs_report(root: Any, registry: Any) -> list[dict[str, object]]:
+    """The 办理反馈 and 信访信息 logs (their chains, the files they keep, their witnessed last
+    lines), where there are any (or were: a log removed whole is missed by its witness)."""
+    from pipeline.errors import FawenError  # noqa: PLC0415
     from pipeline.store.petitionlog import PetitionLog  # noqa: PLC0415
     from pipeline.store.progress import ProgressLog  # noqa: PLC0415
 
-    logs = (ProgressLog(root), PetitionLog(root))
-    return [{"件": f"{log.folder_name}/{log.log_name}", "问题": log.problems()} for log in logs if log.path.exists()]
+    out: list[dict[str, object]] = []
+    for log in (ProgressLog(root), PetitionLog(root)):
+        name = f"{log.folder_name}/{log.log_name}"
+        if not log.path.exists() and registry.log_head(name) is None:
+            continue
+        found = log.problems()
+        if not found:
+            try:
+                found = logheads.problems(registry, name, log.read())
+            except FawenError as exc:
+                found = [exc.message]
+        out.append({"件": name, "问题": found})
+    return out
 
 
 @archive.command("register")

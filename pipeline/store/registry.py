@@ -49,6 +49,12 @@ CREATE TABLE IF NOT EXISTS dispositions (  -- witness of each 件's 处置记录
     at       TEXT    NOT NULL,
     PRIMARY KEY (identity, seq)
 );
+CREATE TABLE IF NOT EXISTS log_heads (  -- the last line of each chained log in the archive (办理反馈, 信访信息, 联络员备案)
+    name   TEXT    PRIMARY KEY,  -- the log's path in the archive
+    seq    INTEGER NOT NULL,
+    digest TEXT    NOT NULL,
+    at     TEXT    NOT NULL
+);
 CREATE TABLE IF NOT EXISTS register_head (  -- the last line of outbox/归档登记簿.jsonl, kept apart from it
     id     INTEGER PRIMARY KEY CHECK (id = 1),
     seq    INTEGER NOT NULL,
@@ -260,6 +266,17 @@ class Registry:
                                                               "ORDER BY identity, seq"):  # fmt: skip
             out.setdefault(identity, []).append((seq, action, digest))
         return out
+
+    def log_head(self, name: str) -> tuple[int, str] | None:
+        """(序号, 摘要) of a chained log's last line as last appended, kept outside the archive: a
+        log cut short, or with its last lines rewritten, no longer reaches it."""
+        row = self._db.execute("SELECT seq, digest FROM log_heads WHERE name=?", (name,)).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def set_log_head(self, name: str, seq: int, digest: str) -> None:
+        with immediate(self._db) as db:
+            db.execute("INSERT OR REPLACE INTO log_heads (name, seq, digest, at) VALUES (?, ?, ?, ?)",
+                       (name, seq, digest, _now(self.zone)))  # fmt: skip
 
     def register_head(self) -> tuple[int, str, int] | None:
         """(序号, 摘要, size in bytes) of the filing register's last line as last written, or None

@@ -169,3 +169,24 @@ def test_demo_renders_the_examples_into_a_fresh_folder(tmp_path):
     assert SEED.replace(".yaml", ".pdf") in pdfs
     assert len(list(out.glob("*.docx"))) == len(pdfs)
     shutil.rmtree(out)
+
+
+def test_fawen_help_lists_every_command_with_its_own_help_without_loading_them():
+    """``fawen --help`` names each command from a table (its module is loaded only when used):
+    the table says what each command's own docstring says, and names every command there is."""
+    import subprocess
+    import sys
+
+    from pipeline.cli import load_all
+    from pipeline.cli.common import COMMANDS
+    from pipeline.cli.common import main as group
+
+    probe = ("import sys, pipeline.cli, click.testing as t; r = t.CliRunner().invoke(pipeline.cli.main, ['--help']); "
+             "print(r.output); print(sorted(m for m in sys.modules if m.startswith(('pipeline.cli.', 'pipeline.run', 'reportlab', 'docx'))))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "['pipeline.cli.common']" in out  # nothing but the group was imported
+    load_all()
+    assert sorted(COMMANDS) == sorted(group.commands)
+    for name, (_modules, short) in COMMANDS.items():
+        assert group.commands[name].get_short_help_str(200) == short, name
+        assert f"{name}  " in out and short in out

@@ -83,6 +83,9 @@ class Settings:
     # second; one that takes longer steps aside: the next is taken beside it, up to ``lanes`` at once
     lanes: int = 2
     step_aside: float = 1.0  # seconds
+    # after this many seconds with nothing to do, the warm workers are stopped (each holds fonts and
+    # a renderer, about 260 MB); the first input after that waits a second or two for one to start
+    rest: float = 60.0
 
 
 # watchdog holds every inotify event behind an unpaired move (each of our claims) for up to 0.5 s
@@ -446,6 +449,8 @@ class Watcher:
                     self._settle(self.settings.poll)
                 else:
                     self._stop.wait(self.settings.poll)
+                    if not self.busy:
+                        self.pool.rest(self.settings.rest)
         finally:
             self._drain()
             self.pool.close()

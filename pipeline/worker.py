@@ -273,6 +273,18 @@ class Pool:
         return (f"{name}：{why}，已退回。\n这个文件可能已损坏或构造异常（例如附件 PDF 过于复杂）；"
                 f"请检查后重新放入，或把它交给系统管理员。")  # fmt: skip
 
+    def rest(self, quiet: float) -> int:
+        """Stop every warm worker once none has been needed for ``quiet`` seconds (an idle watcher
+        holds only its own memory); the next input starts one. The number stopped."""
+        now = time.monotonic()
+        with self.cond:
+            if self.busy or not self.idle or any(now - w.idle_since < quiet for w in self.idle):
+                return 0
+            idle, self.idle = self.idle, []
+        for worker in idle:
+            worker.stop()
+        return len(idle)
+
     def close(self) -> None:
         with self.cond:
             idle, self.idle, self.closed = self.idle, [], True

@@ -22,8 +22,11 @@ from pipeline.cli.common import main
               help="每个输入文件最多处理多少秒，超时即停止处理并退回。")
 @click.option("--memory", type=click.IntRange(min=16), default=1024, show_default=True, metavar="MB",
               help="每个输入文件处理时最多另外占用多少 MB 内存，超出即停止处理并退回（Windows 上不限内存）。")
+@click.option("--rest", type=click.FloatRange(min=0), default=60, show_default=True, metavar="秒",
+              help="收件箱空闲多少秒后停止预热的归档进程、释放内存（之后放入的第一个文件多等一两秒）。")
 @click.pass_context
-def watch(ctx: click.Context, once: bool, polling: bool, delay: float, timeout: float, memory: int) -> None:
+def watch(ctx: click.Context, once: bool, polling: bool, delay: float, timeout: float, memory: int,
+          rest: float) -> None:  # fmt: skip
     """监视收件箱 inbox/：放入的输入文件自动归档；出错的移到 inbox/rejected/ 并附说明。"""
     from pipeline.watch import Settings
     from pipeline.watch import Watcher
@@ -44,7 +47,7 @@ def watch(ctx: click.Context, once: bool, polling: bool, delay: float, timeout: 
             why = lines[1] if len(lines) > 1 and lines[0].endswith("问题：") else (lines[0] if lines else "")
             click.echo(f"{when} 收到 {result.name}：已退回到 inbox/rejected/（{why}）", err=True)
 
-    watcher = Watcher(workspace, Settings(delay=delay, polling=polling, timeout=timeout, memory=memory), report)
+    watcher = Watcher(workspace, Settings(delay=delay, polling=polling, timeout=timeout, memory=memory, rest=rest), report)
     if once:
         watcher.run_once()
         return

@@ -1,18 +1,25 @@
 """Rendering speed: the seed notice rendered N times in one process.
 
 Prints documents per second for the DOCX (docxtpl), the PDF (reportlab) and both, after a
-warm-up; and, where LibreOffice is installed, the usual alternative route — docxtpl, then
-``soffice --convert-to pdf`` — timed in the same run, with the ratio between the two.
+warm-up, each document distinct (its title and first paragraph carry its ordinal, so nothing is
+rendered twice); Typst, when its Python binding is installed (``pip install typst``: the
+``bench`` extra), compiling benchmarks/typst/notice.typ — a GB/T 9704 notice written for this
+comparison — with the same words (fawen's composition, as JSON) in the same font files, as
+distinct documents in one process; and, where LibreOffice is installed, the usual alternative
+route — docxtpl, then ``soffice --convert-to pdf`` — timed in the same run.
 
     .venv/bin/python benchmarks/render.py [-n 200] [--lo 10]
 
 Targets (issue 2): PDF >= 40/s, DOCX >= 40/s, both >= 20/s, one process, after warm-up.
+Issue 13: fawen's PDF rate >= Typst's, PDF + DOCX >= 0.8 x Typst's, in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import json
 import shutil
 import subprocess
 import sys
@@ -44,6 +51,64 @@ def rate(label: str, n: int, fn) -> float:
     return per_second
 
 
+def distinct(req, i: int):
+    """The seed notice as the i-th of many: its title and first paragraph say which."""
+    first = dataclasses.replace(req.body[0], text=f"（第{i + 1}份）" + req.body[0].text)
+    return dataclasses.replace(req, title=f"{req.title}（第{i + 1}份）", body=(first, *req.body[1:]))
+
+
+def as_typst(comp, fonts) -> str:
+    """A composition as the JSON benchmarks/typst/notice.typ reads: the same words, the same faces."""
+    import typst  # noqa: PLC0415
+
+    known = {(str(i.path), i.index): i.family for i in typst.Fonts(font_paths=font_paths(fonts)).fonts()}
+
+    def family(role: str) -> str:  # the family name Typst knows the role's font file by
+        choice = fonts.choices[role]
+        return known[(str(choice.path), choice.subfont)]
+
+    blocks = lambda bs: [{"text": b.text, "level": b.level} for b in bs]  # noqa: E731
+    imprint = comp.imprint
+    return json.dumps({
+        "fonts": {"xbs": family("小标宋"), "fang": family("仿宋"), "hei": family("黑体"), "kai": family("楷体"),
+                  "song": family("宋体"), "latin": "Liberation Serif"},
+        "mark": comp.head.mark, "number": comp.head.number, "title_lines": list(comp.title_lines),
+        "recipients": comp.recipients, "blocks": blocks(comp.blocks), "attachment_names": list(comp.attachment_names),
+        "signature": comp.signature.organ if comp.signature else "", "date": comp.signature.date if comp.signature else "",
+        "attachments": [{"label": a.label, "title_lines": list(a.title_lines), "blocks": blocks(a.body)}
+                        for a in comp.attachments],
+        "copies": imprint.copies, "printer": imprint.printer, "print_date": imprint.date,
+    }, ensure_ascii=False)  # fmt: skip
+
+
+LATIN = "/usr/share/fonts/truetype/liberation"  # Times New Roman's metric twin, as LibreOffice uses
+
+
+def font_paths(fonts) -> list[str]:
+    return sorted({str(Path(c.path).parent) for c in fonts.choices.values()} | {LATIN})  # folders: what Typst searches
+
+
+def typst_compile(n: int, comps: list, fonts) -> float:
+    """Typst's rate on the same documents, or 0 when its binding is not installed."""
+    try:
+        import typst  # noqa: PLC0415
+    except ImportError:
+        print("Typst 未安装（pip install typst，或 pip install -e '.[bench]'）：跳过与 Typst 的对比。")
+        return 0.0
+    compiler = typst.Compiler(str(ROOT / "benchmarks" / "typst" / "notice.typ"), font_paths=font_paths(fonts),
+                              ignore_system_fonts=True)  # fmt: skip
+    docs = [as_typst(c, fonts) for c in comps]
+    for doc in docs[-5:]:  # warm-up: fonts loaded
+        compiler.compile(sys_inputs={"doc": doc})
+    from pypdf import PdfReader  # noqa: PLC0415
+    import io  # noqa: PLC0415
+
+    pages = len(PdfReader(io.BytesIO(compiler.compile(sys_inputs={"doc": docs[0]}))).pages)
+    print(f"Typst {getattr(typst, '__version__', '')}：benchmarks/typst/notice.typ，同样的文字和字体文件，{pages} 页")
+    it = iter(docs)
+    return rate("PDF（Typst）", n, lambda: compiler.compile(sys_inputs={"doc": next(it)}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=200, help="documents per measurement")
@@ -56,25 +121,33 @@ def main() -> None:
     template = workspace.template(req.kind.value).read_bytes()
     comp = compose_request(req, workspace)
 
+    requests = [distinct(req, i) for i in range(3 * args.n + 10)]
+    counter = iter(range(len(requests)))
+
     def pdf() -> bytes:
-        return typeset_pdf.typeset(comp, fonts).pdf
+        return typeset_pdf.typeset(compose_request(requests[next(counter)], workspace), fonts).pdf
 
     def docx() -> bytes:
-        return render_docx(comp, template)
+        return render_docx(compose_request(requests[next(counter)], workspace), template)
 
     def both() -> None:
-        render_request(req, workspace, SEED.parent)
+        render_request(requests[next(counter)], workspace, SEED.parent)
 
     for _ in range(5):  # warm-up: fonts loaded, templates compiled
         both()
     pages = typeset_pdf.typeset(comp, fonts).pages
-    print(f"种子通知：{SEED.name}，{pages} 页 PDF；Python {sys.version.split()[0]}")
+    print(f"种子通知：{SEED.name}，{pages} 页 PDF；每份各不相同；Python {sys.version.split()[0]}")
     pdf_rate = rate("PDF（reportlab）", args.n, pdf)
     docx_rate = rate("DOCX（docxtpl）", args.n, docx)
     both_rate = rate("PDF + DOCX", args.n, both)
     targets = [("PDF", pdf_rate, 40), ("DOCX", docx_rate, 40), ("PDF + DOCX", both_rate, 20)]
     for label, value, target in targets:
         print(f"  目标 {label} >= {target}/秒：{'达到' if value >= target else '未达到'}")
+    typst_rate = typst_compile(args.n, [compose_request(r, workspace) for r in requests[: args.n + 5]], fonts)
+    if typst_rate:
+        print(f"  fawen PDF ≥ Typst：{'达到' if pdf_rate >= typst_rate else '未达到'}（{pdf_rate / typst_rate:.2f} 倍）；"
+              f"PDF + DOCX ≥ 0.8 × Typst：{'达到' if both_rate >= 0.8 * typst_rate else '未达到'}"
+              f"（{both_rate / typst_rate:.2f} 倍）")  # fmt: skip
 
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None or args.lo <= 0:

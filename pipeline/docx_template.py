@@ -157,8 +157,13 @@ def _page_setup(doc: Document) -> None:
     pf.space_before = Pt(0)
     pf.space_after = Pt(0)
     pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    # kinsoku and punctuation compression, as Word/WPS do for Chinese
+    # no widow/orphan control: the PDF has none (its lines and pages are what the DOCX repeats);
+    # kinsoku and punctuation compression, as Word/WPS do for Chinese; no automatic space between
+    # CJK and Latin letters or digits ("2026年12月", as printed)
     ppr = normal.element.get_or_add_pPr()
+    widow = OxmlElement("w:widowControl")
+    widow.set(qn("w:val"), "0")
+    ppr.insert(0, widow)
     for tag in ("w:kinsoku", "w:overflowPunct", "w:autoSpaceDE", "w:autoSpaceDN"):
         el = OxmlElement(tag)
         el.set(qn("w:val"), "1" if tag in ("w:kinsoku", "w:overflowPunct") else "0")
@@ -208,20 +213,23 @@ def _styles(doc: Document) -> None:
     label.paragraph_format.page_break_before = True
     _style(doc, S_IMPRINT, size=g.SIZE_4, align=WD_ALIGN_PARAGRAPH.LEFT)
     _style(doc, S_PAGENO, g.ROLE_SONG, size=g.SIZE_4, line_pt=g.SIZE_4 * 1.2)
+    # the red line spans the 版心 (a paragraph border spans the paragraph's indents): the 发文字号
+    # stands 1 字 in by a first-line indent, the 签发人 ends 1 字 in at a right tab
     up = _style(doc, S_NUMBER_UP, align=WD_ALIGN_PARAGRAPH.LEFT)
-    _indent_chars(up, left_chars=1, right_chars=1)
+    _indent_chars(up, first_line_chars=1)
     _border(up, "bottom", 12, g.RED_HEX, 4)
     _tab(up, "right", round((g.BODY_W - g.CHAR) * 1440 / 25.4))
     _style(doc, S_ISSUE, align=WD_ALIGN_PARAGRAPH.CENTER)
-    editor = _style(doc, S_EDITOR, align=WD_ALIGN_PARAGRAPH.LEFT)
-    _indent_chars(editor, left_chars=1, right_chars=1)
+    editor = _style(doc, S_EDITOR, align=WD_ALIGN_PARAGRAPH.LEFT)  # the same: 编发单位 1 字 in, date 1 字 from the right
+    _indent_chars(editor, first_line_chars=1)
     _border(editor, "bottom", 12, g.RED_HEX, 4)
     _tab(editor, "right", round((g.BODY_W - g.CHAR) * 1440 / 25.4))
     attend = _style(doc, S_ATTEND, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     _indent_chars(attend, left_chars=5, hanging_chars=3)
     _style(doc, S_CAPTION, g.ROLE_HEI, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _style(doc, S_CELL, size=g.SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.LEFT, line_pt=g.SIZE_TABLE * 1.5)
-    _style(doc, S_CELL_HEAD, g.ROLE_HEI, size=g.SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=g.SIZE_TABLE * 1.5)
+    # a table's text line takes a grid line, as in the PDF
+    _style(doc, S_CELL, size=g.SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _style(doc, S_CELL_HEAD, g.ROLE_HEI, size=g.SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER)
     draft = _style(doc, S_DRAFT, g.ROLE_HEI, size=36, align=WD_ALIGN_PARAGRAPH.CENTER, color="BFBFBF", line_pt=40)
     draft.paragraph_format.space_before = Pt(0)
 
@@ -305,13 +313,8 @@ def _imprint_style(doc: Document) -> None:
         el.set(qn("w:color"), "000000")
         bdr.append(el)
     ppr.append(bdr)
-    # a frame anchored to the page keeps the block at the 版心 bottom of the last page;
-    # its vertical position is set after rendering, when the number of rows is known
-    frame = OxmlElement("w:framePr")
-    for key, val in (("w:w", str(round(g.BODY_W * 1440 / 25.4))), ("w:hAnchor", "margin"),
-                     ("w:vAnchor", "page"), ("w:x", "0"), ("w:y", "14000"), ("w:wrap", "notBeside")):  # fmt: skip
-        frame.set(qn(key), val)
-    ppr.insert(0, frame)
+    # where the block goes is decided after rendering: in the text flow at the PDF's place (or, with
+    # no PDF to follow, in a frame anchored to the page at the 版心 bottom)
 
 
 def _imprint(doc: Document) -> None:
@@ -402,12 +405,42 @@ def build_template(kind: str) -> bytes:
     _blocks(doc, "att.blocks")
     _para(doc, "{%p endfor %}", S_BODY)
     _imprint(doc)
+    _schema_order(doc)
     buf = io.BytesIO()
     doc.core_properties.author = "fawen"
     doc.core_properties.title = f"{kind}模板"
     _prune_styles(doc)
     doc.save(buf)
     return _slim(buf.getvalue())
+
+
+# schema order of the children of w:pPr and w:rPr: Word refuses a file where they are out of order
+PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+              "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+              "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
+              "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+              "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr",
+              "sectPr", "pPrChange")  # fmt: skip
+RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
+              "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing",
+              "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText",
+              "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")  # fmt: skip
+
+
+def _schema_order(doc: Document) -> None:
+    """Put the paragraph and run properties of every style and paragraph in schema order."""
+    parts = [doc.styles.element, doc.element]
+    for section in doc.sections:
+        parts += [section.header._element, section.even_page_header._element, section.footer._element,
+                  section.even_page_footer._element]  # fmt: skip
+    for root in parts:
+        for tag, order in ((qn("w:pPr"), PPR_ORDER), (qn("w:rPr"), RPR_ORDER)):
+            for props in root.iter(tag):
+                children = list(props)
+                rank = {c: (order.index(c.tag.rsplit("}", 1)[-1]) if c.tag.rsplit("}", 1)[-1] in order else len(order))
+                        for c in children}  # fmt: skip
+                for c in sorted(children, key=lambda c: rank[c]):
+                    props.append(c)
 
 
 def _draft_header(doc: Document) -> None:

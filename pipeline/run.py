@@ -70,6 +70,8 @@ from pipeline.model import METADATA
 from pipeline.stages.numbering import printed_number as printed_document_number
 from pipeline.stages.parse import MAX_INPUT_BYTES
 from pipeline.stages.parse import parse_input
+from pipeline.stages.render_docx import PrintedLayout
+from pipeline.stages.render_docx import layout_of
 from pipeline.stages.render_docx import render_docx
 from pipeline.stages.typeset_pdf import typeset
 from pipeline.stages.validate import ledger_rows
@@ -333,6 +335,7 @@ class Typeset:
     pdf: bytes
     pages: int
     composition: Composition
+    layout: PrintedLayout | None = None  # where the PDF put each line: the DOCX follows it
 
     @property
     def draft(self) -> str:
@@ -359,14 +362,15 @@ def typeset_request(req: DocumentRequest, workspace: Workspace, base: Path | Non
         pdf = merge_attachments(result.pdf, result.placeholders, [d for d in files if d is not None])
     except (PyPdfError, ValueError, KeyError, TypeError, IndexError) as exc:  # a file pypdf opened but cannot merge
         raise InputError(req.source, [Problem("附件", "附件 PDF 无法并入正文（文件结构有误）", "一个完好的 PDF 文件；可用 PDF 阅读器「另存为」后再试")]) from exc
-    return Typeset(pdf, result.pages, comp)
+    return Typeset(pdf, result.pages, comp, layout_of(result.printed, result.numbered))
 
 
 def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None = None,
                    docx_properties: dict[str, object] | None = None) -> Rendered:  # fmt: skip
     """Steps 5–8: both renderings of a validated request, in memory."""
     done = typeset_request(req, workspace, base)
-    docx = render_docx(done.composition, workspace.template(req.kind.value).read_bytes(), docx_properties)
+    docx = render_docx(done.composition, workspace.template(req.kind.value).read_bytes(), docx_properties,
+                       done.layout)  # the PDF's lines and pages: LibreOffice lays the DOCX out alike
     return Rendered(Path(req.source).stem, done.pdf, docx, done.pages, done.draft, done.composition)
 
 
@@ -723,7 +727,8 @@ def _build_and_write(req: DocumentRequest, typeset: Typeset, at: _Landing, facts
     meta = StampData(req.plain_title, f.number, code, f.fonds, f.year, f.item, f.problem, f.retention, typeset.pages,
                      f.version, "正本", f.content_sha256, "、".join(comp.authors), req.kind.value, comp.date,
                      created=f.when)  # fmt: skip
-    docx = render_docx(comp, at.workspace.template(req.kind.value).read_bytes(), docx_properties(meta))
+    docx = render_docx(comp, at.workspace.template(req.kind.value).read_bytes(), docx_properties(meta),
+                       typeset.layout)  # fmt: skip
     totals = inspection_totals(req.inspection_rows, req.cutoff or req.date or dt.date.min) if req.inspection_rows else None
     record = version_record(req, comp, dataclasses.replace(f, archive_code=code, pages=typeset.pages), totals)
     record["时区"] = str(f.when.tzinfo)

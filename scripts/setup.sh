@@ -27,7 +27,7 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
 
 if command -v apt-get >/dev/null 2>&1; then
   packages="fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming fontconfig"
-  if [ "$with_libreoffice" = 1 ]; then packages="$packages libreoffice-writer-nogui"; fi
+  if [ "$with_libreoffice" = 1 ]; then packages="$packages libreoffice-writer-nogui fonts-liberation"; fi
   if [ "$with_browser" = 1 ]; then packages="$packages chromium chromium-driver"; fi
   missing=""
   for p in $packages; do

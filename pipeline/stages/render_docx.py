@@ -1,10 +1,22 @@
-"""Step 5: Composition + template bytes -> DOCX bytes (docxtpl).
+"""Step 5: Composition + template bytes (+ the lines of fawen's own PDF) -> DOCX bytes (docxtpl).
 
 User text is data: rendering runs in a sandboxed Jinja environment with autoescape, so
 ``{{ }}``, ``{% %}``, ``<`` and ``&`` print as written and a template cannot run code. Sizes
 and indents that depend on the text (the 标志's size and condensing, the 署名/成文日期
 positions) and the document properties are set with python-docx after rendering: docxtpl would
 escape properties twice.
+
+Given the lines of the PDF (``printed_layout(pdf)``), the DOCX repeats the PDF's decisions, so
+Word and LibreOffice show the PDF's pages (issue 13): a line break where each PDF line ends
+(condensed where Word's or LibreOffice's text would not fit it), a page break where each page
+begins (a paragraph the PDF carries over is split there), the PDF's blank lines, the 版头 at the
+PDF's heights, each table row as high as its lines, the 版记 in the flow at the PDF's place on
+its (even) page, after a section without page numbers for the pages the PDF leaves unnumbered.
+Without them (or with a template the DOCX cannot be matched to) the 版记 stands in a frame at
+the 版心 bottom and Word or LibreOffice break lines and pages themselves.
+
+LibreOffice ignores w:autoSpaceDE/DN and puts a fifth of an em between a CJK and a Latin letter
+or digit: a hidden soft hyphen between them stops it (``_unspace``).
 """
 
 from __future__ import annotations
@@ -12,6 +24,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import math
+import re
+import unicodedata
+from copy import deepcopy
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from docx.oxml import OxmlElement
@@ -24,18 +42,33 @@ from docx.shared import Pt
 from docxtpl import DocxTemplate
 from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from reportlab.pdfbase import pdfmetrics
 
 from pipeline import gbt9704 as g
+from pipeline.docx_template import PPR_ORDER
+from pipeline.docx_template import RPR_ORDER
+from pipeline.docx_template import S_ATTACH_LABEL
+from pipeline.docx_template import S_BODY
 from pipeline.docx_template import S_DATE
+from pipeline.docx_template import S_EDITOR
+from pipeline.docx_template import S_HEADMARK
 from pipeline.docx_template import S_IMPRINT
+from pipeline.docx_template import S_ISSUE
 from pipeline.docx_template import S_MARK
+from pipeline.docx_template import S_NUMBER
+from pipeline.docx_template import S_NUMBER_UP
 from pipeline.docx_template import S_SIGN
+from pipeline.docx_template import S_TITLE
+from pipeline.docx_template import S_TO
 from pipeline.linebreak import is_wide
 from pipeline.model import Block
 from pipeline.model import BlockKind
 from pipeline.model import Composition
 from pipeline.model import Head
 from pipeline.model import Signature
+from pipeline.model import Table
 
 TWIPS_PER_MM = 1440 / 25.4
 
@@ -203,7 +236,7 @@ def _joint_mark(doc: Any, head: Head) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     _no_cell_margins(table)
-    widths = [names_mm * factor + 1] + ([(_width_mm(suffix) + gap_mm) * factor + 1] if suffix else [])
+    widths = [names_mm * factor + 0.4] + ([(_width_mm(suffix) + gap_mm) * factor + 0.4] if suffix else [])
     texts = [list(head.joint)] + ([[suffix]] if suffix else [])
     for k, (cell, lines) in enumerate(zip(table.rows[0].cells, texts)):
         table.columns[k].width = cell.width = Mm(widths[k])
@@ -230,10 +263,7 @@ def _no_cell_margins(table: Any) -> None:
 
 def _mark_run(run: Any, size: float, scale: float) -> None:
     run.font.size = Pt(round(size * 2) / 2)
-    rpr = run._r.get_or_add_rPr()
-    w = OxmlElement("w:w")
-    w.set(qn("w:val"), str(round(scale * 100)))
-    rpr.append(w)
+    _rset(run._r, "w", val=str(round(scale * 100)))  # in schema order, before w:sz
 
 
 def _adjust(doc: Any, comp: Composition) -> None:
@@ -242,15 +272,18 @@ def _adjust(doc: Any, comp: Composition) -> None:
     signature = comp.signature
     sign_w = _width_mm(signature.names[-1]) if signature else 0.0  # the 署名 above the date
     date_w = _width_mm(signature.date) if signature else 0.0
+    date_left = None  # without a seal the date starts 2 字 right of the 署名's start (§7.3.5.2)
     if signature is not None and signature.seal:
         date_right = 4 * g.CHAR + min(max(sign_w / 2 - date_w / 2 - 4 * g.CHAR, 0.0), 1.0)
         sign_right = max(date_right + (date_w - sign_w) / 2, 0.0)
     else:
         sign_right = 2 * g.CHAR
         date_right = sign_right + sign_w - 2 * g.CHAR - date_w
-        if date_right < 2 * g.CHAR:
+        if date_right < 2 * g.CHAR:  # a date longer than the 署名 stands 右空二字, the 署名 moves left
             date_right = 2 * g.CHAR
             sign_right = date_right + date_w + 2 * g.CHAR - sign_w
+        else:
+            date_left = g.BODY_W - sign_right - sign_w + 2 * g.CHAR
     for p in _styled(doc, S_MARK, S_SIGN, S_DATE):
         name = p.style_name
         if name == S_MARK:
@@ -258,41 +291,1175 @@ def _adjust(doc: Any, comp: Composition) -> None:
                 _mark_run(run, size, scale)
         elif name == S_SIGN:
             _set_right_indent(p, sign_right)
+        elif name == S_DATE and date_left is not None:
+            p._p.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.LEFT
+            ind = p._p.get_or_add_pPr().get_or_add_ind()
+            ind.set(qn("w:left"), str(round(date_left * TWIPS_PER_MM)))
+            ind.set(qn("w:leftChars"), "0")
         elif name == S_DATE:
             _set_right_indent(p, date_right)
 
 
-def _anchor_imprint(doc: Any) -> None:
-    """Put the 版记 frame's bottom line on the 版心 bottom (262 mm from the page top).
 
-    All rows share one frame (identical framePr), so Word and LibreOffice keep them together;
-    the row lines come from the style's paragraph borders.
+# ---- the PDF's decisions -----------------------------------------------------------------------
+
+_PAGE_NUMBER = re.compile(r"^—\s*\d+\s*—$")
+_BASELINE_EM = 0.88  # a CJK face's ascent: the em top of a 三号 line is its baseline less 0.88 em
+
+
+@dataclass(frozen=True)
+class PrintedLine:
+    """A line of fawen's own PDF: its page (from 1), its baseline (mm from the page top), its
+    size (pt) and its pieces of text from left to right, each at its x (mm from the left edge)."""
+
+    page: int
+    baseline: float
+    size: float
+    pieces: tuple[tuple[float, str], ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(t for _, t in self.pieces)
+
+    @property
+    def x0(self) -> float:
+        return self.pieces[0][0]
+
+    @property
+    def grid(self) -> int:
+        """The grid line (1 to 22) the line stands on."""
+        return round((self.baseline - g.TOP - _BASELINE_EM * g.EM_3) / g.PITCH) + 1
+
+
+@dataclass(frozen=True)
+class PrintedLayout:
+    """Where fawen's PDF put each line: the decisions the DOCX follows (line and page breaks,
+    blank lines, the 版头's lines, the 版记's page). ``numbered``: per page, whether it carries a
+    page number."""
+
+    lines: tuple[PrintedLine, ...]
+    numbered: tuple[bool, ...]
+
+    @property
+    def pages(self) -> int:
+        return len(self.numbered)
+
+
+def printed_layout(pdf: bytes) -> PrintedLayout | None:
+    """Read the lines of a PDF fawen typeset (attachment files may be merged in); None when it
+    cannot be read. Page numbers are left out of ``lines``; slanted text (the 草稿 mark) too."""
+    try:
+        reader = PdfReader(io.BytesIO(pdf))
+        pages = [_page_chunks(page) for page in reader.pages]
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, ZeroDivisionError):
+        return None
+    lines: list[PrintedLine] = []
+    numbered: list[bool] = []
+    for number, chunks in enumerate(pages, 1):
+        found = False
+        for line in _group(number, chunks):
+            if line.baseline > g.BOTTOM + 2 and _PAGE_NUMBER.match(line.text.strip()):
+                found = True
+            else:
+                lines.append(line)
+        numbered.append(found)
+    return PrintedLayout(tuple(lines), tuple(numbered))
+
+
+def layout_of(printed: tuple[tuple[tuple[float, float, float, str], ...], ...],
+              numbered: tuple[bool, ...]) -> PrintedLayout | None:  # fmt: skip
+    """The same layout from what the typesetter drew (typeset_pdf.Typeset.printed: per page, each
+    run's x, baseline, size and text, page numbers left out), without reading the PDF back."""
+    if not printed or len(printed) != len(numbered):
+        return None
+    lines = [line for number, chunks in enumerate(printed, 1) for line in _group(number, list(chunks))]
+    return PrintedLayout(tuple(lines), tuple(numbered))
+
+
+def _page_chunks(page: Any) -> list[tuple[float, float, float, str]]:
+    """(x, baseline, size, text) of each piece of upright text on a page, in mm and pt."""
+    height = float(page.mediabox.top)
+    chunks: list[tuple[float, float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+        if not text.strip():
+            return
+        a = tm[0] * cm[0] + tm[1] * cm[2]
+        b = tm[0] * cm[1] + tm[1] * cm[3]
+        c = tm[2] * cm[0] + tm[3] * cm[2]
+        d = tm[2] * cm[1] + tm[3] * cm[3]
+        if abs(b) > 1e-3 or abs(c) > 1e-3 or a <= 0 or d <= 0:
+            return  # turned or mirrored: the 草稿 mark, not a line of text
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        chunks.append((x / g.MM, (height - y) / g.MM, size * d, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return chunks
+
+
+def _group(page: int, chunks: list[tuple[float, float, float, str]]) -> list[PrintedLine]:
+    """Pieces sharing a baseline (within 0.8 mm) make a line; lines top to bottom."""
+    out: list[PrintedLine] = []
+    rows: list[list[tuple[float, float, float, str]]] = []
+    for chunk in sorted(chunks, key=lambda c: (c[1], c[0])):
+        if rows and abs(rows[-1][0][1] - chunk[1]) < 0.8:
+            rows[-1].append(chunk)
+        else:
+            rows.append([chunk])
+    for row in rows:
+        row.sort(key=lambda c: c[0])
+        out.append(PrintedLine(page, row[0][1], row[0][2], tuple((x, t) for x, _, _, t in row)))
+    return out
+
+# ---- OOXML: text inside runs ------------------------------------------------------------------------
+
+_W_P, _W_R, _W_T, _W_TBL = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:tbl")
+_W_TAB, _W_BR, _W_CR = qn("w:tab"), qn("w:br"), qn("w:cr")
+_W_PPR, _W_RPR, _W_PSTYLE = qn("w:pPr"), qn("w:rPr"), qn("w:pStyle")
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+def _child(parent: Any, name: str, order: tuple[str, ...]) -> Any:
+    """The ``w:name`` child of ``parent``, added in schema order when missing."""
+    tag = qn(f"w:{name}")
+    found = parent.find(tag)
+    if found is not None:
+        return found
+    el = OxmlElement(f"w:{name}")
+    rank = order.index(name)
+    for sibling in parent:
+        local = sibling.tag.rsplit("}", 1)[-1]
+        if local in order and order.index(local) > rank:
+            sibling.addprevious(el)
+            return el
+    parent.append(el)
+    return el
+
+
+def _ppr(p: Any) -> Any:
+    ppr = p.find(_W_PPR)
+    if ppr is None:
+        ppr = OxmlElement("w:pPr")
+        p.insert(0, ppr)
+    return ppr
+
+
+def _pset(p: Any, name: str, **attrs: str) -> Any:
+    el = _child(_ppr(p), name, PPR_ORDER)
+    for key, val in attrs.items():
+        el.set(qn(f"w:{key}"), val)
+    return el
+
+
+def _rset(r: Any, name: str, **attrs: str) -> Any:
+    rpr = r.find(_W_RPR)
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        r.insert(0, rpr)
+    el = _child(rpr, name, RPR_ORDER)
+    for key, val in attrs.items():
+        el.set(qn(f"w:{key}"), val)
+    return el
+
+
+def _atoms(p: Any) -> list[tuple[Any, Any, int, str]]:
+    """(run, element, offset, character) for each character of a paragraph's runs: the letters of
+    its w:t, a tab as ``\\t``, a line break as ``\\n``."""
+    out: list[tuple[Any, Any, int, str]] = []
+    for r in p.iterchildren(_W_R):
+        for child in r:
+            if child.tag == _W_T:
+                out.extend((r, child, k, ch) for k, ch in enumerate(child.text or ""))
+            elif child.tag == _W_TAB:
+                out.append((r, child, 0, "\t"))
+            elif child.tag in (_W_BR, _W_CR):
+                out.append((r, child, 0, "\n"))
+    return out
+
+
+def _text(p: Any) -> str:
+    return "".join(a[3] for a in _atoms(p))
+
+
+def _squeezed(text: str) -> str:
+    """The characters the PDF prints: no spaces, tabs or line breaks."""
+    return "".join(ch for ch in text if not ch.isspace())
+
+
+def _run_at(p: Any, pos: int) -> Any:
+    """The run that starts at character ``pos`` of the paragraph, splitting a run there if needed;
+    None when ``pos`` is the paragraph's end."""
+    atoms = _atoms(p)
+    if pos >= len(atoms):
+        return None
+    r, child, k, _ = atoms[pos]
+    content = [c for c in r if c.tag != _W_RPR]
+    if k == 0 and content and content[0] is child:
+        return r
+    head = OxmlElement("w:r")
+    rpr = r.find(_W_RPR)
+    if rpr is not None:
+        head.append(deepcopy(rpr))
+    for c in content[: content.index(child)]:
+        head.append(c)
+    if k:
+        t = OxmlElement("w:t")
+        t.text = child.text[:k]
+        t.set(_XML_SPACE, "preserve")
+        head.append(t)
+        child.text = child.text[k:]
+        child.set(_XML_SPACE, "preserve")
+    r.addprevious(head)
+    return r
+
+
+def _runs_between(p: Any, start: int, end: int) -> list[Any]:
+    """The runs holding characters ``start`` to ``end`` (split so they hold nothing else)."""
+    last = _run_at(p, end)
+    first = _run_at(p, start)
+    out = []
+    for r in p.iterchildren(_W_R):
+        if r is last:
+            break
+        if out or r is first:
+            out.append(r)
+    return out
+
+
+def _insert_break(p: Any, pos: int) -> None:
+    """A line break before character ``pos``, in the run properties of the text before it."""
+    at = _run_at(p, pos)
+    runs = list(p.iterchildren(_W_R))
+    before = runs[runs.index(at) - 1] if at is not None and runs.index(at) else (runs[-1] if at is None else None)
+    run = OxmlElement("w:r")
+    rpr = before.find(_W_RPR) if before is not None else None
+    if rpr is not None:
+        run.append(deepcopy(rpr))
+    run.append(OxmlElement("w:br"))
+    if at is not None:
+        at.addprevious(run)
+    else:
+        p.append(run)
+
+
+def _split_paragraph(p: Any, pos: int) -> Any:
+    """Move the text from character ``pos`` on into a new paragraph after ``p``; returns it."""
+    at = _run_at(p, pos)
+    new = OxmlElement("w:p")
+    ppr = p.find(_W_PPR)
+    if ppr is not None:
+        new.append(deepcopy(ppr))
+    if at is not None:
+        for el in [at, *at.itersiblings()]:
+            new.append(el)
+    p.addnext(new)
+    return new
+
+
+def _spacer(style_id: str, page_break: bool, twips: int = 20) -> Any:
+    """An empty paragraph 1 pt high (off the grid): it opens a page without taking a line."""
+    p = OxmlElement("w:p")
+    _pset(p, "pStyle", val=style_id)
+    if page_break:
+        _pset(p, "pageBreakBefore")
+    _pset(p, "snapToGrid", val="0")
+    _pset(p, "spacing", line=str(twips), lineRule="exact", before="0", after="0")
+    r = OxmlElement("w:r")
+    _rset(r, "sz", val="2")
+    p.append(r)
+    return p
+
+
+# ---- following the PDF: line breaks, page breaks, blank lines --------------------------------------
+
+_GRID_TOP = g.DOCX_MARGIN_TOP  # where the DOCX's first grid line starts (mm)
+_DOCX_PITCH = g.DOCX_LINE_PT / g.MM  # mm
+_FIXED_ASCENT = 0.8  # LibreOffice and Word put the baseline of an exact-height line at 80 % of it
+
+
+@dataclass
+class _Placed:
+    """A DOCX paragraph or table matched to lines of the PDF."""
+
+    element: Any
+    lines: list[int]  # indexes into PrintedLayout.lines
+    table: Table | None = None
+    spans: list[tuple[int, int]] = field(default_factory=list)  # per line: characters of _squeezed(text)
+    rows: list[tuple[list[int], bool]] = field(default_factory=list)  # table: (line indexes, header repeated before)
+    cells: list[list[list[str]]] = field(default_factory=list)  # table: per row, per cell, its lines
+    blanks: list[Any] = field(default_factory=list)  # empty paragraphs before it
+    unmatched: list[Any] = field(default_factory=list)  # DOCX-only paragraphs before it (kept)
+
+
+class _Follower:
+    """Matches the rendered DOCX, element by element, to the PDF's lines, then repeats the PDF's
+    decisions in it. Nothing is changed unless the 主体 matches from the title on (a paragraph
+    the PDF does not print, the note standing for an attachment file, is let be)."""
+
+    def __init__(self, doc: Any, comp: Composition, printed: PrintedLayout) -> None:
+        self.doc = doc
+        self.comp = comp
+        self.printed = printed
+        self.lines = printed.lines
+        names = (S_TITLE, S_BODY, S_IMPRINT, S_MARK, S_NUMBER, S_NUMBER_UP, S_ISSUE, S_EDITOR, S_HEADMARK, S_ATTACH_LABEL,
+                 S_TO)  # fmt: skip
+        self.ids = {name: doc.styles.element.get_by_name(name).get(qn("w:styleId")) for name in names
+                    if doc.styles.element.get_by_name(name) is not None}  # fmt: skip
+        self.usable = len(self.ids) == len(names)
+        self.tables = [b.table for b in _all_blocks(comp) if b.kind == BlockKind.TABLE and b.table is not None]
+
+    def style(self, p: Any) -> str:
+        ppr = p.find(_W_PPR)
+        el = ppr.find(_W_PSTYLE) if ppr is not None else None
+        return el.get(qn("w:val")) if el is not None else ""
+
+    # -- matching --------------------------------------------------------------------------------
+
+    def match(self) -> tuple[list[Any], int, list[_Placed]] | None:
+        body = self.doc.element.body
+        self.move_recipients([c for c in body if c.tag in (_W_P, _W_TBL)])
+        items = [c for c in body if c.tag in (_W_P, _W_TBL)]
+        start = next((i for i, el in enumerate(items) if el.tag == _W_P and self.style(el) == self.ids[S_TITLE]
+                      and _squeezed(_text(el))), None)  # fmt: skip
+        if start is None:
+            return None
+        title = _squeezed(_text(items[start]))
+        k0 = next((k for k, ln in enumerate(self.lines) if ln.page == 1 and _squeezed(ln.text)
+                   and title.startswith(_squeezed(ln.text))), None)  # fmt: skip
+        if k0 is None:
+            return None
+        placed: list[_Placed] = []
+        blanks: list[Any] = []  # the empty paragraphs between the 版头 and the title count too
+        for el in reversed(items[:start]):
+            if el.tag != _W_P or _squeezed(_text(el)):
+                break
+            blanks.insert(0, el)
+        unmatched: list[Any] = []
+        cursor = k0
+        table_no = 0
+        for el in items[start:]:
+            if el.tag == _W_TBL:
+                table = self.tables[table_no] if table_no < len(self.tables) else None
+                table_no += 1
+                got = self.match_table(el, table, cursor) if table is not None else None
+                if got is None:
+                    return None
+                got.table = table
+            else:
+                text = _squeezed(_text(el))
+                if not text:
+                    blanks.append(el)
+                    continue
+                got = self.match_paragraph(el, text, cursor)
+                if got is None:
+                    unmatched.append(el)  # not in the PDF: the note standing for an attachment file
+                    continue
+            got.blanks, got.unmatched = blanks, unmatched
+            blanks, unmatched = [], []
+            placed.append(got)
+            cursor = got.lines[-1] + 1
+        if not placed or placed[0].element is not items[start]:
+            return None
+        return items[:start], k0, placed
+
+    def move_recipients(self, items: list[Any]) -> None:
+        """Where page 1 would show no 正文 the PDF moves the 主送 into the 版记 (§7.4.2): so
+        does the DOCX, a first 版记 row "主送：…。" in place of the paragraph under the title."""
+        last = [ln for ln in self.lines if ln.page == self.printed.pages]
+        if not self.comp.recipients or not any(_squeezed(ln.text).startswith("主送：") for ln in last):
+            return
+        to = [el for el in items if el.tag == _W_P and self.style(el) == self.ids[S_TO]]
+        rows = [el for el in items if el.tag == _W_P and self.style(el) == self.ids[S_IMPRINT]]
+        if not to or not rows:
+            return
+        row = OxmlElement("w:p")
+        row.append(deepcopy(rows[0].find(_W_PPR)))
+        row.append(_run("主送：" + g.ended(self.comp.recipients), None))
+        rows[0].addprevious(row)
+        for el in to:
+            el.getparent().remove(el)
+
+    def match_paragraph(self, el: Any, text: str, cursor: int) -> _Placed | None:
+        """The lines from ``cursor`` on that print ``text``. A 附件N label or the 版记 may come
+        after pages the DOCX does not have (an attachment file's), so they are looked for further
+        on; any other paragraph prints at the cursor or not at all."""
+        skip = self.style(el) in (self.ids[S_IMPRINT], self.ids[S_ATTACH_LABEL])
+        for k in range(cursor, len(self.lines) if skip else min(cursor + 1, len(self.lines))):
+            head = _squeezed(self.lines[k].text)
+            if head and text.startswith(head):
+                got = self._consume(el, text, k)
+                if got is not None:
+                    return got
+        return None
+
+    def _consume(self, el: Any, text: str, k: int) -> _Placed | None:
+        spans = []
+        done = 0
+        lines = []
+        while done < len(text):
+            if k >= len(self.lines):
+                return None
+            piece = _squeezed(self.lines[k].text)
+            if not piece or not text.startswith(piece, done):
+                return None
+            spans.append((done, done + len(piece)))
+            lines.append(k)
+            done += len(piece)
+            k += 1
+        return _Placed(el, lines, spans=spans)
+
+    def match_table(self, tbl: Any, table: Table, cursor: int) -> _Placed | None:
+        """A table's rows: each row's lines, its cells' lines split by the columns' edges; a header
+        row printed again at the top of a page is noted on the row after it."""
+        edges = [g.LEFT]
+        for w in table.widths:
+            edges.append(edges[-1] + w * g.BODY_W / sum(table.widths))
+        rows = tbl.findall(qn("w:tr"))
+        texts = [[_squeezed("".join(_text(p) for p in tc.iter(_W_P))) for tc in tr.findall(qn("w:tc"))] for tr in rows]
+        placed = _Placed(tbl, [])
+        k = cursor
+        for i, wanted in enumerate(texts):
+            repeated = False
+            if i > 0 and k < len(self.lines) and self.lines[k].page != self.lines[k - 1].page:
+                got = self._row(texts[0], k, edges)
+                if got is not None and texts[0] != wanted:
+                    repeated = True
+                    k = got[0][-1] + 1
+            got = self._row(wanted, k, edges)
+            if got is None:
+                return None
+            line_ids, cells = got
+            placed.rows.append((line_ids, repeated))
+            placed.cells.append(cells)
+            placed.lines += line_ids
+            k = line_ids[-1] + 1
+        return placed if placed.lines else None
+
+    def _row(self, wanted: list[str], k: int, edges: list[float]) -> tuple[list[int], list[list[str]]] | None:
+        cells: list[list[str]] = [[] for _ in wanted]
+        got = ["" for _ in wanted]
+        ids = []
+        while got != wanted:
+            if k >= len(self.lines) or (ids and self.lines[k].page != self.lines[ids[0]].page):
+                return None
+            for x, text in self.lines[k].pieces:
+                col = max(0, min(len(wanted) - 1, sum(1 for e in edges[1:-1] if x >= e - 0.3)))
+                piece = _squeezed(text)
+                if not wanted[col].startswith(got[col] + piece):
+                    return None
+                if cells[col] and len(cells[col]) == len(ids) + 1:
+                    cells[col][-1] += piece
+                else:
+                    cells[col] += [""] * (len(ids) - len(cells[col])) + [piece]
+                got[col] += piece
+            ids.append(k)
+            k += 1
+            if len(ids) > 40:
+                return None
+        return ids, cells
+
+    # -- applying -------------------------------------------------------------------------------
+
+    def apply(self) -> bool:
+        found = self.match()
+        if found is None:
+            return False
+        head, k0, placed = found
+        self.head(head, k0)
+        prev = (1, self.lines[k0 - 1].grid if k0 else 0)
+        imprint: list[_Placed] = []
+        for item in placed:
+            first = self.lines[item.lines[0]]
+            if item.element.tag == _W_P and self.style(item.element) == self.ids[S_IMPRINT]:
+                imprint.append(item)
+                self.paragraph(item, is_imprint=True)
+                continue
+            self.blank_lines(item, prev, first)
+            if first.page > prev[0]:
+                self.new_page(item, first.page - prev[0] - 1)
+            if item.element.tag == _W_TBL:
+                self.table(item)
+            else:
+                self.paragraph(item, is_imprint=False)
+            last = self.lines[item.lines[-1]]
+            prev = (last.page, last.grid)
+        if imprint:
+            self.imprint(imprint, prev)
+        return True
+
+    def blank_lines(self, item: _Placed, prev: tuple[int, int], first: PrintedLine) -> None:
+        """As many empty paragraphs before ``item`` as the PDF has empty lines there; on a new page,
+        only those that still fit the page before (the PDF drops blank lines at a page's top)."""
+        n = len(item.blanks)
+        if first.page == prev[0]:
+            want = max(0, first.grid - prev[1] - 1)
+        else:
+            want = min(n, max(0, g.LINES - prev[1]))
+        for p in item.blanks[want:]:
+            p.getparent().remove(p)
+        for _ in range(want - n):
+            item.element.addprevious(_spacer_line(self.ids[S_BODY]))
+
+    def new_page(self, item: _Placed, foreign: int) -> None:
+        """``item`` starts a page; before it, empty pages for an attachment file's pages."""
+        for _ in range(foreign):
+            item.element.addprevious(_spacer(self.ids[S_BODY], page_break=True))
+        if item.element.tag == _W_P:
+            _pset(item.element, "pageBreakBefore")
+        else:
+            cell_p = item.element.find(f".//{_W_P}")
+            if cell_p is not None:
+                _pset(cell_p, "pageBreakBefore")
+
+    def paragraph(self, item: _Placed, is_imprint: bool) -> None:
+        """Line breaks where the PDF's lines end; a paragraph the PDF carries over to a new page is
+        split there, the part on the next page starting without a first-line indent."""
+        p = item.element
+        text = _text(p)
+        index = [i for i, ch in enumerate(text) if not ch.isspace()]  # squeezed -> full positions
+        cuts = []
+        for n, (span, k) in enumerate(zip(item.spans[1:], item.lines[1:]), 1):
+            pos = index[span[0]]
+            new_page = self.lines[k].page != self.lines[item.lines[n - 1]].page
+            if new_page or text[pos - 1] != "\n":
+                cuts.append((pos, new_page))
+        self.fit(p, text, index, item, is_imprint)
+        if len(item.lines) > 1:
+            self.indents(p, self.lines[item.lines[0]].x0, self.lines[item.lines[1]].x0, is_imprint)
+        for pos, new_page in reversed(cuts):
+            if new_page:
+                rest = _split_paragraph(p, pos)
+                _pset(rest, "pageBreakBefore")
+                _pset(rest, "ind", firstLine="0", firstLineChars="0", hanging="0", hangingChars="0")
+                if _alignment(self.doc, p) == "both":
+                    _pset(p, "jc", val="distribute")
+            else:
+                _insert_break(p, pos)
+
+    def fit(self, p: Any, text: str, index: list[int], item: _Placed, is_imprint: bool) -> None:
+        """Condense a line whose text would run past the line's end in Word or LibreOffice
+        (punctuation the PDF set at half width, a Latin face wider than the PDF's)."""
+        size, tracking = _size_and_tracking(self.doc, p)
+        right = g.CHAR_4 if is_imprint else 0.0
+        bounds = [index[s[0]] for s in item.spans] + [len(text)]
+        for n, k in enumerate(item.lines):
+            a, b = bounds[n], bounds[n + 1]
+            piece = text[a:b].rstrip()
+            if "\t" in piece:
+                continue
+            room = (g.RIGHT - right - self.lines[k].x0) * g.MM
+            val = _condensed(piece, size, tracking, room)
+            if val is not None:
+                for r in _runs_between(p, a, a + len(piece)):
+                    _rset(r, "spacing", val=val)
+
+    def indents(self, p: Any, x_first: float, x_rest: float, is_imprint: bool) -> None:
+        """Indents of a wrapped paragraph as the PDF set them (names aligned after a label)."""
+        if _alignment(self.doc, p) in ("center", "right"):
+            return
+        style = self.doc.styles.element.get_by_id(self.style(p)) if self.style(p) else None
+        left = round((x_rest - g.LEFT) * TWIPS_PER_MM)
+        first = round((x_first - x_rest) * TWIPS_PER_MM)
+        have = _style_indents(style)
+        if abs(have[0] - left) <= 20 and abs(have[1] - first) <= 20:
+            return
+        right = round(g.CHAR_4 * TWIPS_PER_MM) if is_imprint else 0
+        attrs = {"left": str(max(0, left)), "leftChars": "0", "right": str(right), "rightChars": "0"}
+        if first >= 0:
+            attrs.update(firstLine=str(first), firstLineChars="0")
+        else:
+            attrs.update(hanging=str(-first), hangingChars="0")
+        ind = _pset(p, "ind")
+        for key in list(ind.attrib):
+            del ind.attrib[key]
+        for key, val in attrs.items():
+            ind.set(qn(f"w:{key}"), val)
+
+    def table(self, item: _Placed) -> None:
+        """The PDF's column widths, each row as high as its lines, rows never split, each cell's
+        lines broken where the PDF broke them."""
+        tbl, table = item.element, item.table
+        if table is None:
+            return
+        _table_frame(tbl, table)
+        for tr, (ids, _repeated), cells in zip(tbl.findall(qn("w:tr")), item.rows, item.cells):
+            trpr = tr.find(qn("w:trPr"))
+            if trpr is None:
+                trpr = OxmlElement("w:trPr")
+                tr.insert(0, trpr)
+            if trpr.find(qn("w:cantSplit")) is None:
+                trpr.insert(0, OxmlElement("w:cantSplit"))
+            height = trpr.find(qn("w:trHeight"))
+            if height is None:
+                height = OxmlElement("w:trHeight")
+                trpr.append(height)
+            header = tr is tbl.find(qn("w:tr"))
+            # the table's top and bottom rules add their widths to its height in LibreOffice: the
+            # header row (on every page the table reaches) gives them back
+            height.set(qn("w:val"), str(round(len(ids) * g.DOCX_LINE_PT * 20) - (_TABLE_RULES if header else 0)))
+            height.set(qn("w:hRule"), "exact")
+            for k, (tc, lines) in enumerate(zip(tr.findall(qn("w:tc")), cells)):
+                p = tc.find(_W_P)
+                if p is None:
+                    continue
+                lines = [ln for ln in lines if ln]
+                single = len(lines) <= 1
+                _pset(p, "jc", val="center" if header or (single and k != 2) else ("left" if single else "both"))
+                text = _text(p)
+                index = [i for i, ch in enumerate(text) if not ch.isspace()]
+                done = 0
+                cuts = []
+                for ln in lines[:-1]:
+                    done += len(ln)
+                    if done < len(index):
+                        cuts.append(index[done])
+                width = (sum(table.widths[: k + 1]) - sum(table.widths[:k])) * g.BODY_W / sum(table.widths)
+                self.fit_cell(p, text, [0] + cuts, width - 2 * _CELL_PAD)
+                for cut in reversed(cuts):
+                    _insert_break(p, cut)
+
+    def fit_cell(self, p: Any, text: str, starts: list[int], room_mm: float) -> None:
+        size, tracking = _size_and_tracking(self.doc, p)
+        bounds = starts + [len(text)]
+        for a, b in zip(bounds, bounds[1:]):
+            piece = text[a:b].strip()
+            val = _condensed(piece, size, tracking, room_mm * g.MM)
+            if val is not None:
+                for r in _runs_between(p, a, b):
+                    _rset(r, "spacing", val=val)
+
+    # -- the 版头 and the 版记 ----------------------------------------------------------------------
+
+    def head(self, items: list[Any], k0: int) -> None:
+        """The 标志 at the PDF's height (its baseline), then an exact gap down to the PDF's line of
+        the 发文字号 (or 期号, or first 签发人 row): the title then falls on the PDF's line too."""
+        head = [ln for ln in self.lines[:k0] if ln.page == 1]
+        marks = [ln for ln in head if ln.size > g.SIZE_3 + 1 and ln.baseline > g.MARK_INK_TOP]
+        rest = [ln for ln in head if marks and ln.baseline > marks[-1].baseline and abs(ln.size - g.SIZE_3) <= 1]
+        if not marks or not rest:
+            return
+        top = _GRID_TOP + 3 * _DOCX_PITCH  # below the three lines kept for 份号, 密级, 紧急程度
+        mark_ps = [el for el in items if el.tag == _W_P and self.style(el) == self.ids[S_MARK]]
+        tables = [el for el in items if el.tag == _W_TBL]
+        if mark_ps:
+            bottom = top + _exact_line(mark_ps[0], (marks[0].baseline - top) / _FIXED_ASCENT)
+            anchor = mark_ps[0]
+        elif tables:
+            bottom = top + self.joint_head(tables[0], marks, top)
+            anchor = tables[0]
+        else:
+            return
+        spacer = next((el for el in anchor.itersiblings() if el.tag == _W_P and not _squeezed(_text(el))), None)
+        if spacer is None:
+            return
+        target = _GRID_TOP + (rest[0].grid - 1) * _DOCX_PITCH - _SLACK
+        _exact_line(spacer, max(target - bottom, 0.4))
+        self.signer_rows(items)
+        lined = None
+        for el in items:
+            if el.tag == _W_P and self.style(el) in (self.ids[S_NUMBER], self.ids[S_NUMBER_UP], self.ids[S_ISSUE]):
+                _pset(el, "spacing", before="0", beforeLines="0")
+            if el.tag == _W_P and _bottom_border_pt(self.doc, el):
+                lined = el
+        if lined is not None:  # the red line's width and distance add to its paragraph's height:
+            after = next((el for el in lined.itersiblings() if el.tag == _W_P), None)  # the blank line
+            if after is not None and not _squeezed(_text(after)):  # below gives them back
+                _exact_line(after, _DOCX_PITCH - _bottom_border_pt(self.doc, lined) / g.MM)
+
+    def signer_rows(self, items: list[Any]) -> None:
+        """More than two 签发人 (§7.2.6): two names a line, the label before the first line, the
+        lines aligned on their first name, the 发文字号 on the last line (its paragraph keeps the
+        red line below): a paragraph per line, placed by tab stops as the PDF places them."""
+        signers = self.comp.head.signers
+        number = next((el for el in items if el.tag == _W_P and self.style(el) == self.ids[S_NUMBER_UP]), None)
+        if len(signers) <= 2 or number is None:
+            return
+        runs = list(number.iterchildren(_W_R))
+        label_rpr = next((r.find(_W_RPR) for r in runs if "签发人" in "".join(t.text or "" for t in r.iter(_W_T))), None)
+        names_rpr = runs[-1].find(_W_RPR) if runs else None
+        rows = ["　".join(signers[i : i + 2]) for i in range(0, len(signers), 2)]
+        names_x = g.BODY_W - g.CHAR - max(_width_mm(r) for r in rows)
+        label = "签发人："
+        label_x = names_x - _width_mm(label)
+        for k, row in enumerate(rows[:-1]):
+            p = OxmlElement("w:p")
+            ppr = deepcopy(number.find(_W_PPR))
+            p.append(ppr)
+            _borders(p, {})
+            _pset(p, "pBdr").append(_nil("bottom"))
+            _tab_stops(p, [("left", label_x if k == 0 else names_x)], clear=g.BODY_W - g.CHAR)
+            text = ("\t" + label) if k == 0 else "\t"
+            p.append(_run(text, label_rpr))
+            p.append(_run(row, names_rpr))
+            number.addprevious(p)
+        for r in runs[1:]:
+            number.remove(r)
+        number.append(_run("\t", label_rpr))
+        number.append(_run(rows[-1], names_rpr))
+        _tab_stops(number, [("left", names_x)], clear=g.BODY_W - g.CHAR)
+
+    def joint_head(self, tbl: Any, marks: list[PrintedLine], top: float) -> float:
+        """A joint 标志's stacked names at the PDF's baselines; returns the table's height (mm)."""
+        ps = [p for p in tbl.iter(_W_P)]
+        names = [p for p in ps if _squeezed(_text(p))]
+        if not names:
+            return 0.0
+        lefts = names[: len([ln for ln in marks if ln.x0 < g.CENTRE_X])] or names[:1]
+        used = 0.0
+        baselines = [ln.baseline for ln in marks if ln.x0 < g.CENTRE_X] or [marks[0].baseline]
+        for p, base in zip(lefts, baselines):
+            height = max((base - top - used) / _FIXED_ASCENT, 1.0)
+            _exact_line(p, height)
+            used += height
+        for p in names[len(lefts):]:  # 文件, centred on the names by the cell
+            _pset(p, "snapToGrid", val="0")
+        return used
+
+    def imprint(self, rows: list[_Placed], prev: tuple[int, int]) -> None:
+        """The 版记 in the text flow, on the PDF's page (after the pages the PDF adds without a
+        page number: a new section whose footers have none), its first rule where the PDF draws
+        it and its last on the 版心 bottom: an exact gap above it, its rows exact lines."""
+        page = self.lines[rows[0].lines[0]].page
+        first = rows[0].element
+        spacers = []
+        if page > prev[0]:
+            body_end = first.getprevious()
+            if body_end is not None and body_end.tag != _W_P:  # a table: the section ends in a paragraph
+                body_end.addnext(_spacer(self.ids[S_BODY], page_break=False, twips=2))
+                body_end = body_end.getnext()
+            breaks = page - prev[0]
+            if all(not n for n in self.printed.numbered[prev[0]:page]) and body_end is not None:
+                _section_without_numbers(self.doc, body_end)  # its first page is the next
+                breaks -= 1
+                spacers.append(_spacer(self.ids[S_BODY], page_break=False))
+            spacers += [_spacer(self.ids[S_BODY], page_break=True) for _ in range(breaks)]
+            above = _GRID_TOP
+        else:
+            spacers.append(_spacer(self.ids[S_BODY], page_break=False))
+            above = _GRID_TOP + prev[1] * _DOCX_PITCH
+        for spacer in spacers:
+            first.addprevious(spacer)
+        spacer = spacers[-1]
+        count = sum(len(r.lines) for r in rows)
+        top = g.BOTTOM - count * g.PITCH - g.FOOTER_RULE_THICK / 2
+        _exact_line(spacer, max(top - above, 0.4))
+        for row in rows:
+            self.imprint_tabs(row)
+        _imprint_rows([r.element for r in rows], count, framed=False)
+
+    def imprint_tabs(self, row: _Placed) -> None:
+        """A 版记 row in the flow spans the 版心 (its rules do): no indents; the text starts 1 字
+        (四号) in, a wrapped row's further lines start with a tab to where the PDF starts them."""
+        p = row.element
+        pad = round(g.CHAR_4 * TWIPS_PER_MM)
+        ind = _pset(p, "ind")
+        for key in list(ind.attrib):
+            del ind.attrib[key]
+        for key, val in (("left", "0"), ("leftChars", "0"), ("right", "0"), ("rightChars", "0"),
+                         ("firstLine", str(pad)), ("firstLineChars", "0")):  # fmt: skip
+            ind.set(qn(f"w:{key}"), val)
+        stops = [("right", round(g.BODY_W * TWIPS_PER_MM) - pad)]
+        if len(row.lines) > 1:
+            stops.append(("left", round((self.lines[row.lines[1]].x0 - g.LEFT) * TWIPS_PER_MM)))
+            for pos in reversed([i for i, a in enumerate(_atoms(p)) if a[3] == "\n"]):
+                at = _run_at(p, pos + 1)
+                if at is not None:
+                    tab = deepcopy(at)
+                    for child in [c for c in tab if c.tag != _W_RPR]:
+                        tab.remove(child)
+                    tab.append(OxmlElement("w:tab"))
+                    at.addprevious(tab)
+        old = _ppr(p).find(qn("w:tabs"))
+        if old is not None:
+            _ppr(p).remove(old)
+        tabs = _pset(p, "tabs")
+        for kind, pos in sorted(stops, key=lambda s: s[1]):
+            tab = OxmlElement("w:tab")
+            tab.set(qn("w:val"), kind)
+            tab.set(qn("w:pos"), str(pos))
+            tabs.append(tab)
+
+_SLACK = 0.06  # mm: 22 exact lines fill the DOCX's type area to 0.08 mm; rounding must not pass it
+
+
+def _bottom_border_pt(doc: Any, p: Any) -> float:
+    """The height (pt) a paragraph's bottom border adds below it: its width and its distance."""
+    ppr = p.find(_W_PPR)
+    style_el = ppr.find(_W_PSTYLE) if ppr is not None else None
+    style = doc.styles.element.get_by_id(style_el.get(qn("w:val"))) if style_el is not None else None
+    for el in (ppr, style.find(_W_PPR) if style is not None else None):
+        bottom = el.find(f"{qn('w:pBdr')}/{qn('w:bottom')}") if el is not None else None
+        if bottom is not None and bottom.get(qn("w:val")) not in (None, "nil", "none"):
+            return int(bottom.get(qn("w:sz")) or 0) / 8 + int(bottom.get(qn("w:space")) or 0)
+    return 0.0
+
+
+def _spacer_line(style_id: str) -> Any:
+    p = OxmlElement("w:p")
+    _pset(p, "pStyle", val=style_id)
+    return p
+
+
+def _nil(side: str) -> Any:
+    el = OxmlElement(f"w:{side}")
+    el.set(qn("w:val"), "nil")
+    return el
+
+
+def _run(text: str, rpr: Any) -> Any:
+    """A run of ``text`` (tabs as w:tab) with a copy of ``rpr``."""
+    r = OxmlElement("w:r")
+    if rpr is not None:
+        r.append(deepcopy(rpr))
+    for k, piece in enumerate(text.split("\t")):
+        if k:
+            r.append(OxmlElement("w:tab"))
+        if piece:
+            t = OxmlElement("w:t")
+            t.text = piece
+            t.set(_XML_SPACE, "preserve")
+            r.append(t)
+    return r
+
+
+def _tab_stops(p: Any, stops: list[tuple[str, float]], clear: float | None = None) -> None:
+    """A paragraph's own tab stops (mm from the left margin); ``clear``: a style's stop to drop."""
+    old = _ppr(p).find(qn("w:tabs"))
+    if old is not None:
+        _ppr(p).remove(old)
+    tabs = _pset(p, "tabs")
+    entries = [(kind, mm) for kind, mm in stops] + ([("clear", clear)] if clear is not None else [])
+    for kind, mm in sorted(entries, key=lambda e: e[1]):
+        tab = OxmlElement("w:tab")
+        tab.set(qn("w:val"), kind)
+        tab.set(qn("w:pos"), str(round(mm * TWIPS_PER_MM)))
+        tabs.append(tab)
+
+
+def _exact_line(p: Any, height_mm: float) -> float:
+    """Make ``p`` one exact line of ``height_mm``, off the line grid; returns the height."""
+    twips = max(20, round(height_mm * TWIPS_PER_MM))
+    _pset(p, "snapToGrid", val="0")
+    _pset(p, "spacing", line=str(twips), lineRule="exact", before="0", after="0", beforeLines="0", afterLines="0")
+    return twips / TWIPS_PER_MM
+
+
+def _all_blocks(comp: Composition) -> list[Block]:
+    """The body's blocks, then each typeset attachment's: the DOCX's order."""
+    out = list(comp.blocks)
+    for a in comp.attachments:
+        if a.body or a.file:
+            out += list(a.body)
+    return out
+
+
+def _alignment(doc: Any, p: Any) -> str:
+    ppr = p.find(_W_PPR)
+    if ppr is not None and ppr.find(qn("w:jc")) is not None:
+        return ppr.find(qn("w:jc")).get(qn("w:val"))
+    style_el = ppr.find(_W_PSTYLE) if ppr is not None else None
+    style = doc.styles.element.get_by_id(style_el.get(qn("w:val"))) if style_el is not None else None
+    while style is not None:
+        jc = style.find(f"{_W_PPR}/{qn('w:jc')}")
+        if jc is not None:
+            return jc.get(qn("w:val"))
+        based = style.find(qn("w:basedOn"))
+        style = doc.styles.element.get_by_id(based.get(qn("w:val"))) if based is not None else None
+    return "left"
+
+
+def _style_indents(style: Any) -> tuple[int, int]:
+    """(left, first line) in twips as a style sets them (hanging as a negative first line)."""
+    ind = style.find(f"{_W_PPR}/{qn('w:ind')}") if style is not None else None
+    if ind is None:
+        return 0, 0
+    left = int(ind.get(qn("w:left")) or 0)
+    first = int(ind.get(qn("w:firstLine")) or 0) - int(ind.get(qn("w:hanging")) or 0)
+    return left, first
+
+
+def _size_and_tracking(doc: Any, p: Any) -> tuple[float, float]:
+    """The font size (pt) of a paragraph's text and its character spacing (pt)."""
+    size, tracking = None, None
+    r = p.find(_W_R)
+    rpr = r.find(_W_RPR) if r is not None else None
+    if rpr is not None:
+        sz, sp = rpr.find(qn("w:sz")), rpr.find(qn("w:spacing"))
+        size = int(sz.get(qn("w:val"))) / 2 if sz is not None else None
+        tracking = int(sp.get(qn("w:val"))) / 20 if sp is not None else None
+    ppr = p.find(_W_PPR)
+    style_el = ppr.find(_W_PSTYLE) if ppr is not None else None
+    style = doc.styles.element.get_by_id(style_el.get(qn("w:val"))) if style_el is not None else None
+    if style is None:
+        style = doc.styles.element.get_by_id("Normal") or doc.styles.element.default_for(1)
+    while style is not None and (size is None or tracking is None):
+        srpr = style.find(_W_RPR)
+        if srpr is not None:
+            if size is None and srpr.find(qn("w:sz")) is not None:
+                size = int(srpr.find(qn("w:sz")).get(qn("w:val"))) / 2
+            if tracking is None and srpr.find(qn("w:spacing")) is not None:
+                tracking = int(srpr.find(qn("w:spacing")).get(qn("w:val"))) / 20
+        based = style.find(qn("w:basedOn"))
+        style = doc.styles.element.get_by_id(based.get(qn("w:val"))) if based is not None else None
+    return size or g.SIZE_3, tracking or 0.0
+
+
+def _condensed(text: str, size: float, tracking: float, room: float) -> str | None:
+    """The character spacing (twentieths of a point) that makes a line of ``text`` fit ``room``
+    (pt) with 1 pt to spare, when its own spacing ``tracking`` (pt) does not; else None.
+
+    CJK characters are as wide as the size, Latin ones as in Times New Roman (Liberation Serif in
+    LibreOffice). The spacing applies to each character but the last of the line and the last
+    before a hidden mark (``_unspace``): LibreOffice drops it there.
     """
-    rows = list(_styled(doc, S_IMPRINT))
-    if not rows:
-        return
-    top_mm = g.BOTTOM - len(rows) * g.DOCX_LINE_PT / g.MM
-    for p in rows:
-        frame = OxmlElement("w:framePr")
-        for key, val in (("w:w", str(round(g.BODY_W * TWIPS_PER_MM))), ("w:hAnchor", "margin"),
-                         ("w:vAnchor", "page"), ("w:x", "0"), ("w:y", str(round(top_mm * TWIPS_PER_MM))),
-                         ("w:wrap", "notBeside")):  # fmt: skip
-            frame.set(qn(key), val)
-        ppr = p._p.get_or_add_pPr()
+    chars = [ch for ch in text if ch != "\n"]
+    if len(chars) < 2:
+        return None
+    natural = sum(size if is_wide(ch) else pdfmetrics.stringWidth(ch, "Times-Roman", size) for ch in chars)
+    spaced = len(chars) - 1 - sum(1 for a, b in zip(chars, chars[1:]) if _spaced(a, b))
+    if natural + spaced * tracking <= room - 0.5 or spaced <= 0:
+        return None
+    return str(math.floor((room - 1.0 - natural) / spaced * 20))
+
+
+_CELL_PAD = 0.8  # mm, as the PDF pads a cell
+_TABLE_RULES = 20  # twips: a table's top and bottom rules (0.5 pt each)
+
+
+def _table_frame(tbl: Any, table: Table) -> None:
+    """Fixed layout over the 版心: the PDF's column widths, its cell padding, no cell spacing."""
+    widths = [round(w * g.BODY_W / sum(table.widths) * TWIPS_PER_MM) for w in table.widths]
+    pad = round(_CELL_PAD * TWIPS_PER_MM)
+    tbl_pr = tbl.find(qn("w:tblPr"))
+    for name in ("tblW", "tblInd", "tblLayout", "tblCellMar", "jc"):
+        old = tbl_pr.find(qn(f"w:{name}"))
+        if old is not None:
+            tbl_pr.remove(old)
+    order = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW",
+             "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook")  # fmt: skip
+    _child(tbl_pr, "tblW", order).attrib.update({qn("w:w"): str(sum(widths)), qn("w:type"): "dxa"})
+    _child(tbl_pr, "tblInd", order).attrib.update({qn("w:w"): str(pad), qn("w:type"): "dxa"})  # the rule on 28 mm
+    _child(tbl_pr, "tblLayout", order).set(qn("w:type"), "fixed")
+    margins = _child(tbl_pr, "tblCellMar", order)
+    for side, val in (("top", 0), ("left", pad), ("bottom", 0), ("right", pad)):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(val))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    grid = tbl.find(qn("w:tblGrid"))
+    if grid is not None:
+        for col in list(grid):
+            grid.remove(col)
+        for w in widths:
+            col = OxmlElement("w:gridCol")
+            col.set(qn("w:w"), str(w))
+            grid.append(col)
+    for tr in tbl.findall(qn("w:tr")):
+        for tc, w in zip(tr.findall(qn("w:tc")), widths):
+            tc_pr = tc.find(qn("w:tcPr"))
+            if tc_pr is None:
+                tc_pr = OxmlElement("w:tcPr")
+                tc.insert(0, tc_pr)
+            tc_w = tc_pr.find(qn("w:tcW"))
+            if tc_w is None:
+                tc_w = OxmlElement("w:tcW")
+                tc_pr.insert(0, tc_w)
+            tc_w.set(qn("w:w"), str(w))
+            tc_w.set(qn("w:type"), "dxa")
+
+
+def _tables(doc: Any, comp: Composition) -> None:
+    """Every table of the body in the PDF's columns, its rows never split across pages."""
+    body = doc.element.body
+    found = [el for el in body.iterchildren(_W_TBL)]
+    title = doc.styles.element.get_by_name(S_TITLE)
+    title_id = title.get(qn("w:styleId")) if title is not None else None
+    head = 0
+    for el in body:  # a joint 标志 is a table before the title
+        style = el.find(f"{_W_PPR}/{_W_PSTYLE}") if el.tag == _W_P else None
+        if style is not None and style.get(qn("w:val")) == title_id:
+            break
+        head += el.tag == _W_TBL
+    tables = [b.table for b in _all_blocks(comp) if b.kind == BlockKind.TABLE and b.table is not None]
+    for tbl, table in zip(found[head:], tables):
+        grid = tbl.find(qn("w:tblGrid"))
+        if grid is None or len(grid) != len(table.widths):
+            continue
+        _table_frame(tbl, table)
+        for tr in tbl.findall(qn("w:tr")):
+            trpr = tr.find(qn("w:trPr"))
+            if trpr is None:
+                trpr = OxmlElement("w:trPr")
+                tr.insert(0, trpr)
+            if trpr.find(qn("w:cantSplit")) is None:
+                trpr.insert(0, OxmlElement("w:cantSplit"))
+
+
+def _section_without_numbers(doc: Any, last: Any) -> None:
+    """End a section after paragraph ``last``: the pages after it (the blank page and the 版记's
+    page the PDF adds) have footers without a page number."""
+    from docx.section import Section
+
+    final = doc.element.body.find(qn("w:sectPr"))
+    copy = deepcopy(final)
+    kind = copy.find(qn("w:type"))
+    if kind is not None:
+        copy.remove(kind)
+    ppr = _ppr(last)
+    ppr.replace(_child(ppr, "sectPr", PPR_ORDER), copy)
+    numbered = Section(copy, doc.part)
+    models = [numbered.footer._element, numbered.even_page_footer._element]
+    for ref in final.findall(qn("w:footerReference")):
+        final.remove(ref)  # the relationships stay: the section before still uses them
+    section = Section(final, doc.part)
+    for footer, model in zip((section.footer, section.even_page_footer), models):
+        footer.is_linked_to_previous = False
+        root = footer._element
+        for child in list(root):
+            root.remove(child)
+        for p in model.findall(_W_P):  # the same paragraph, so the same footer height, less its text
+            blank = deepcopy(p)
+            for r in list(blank.iterchildren(_W_R)):
+                blank.remove(r)
+            root.append(blank)
+
+
+# ---- LibreOffice's space between CJK and Latin -----------------------------------------------------
+
+
+def _asian(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _spaced(a: str, b: str) -> bool:
+    """Whether LibreOffice would put its automatic space between ``a`` and ``b``: a CJK letter
+    next to a Latin letter or digit. (It ignores w:autoSpaceDE/DN in a DOCX.)"""
+    return a.isalnum() and b.isalnum() and _asian(a) != _asian(b)
+
+
+def _unspace(root: Any) -> None:
+    """Between a CJK letter and a Latin letter or digit, a hidden soft hyphen: LibreOffice puts
+    no automatic space next to it, so "2026年12月" keeps no gap, as in the PDF, in Word and in
+    WPS (which follow w:autoSpaceDE/DN="0"). It is neither printed nor part of the text."""
+    for p in root.iter(_W_P):
+        atoms = _atoms(p)
+        cuts = [i for i in range(1, len(atoms)) if _spaced(atoms[i - 1][3], atoms[i][3])]
+        for pos in reversed(cuts):
+            at = _run_at(p, pos)
+            run = OxmlElement("w:r")
+            rpr = at.find(_W_RPR)
+            if rpr is not None:
+                run.append(deepcopy(rpr))
+            _rset(run, "vanish")
+            run.append(OxmlElement("w:softHyphen"))
+            at.addprevious(run)
+
+
+def _anchor_imprint(doc: Any) -> None:
+    """Without the PDF's lines: the 版记 in a frame anchored to the page, its last rule on the
+    版心 bottom (262 mm). All rows share one frame (identical framePr), so Word and LibreOffice
+    keep them together; a row's lines are counted by its line breaks."""
+    rows = [p._p for p in _styled(doc, S_IMPRINT)]
+    if rows:
+        _imprint_rows(rows, sum(1 + sum(1 for _ in p.iter(_W_BR)) for p in rows), framed=True)
+
+
+def _unframe_style(doc: Any) -> None:
+    """The 版记 style without a frame (older templates set it there): rows in the flow."""
+    style = doc.styles.element.get_by_name(S_IMPRINT)
+    for name in ("framePr", "pBdr"):  # each row carries its own rules
+        el = style.find(f"{_W_PPR}/{qn(f'w:{name}')}") if style is not None else None
+        if el is not None:
+            el.getparent().remove(el)
+
+
+def _imprint_rows(rows: list[Any], lines: int, framed: bool) -> None:
+    """The 版记's rows as exact lines: a thick rule above the first and below the last, a thin
+    one above the 印发 row (the last) when a 抄送 stands above it; in the flow each row carries
+    its own rules, in a frame they come from the style (LibreOffice splits a frame where its
+    paragraphs' borders differ, and draws no rule between rows)."""
+    pitch = g.PITCH * g.MM  # pt
+    if framed:
+        line = (lines * pitch - g.FOOTER_RULE_THICK * g.MM / 2 - _IMPRINT_BETWEEN * (len(rows) - 1) - _IMPRINT_ENDS) / lines
+    else:
+        rules = 2 * _RULE_THICK_PT + (_RULE_THIN_PT if len(rows) > 1 else 0.0)
+        line = (lines * pitch + g.FOOTER_RULE_THICK * g.MM / 2 - rules) / lines
+    top_mm = g.BOTTOM - lines * g.PITCH - _IMPRINT_RULE_DROP
+    for k, p in enumerate(rows):
+        ppr = _ppr(p)
         old = ppr.find(qn("w:framePr"))
         if old is not None:
             ppr.remove(old)
-        ppr.insert(1 if ppr.find(qn("w:pStyle")) is not None else 0, frame)
+        if framed:
+            frame = _pset(p, "framePr")
+            for key, val in (("w", str(round(g.BODY_W * TWIPS_PER_MM))), ("hAnchor", "margin"), ("vAnchor", "page"),
+                             ("x", "0"), ("y", str(round(top_mm * TWIPS_PER_MM))), ("wrap", "notBeside")):  # fmt: skip
+                frame.set(qn(f"w:{key}"), val)  # the rules: the style's (direct ones split the frame)
+        else:
+            sides = {}
+            if k == 0:
+                sides["top"] = _RULE_THICK_PT
+            if k == len(rows) - 1:
+                sides["bottom"] = _RULE_THICK_PT
+                if k:
+                    sides["top"] = _RULE_THIN_PT
+            _borders(p, sides)
+            _pset(p, "snapToGrid", val="0")
+        _pset(p, "spacing", line=str(round(line * 20)), lineRule="exact", before="0", after="0")
 
 
-def render_docx(comp: Composition, template: bytes, properties: dict[str, object] | None = None) -> bytes:
+_RULE_THICK_PT = g.FOOTER_RULE_THICK * g.MM  # ~1 pt (w:sz 8)
+_RULE_THIN_PT = g.FOOTER_RULE_THIN * g.MM  # ~0.75 pt (w:sz 6)
+
+
+def _borders(p: Any, sides: dict[str, float], space: int = 0) -> None:
+    """A paragraph's own borders: the given sides (width in pt) in black, ``space`` pt from the
+    text. Only those sides are written: LibreOffice leaves out a rule between two paragraphs
+    whose borders name the other sides "nil"."""
+    old = _ppr(p).find(qn("w:pBdr"))
+    if old is not None:
+        _ppr(p).remove(old)
+    bdr = _pset(p, "pBdr")
+    for side in ("top", "left", "bottom", "right", "between"):
+        if side in sides:
+            el = OxmlElement(f"w:{side}")
+            for key, val in (("val", "single"), ("sz", str(round(sides[side] * 8))), ("space", str(space)),
+                             ("color", "000000")):  # fmt: skip
+                el.set(qn(f"w:{key}"), val)
+            bdr.append(el)
+
+
+# measured in LibreOffice: the top rule's centre lies 0.18 mm under the frame's top; each border
+# between two rows adds 2 pt, the top and bottom borders 5 pt together
+_IMPRINT_RULE_DROP = 0.18  # mm
+_IMPRINT_BETWEEN = 2.0  # pt
+_IMPRINT_ENDS = 5.0  # pt
+
+
+def render_docx(comp: Composition, template: bytes, properties: dict[str, object] | None = None,
+                printed: PrintedLayout | None = None) -> bytes:  # fmt: skip
     """Render the template with the composition; returns the DOCX bytes. ``properties`` are
-    further core properties (the archive's version metadata)."""
+    further core properties (the archive's version metadata). ``printed``: the lines of fawen's
+    own PDF of the composition (``printed_layout``); the DOCX then breaks its lines and pages
+    where the PDF does, so Word and LibreOffice show the same pages."""
     tpl = _Template(io.BytesIO(template))
     tpl.render(context(comp), jinja_env=_ENV, autoescape=True)
     doc = tpl.docx
     _adjust(doc, comp)
-    _anchor_imprint(doc)
+    _tables(doc, comp)
+    followed = False
+    if printed is not None:
+        follower = _Follower(doc, comp, printed)
+        try:
+            followed = follower.usable and follower.apply()
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            # a template this code does not know may still surprise it: the plain DOCX then
+            return render_docx(comp, template, properties)
+    if followed:
+        _unframe_style(doc)
+    else:
+        _anchor_imprint(doc)
+    _unspace(doc.element.body)
     props = doc.core_properties
     props.title = comp.title + ("（草稿）" if comp.draft else "")
     props.author = "、".join(comp.authors)

@@ -123,6 +123,7 @@ class Slot:
     rules: Callable[[float], list[Rule]] | None = None
     header: list[Slot] | None = None  # a table's header row, repeated on a new page
     then_pages: int = 0  # pages of an appended file that follow this slot's page
+    holds_file: bool = False  # this slot's page also takes an appended file's first page
 
 
 def _blank() -> Slot:
@@ -371,6 +372,10 @@ class Typesetter:
                 continue
             line = self._place(page, slot, line)
             i += 1
+            if slot.holds_file:  # the file's first page goes under this one: nothing else on it
+                page.used = g.LINES
+                self.placeholders.append(len(self.pages) - 1)
+                line = g.LINES + 1
             for _ in range(slot.then_pages):  # room for an attachment file, merged in later
                 page = new_page()
                 page.used = g.LINES
@@ -850,14 +855,17 @@ def signature_slots(ts: Typesetter, signature: Signature, note: str, seal_image:
     return slots
 
 
-def attachment_slots(ts: Typesetter, attachment: AttachmentPage) -> list[Slot]:
-    """An attachment on new pages: 附件N (黑体) on line 1, its title centred on line 3 (§7.3.7)."""
+def attachment_slots(ts: Typesetter, attachment: AttachmentPage, on_file: bool = False) -> list[Slot]:
+    """An attachment on new pages: 附件N (黑体) on line 1, its title centred on line 3 (§7.3.7).
+    ``on_file``: an attachment file whose first page keeps line 1 clear takes the label itself."""
     label = attachment.label
     role = g.ROLE_HEI
 
     def label_make(top: float) -> list[Run]:
         return ts.simple_runs(label, g.LEFT, ts.baseline(top, role, g.SIZE_3), role, g.SIZE_3, g.CHAR)
 
+    if on_file and attachment.file_pages and not attachment.body:
+        return [Slot(label_make, break_before=True, holds_file=True, then_pages=attachment.file_pages - 1)]
     slots = [Slot(label_make, break_before=True, keep_next=True), Slot(lambda top: [], blank=True, keep_next=True)]
     title = ts.centred_slots(list(attachment.title_lines), g.ROLE_XBS, g.SIZE_2, g.SIZE_2 / MM)
     for s in title:
@@ -878,11 +886,17 @@ class Typeset:
     pdf: bytes
     pages: int
     placeholders: tuple[int, ...] = ()
+    # what each page shows, for the DOCX to follow its lines and pages: (x mm, baseline mm from the
+    # top, size pt, text) of each run of text but the page numbers; and which pages are numbered
+    printed: tuple[tuple[tuple[float, float, float, str], ...], ...] = ()
+    numbered: tuple[bool, ...] = ()
 
 
-def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | tuple[bytes | None, ...] | None = None) -> Typeset:
+def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | tuple[bytes | None, ...] | None = None,
+            labels_on_files: tuple[bool, ...] = ()) -> Typeset:  # fmt: skip
     """Typeset a composed document. ``seal_image``: the seal, or for a 联合行文 each organ's seal
-    in issuing order (None where an organ has no image)."""
+    in issuing order (None where an organ has no image). ``labels_on_files``: per attachment, whether
+    its file's first page takes the 附件N label (else the label gets a page of its own)."""
     seals = (seal_image,) if isinstance(seal_image, bytes) else tuple(seal_image or ())
     ts = Typesetter(fonts)
     page, title_line = ts.head(comp.head)
@@ -915,10 +929,11 @@ def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | tuple[bytes | N
         lines = ts.compose(comp.note, g.ROLE_FANGSONG, g.SIZE_3, g.BODY_W - 2 * g.CHAR, g.BODY_W, g.CHAR)
         for i, line in enumerate(lines):
             slots.append(Slot(ts._line_maker(line, g.LEFT + (2 * g.CHAR if i == 0 else 0), g.ROLE_FANGSONG, g.SIZE_3)))
-    for attachment in comp.attachments:
+    for k, attachment in enumerate(comp.attachments):
         if attachment.body or attachment.file_pages:
-            slots += attachment_slots(ts, attachment)
+            slots += attachment_slots(ts, attachment, k < len(labels_on_files) and labels_on_files[k])
     ts.paginate(slots, page, title_line)
     ts.add_imprint(*ts.imprint_rows(comp.imprint, moved))
+    printed = tuple(tuple((r.x, r.baseline, r.size, r.text.strip()) for r in p.runs if r.text.strip()) for p in ts.pages)
     ts.number_pages()
-    return Typeset(ts.render(comp), len(ts.pages), tuple(ts.placeholders))
+    return Typeset(ts.render(comp), len(ts.pages), tuple(ts.placeholders), printed, tuple(p.numbered for p in ts.pages))

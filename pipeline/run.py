@@ -42,6 +42,7 @@ from pipeline.model import DocumentRequest
 from pipeline.model import Rendered
 from pipeline.model import Composition
 from pipeline.stages.attach import docx_problem
+from pipeline.stages.attach import label_fits
 from pipeline.stages.attach import merge_attachments
 from pipeline.stages.attach import pdf_problem
 from pipeline.stages.attach import page_count
@@ -357,7 +358,8 @@ def typeset_request(req: DocumentRequest, workspace: Workspace, base: Path | Non
     pages = [page_count(data) if data is not None else 0 for data in files]  # checked by attachment_pdf
     comp = compose_request(req, workspace, tuple(pages))
     fonts = font_store.font_set(workspace.config.font_dirs)
-    result = typeset(comp, fonts, seal_images(req, workspace))
+    labels = tuple(data is not None and label_fits(data) for data in files)  # 附件N on the file's first page
+    result = typeset(comp, fonts, seal_images(req, workspace), labels)
     try:
         pdf = merge_attachments(result.pdf, result.placeholders, [d for d in files if d is not None])
     except (PyPdfError, ValueError, KeyError, TypeError, IndexError) as exc:  # a file pypdf opened but cannot merge

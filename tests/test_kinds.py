@@ -284,7 +284,7 @@ def test_attachment_files_are_appended_with_continuous_page_numbers(workspace, t
     appended = sorted(_appended_pages(facts))
     assert len(appended) == 2
     label = [ln for ln in facts.lines if ln.text == "附件"][0]
-    assert label.page == appended[0] - 1  # the label page, then the file's pages
+    assert label.page == appended[0]  # on the file's first page, above its content (the 版心's line 1)
     numbers = {ln.page: int(re.sub(r"\D", "", ln.text)) for ln in facts.lines if PAGE_NO.match(ln.text)}
     for page in range(1, appended[-1] + 1):
         assert numbers.get(page) == page, page
@@ -321,7 +321,7 @@ def test_a_docx_attachment_is_converted_and_appended(workspace, tmp_path):
     _, pdf = render(workspace, write_input(folder, "docx-att.yaml", text), tmp_path / "out")
     facts = PdfFacts(pdf)
     label = [ln for ln in facts.lines if ln.text == "附件"][0]
-    after = [ln for ln in facts.lines if ln.page > label.page]
+    after = [ln for ln in facts.lines if ln.page >= label.page]  # the label sits on the document's first page
     assert any("核查报告第1段" in ln.text for ln in after)  # the converted document's text
     numbers = [int(re.sub(r"\D", "", ln.text)) for ln in facts.lines if PAGE_NO.match(ln.text)]
     assert numbers == sorted(numbers) and numbers[0] == 1

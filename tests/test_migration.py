@@ -69,12 +69,15 @@ def test_an_old_archive_lists_verifies_and_rebuilds(old_workspace):
     assert len(report) == 9 and all(not r["问题"] for r in report), report
     # rebuilt with today's rules: versions whose layout rules changed since (titles broken
     # between words, statistics before 下步要求, a meeting's time printed with its weekday and
-    # 上午/下午) show as differences, never as a crash; the others rebuild identically
+    # 上午/下午, an attached file's pages set inside the 版心 with 附件N on its first page) show as
+    # differences, never as a crash; the others rebuild identically
     rebuilt = json.loads(cli(old_workspace, "archive", "verify", "--rebuild", "--json", code=1))
     problems = [p for r in rebuilt for p in r["问题"]]
     assert problems and all(p.startswith("重新生成与存档不符：") for p in problems), problems
     same = {r["件"].split(" ", 1)[0].rsplit("/", 1)[-1] for r in rebuilt if not r["问题"]}
-    assert {"F071-WS·2021-Y-XF-0001", "F071-WS·2026-Y-XF-0003", "F071-WS·2026-Y-XF-0004"} <= same, rebuilt
+    assert {"F071-WS·2021-Y-XF-0001", "F071-WS·2026-Y-XF-0003"} <= same, rebuilt
+    attached = next(r for r in rebuilt if "F071-WS·2026-Y-XF-0004" in r["件"])  # the 请示 with a PDF attached
+    assert any("第 3 页文字不同" in p for p in attached["问题"]), attached
     hits = json.loads(cli(old_workspace, "archive", "search", "五楼会议室", "--json"))
     assert [h["文种"] for h in hits] == ["会议通知"] and "【五楼会议室】" in hits[0]["摘要"]
     history = json.loads(cli(old_workspace, "archive", "history", "罕政发〔2026〕1号", "--json"))

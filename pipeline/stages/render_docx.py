@@ -489,13 +489,38 @@ def _squeezed(text: str) -> str:
 def _run_at(p: Any, pos: int) -> Any:
     """The run that starts at character ``pos`` of the paragraph, splitting a run there if needed;
     None when ``pos`` is the paragraph's end."""
+    return _runs_at(p, [pos])[pos]
+
+
+def _runs_at(p: Any, positions: list[int]) -> dict[int, Any]:
+    """The run that starts at each of ``positions``, splitting runs there: the paragraph's
+    characters are listed once, whatever the number of positions (a long paragraph has
+    thousands of line ends). None for a position at the paragraph's end."""
     atoms = _atoms(p)
-    if pos >= len(atoms):
-        return None
-    r, child, k, _ = atoms[pos]
+    cut: dict[int, int] = {}  # id of a w:t -> characters already moved off its front
+    owner: dict[int, int] = {}  # id of a run -> the position it was last returned for
+    out: dict[int, Any] = {}
+    for pos in sorted(set(positions)):  # in order: what a split leaves in front is the run before
+        if pos >= len(atoms):
+            out[pos] = None
+            continue
+        r, child, k, _ = atoms[pos]
+        offset = k - cut.get(id(child), 0)
+        head = _split_before(r, child, offset)
+        if head is not None and id(r) in owner:  # the earlier position's run now starts at head
+            out[owner[id(r)]] = head
+        out[pos], owner[id(r)] = r, pos
+        if offset:
+            cut[id(child)] = k
+    return out
+
+
+def _split_before(r: Any, child: Any, k: int) -> Any:
+    """Split run ``r`` before character ``k`` of its ``child``: the part before goes into a new run
+    in front, which is returned (None when nothing is before it); ``r`` keeps what follows."""
     content = [c for c in r if c.tag != _W_RPR]
     if k == 0 and content and content[0] is child:
-        return r
+        return None
     head = OxmlElement("w:r")
     rpr = r.find(_W_RPR)
     if rpr is not None:
@@ -510,27 +535,43 @@ def _run_at(p: Any, pos: int) -> Any:
         child.text = child.text[k:]
         child.set(_XML_SPACE, "preserve")
     r.addprevious(head)
-    return r
+    return head
 
 
 def _runs_between(p: Any, start: int, end: int) -> list[Any]:
     """The runs holding characters ``start`` to ``end`` (split so they hold nothing else)."""
-    last = _run_at(p, end)
-    first = _run_at(p, start)
+    return _runs_within(p, [(start, end)])[0]
+
+
+def _runs_within(p: Any, spans: list[tuple[int, int]]) -> list[list[Any]]:
+    """For each (start, end) of ``spans``, the runs holding those characters and nothing else:
+    every split made in one pass over the paragraph."""
+    starts = _runs_at(p, [x for span in spans for x in span])
     out = []
-    for r in p.iterchildren(_W_R):
-        if r is last:
-            break
-        if out or r is first:
-            out.append(r)
+    for start, end in spans:
+        first, last, runs = starts[start], starts[end], []
+        r = first
+        while r is not None and r is not last:
+            if r.tag == _W_R:
+                runs.append(r)
+            r = r.getnext()
+        out.append(runs)
     return out
 
 
 def _insert_break(p: Any, pos: int) -> None:
     """A line break before character ``pos``, in the run properties of the text before it."""
-    at = _run_at(p, pos)
-    runs = list(p.iterchildren(_W_R))
-    before = runs[runs.index(at) - 1] if at is not None and runs.index(at) else (runs[-1] if at is None else None)
+    _break_before(p, _run_at(p, pos))
+
+
+def _break_before(p: Any, at: Any) -> None:
+    """A line break before run ``at`` (None: at the paragraph's end), in the run properties of
+    the run before it."""
+    if at is None:
+        runs = list(p.iterchildren(_W_R))
+        before = runs[-1] if runs else None
+    else:
+        before = next(at.itersiblings(_W_R, preceding=True), None)
     run = OxmlElement("w:r")
     rpr = before.find(_W_RPR) if before is not None else None
     if rpr is not None:
@@ -544,7 +585,11 @@ def _insert_break(p: Any, pos: int) -> None:
 
 def _split_paragraph(p: Any, pos: int) -> Any:
     """Move the text from character ``pos`` on into a new paragraph after ``p``; returns it."""
-    at = _run_at(p, pos)
+    return _split_paragraph_at(p, _run_at(p, pos))
+
+
+def _split_paragraph_at(p: Any, at: Any) -> Any:
+    """Move run ``at`` and what follows it into a new paragraph after ``p``; returns it."""
     new = OxmlElement("w:p")
     ppr = p.find(_W_PPR)
     if ppr is not None:
@@ -826,15 +871,16 @@ class _Follower:
         self.fit(p, text, index, item, is_imprint)
         if len(item.lines) > 1:
             self.indents(p, self.lines[item.lines[0]].x0, self.lines[item.lines[1]].x0, is_imprint)
+        starts = _runs_at(p, [pos for pos, _ in cuts])  # split once: a long paragraph has many lines
         for pos, new_page in reversed(cuts):
             if new_page:
-                rest = _split_paragraph(p, pos)
+                rest = _split_paragraph_at(p, starts[pos])
                 _pset(rest, "pageBreakBefore")
                 _pset(rest, "ind", firstLine="0", firstLineChars="0", hanging="0", hangingChars="0")
                 if _alignment(self.doc, p) == "both":
                     _pset(p, "jc", val="distribute")
             else:
-                _insert_break(p, pos)
+                _break_before(p, starts[pos])
 
     def fit(self, p: Any, text: str, index: list[int], item: _Placed, is_imprint: bool) -> None:
         """Condense a line whose text would run past the line's end in Word or LibreOffice
@@ -842,6 +888,7 @@ class _Follower:
         size, tracking = _size_and_tracking(self.doc, p)
         right = g.CHAR_4 if is_imprint else 0.0
         bounds = [index[s[0]] for s in item.spans] + [len(text)]
+        condensed: list[tuple[tuple[int, int], str]] = []
         for n, k in enumerate(item.lines):
             a, b = bounds[n], bounds[n + 1]
             piece = text[a:b].rstrip()
@@ -850,8 +897,10 @@ class _Follower:
             room = (g.RIGHT - right - self.lines[k].x0) * g.MM
             val = _condensed(piece, size, tracking, room)
             if val is not None:
-                for r in _runs_between(p, a, a + len(piece)):
-                    _rset(r, "spacing", val=val)
+                condensed.append(((a, a + len(piece)), val))
+        for runs, (_span, val) in zip(_runs_within(p, [c[0] for c in condensed]), condensed):
+            for r in runs:
+                _rset(r, "spacing", val=val)
 
     def indents(self, p: Any, x_first: float, x_rest: float, is_imprint: bool) -> None:
         """Indents of a wrapped paragraph as the PDF set them (names aligned after a label)."""
@@ -915,8 +964,9 @@ class _Follower:
                         cuts.append(index[done])
                 width = (sum(table.widths[: k + 1]) - sum(table.widths[:k])) * g.BODY_W / sum(table.widths)
                 self.fit_cell(p, text, [0] + cuts, width - 2 * _CELL_PAD)
+                starts = _runs_at(p, cuts)
                 for cut in reversed(cuts):
-                    _insert_break(p, cut)
+                    _break_before(p, starts[cut])
 
     def fit_cell(self, p: Any, text: str, starts: list[int], room_mm: float) -> None:
         size, tracking = _size_and_tracking(self.doc, p)
@@ -1061,8 +1111,10 @@ class _Follower:
         stops = [("right", round(g.BODY_W * TWIPS_PER_MM) - pad)]
         if len(row.lines) > 1:
             stops.append(("left", round((self.lines[row.lines[1]].x0 - g.LEFT) * TWIPS_PER_MM)))
-            for pos in reversed([i for i, a in enumerate(_atoms(p)) if a[3] == "\n"]):
-                at = _run_at(p, pos + 1)
+            ends = [i + 1 for i, a in enumerate(_atoms(p)) if a[3] == "\n"]
+            starts = _runs_at(p, ends)
+            for pos in reversed(ends):
+                at = starts[pos]
                 if at is not None:
                     tab = deepcopy(at)
                     for child in [c for c in tab if c.tag != _W_RPR]:
@@ -1344,8 +1396,9 @@ def _unspace(root: Any) -> None:
     for p in root.iter(_W_P):
         atoms = _atoms(p)
         cuts = [i for i in range(1, len(atoms)) if _spaced(atoms[i - 1][3], atoms[i][3])]
+        starts = _runs_at(p, cuts)
         for pos in reversed(cuts):
-            at = _run_at(p, pos)
+            at = starts[pos]
             run = OxmlElement("w:r")
             rpr = at.find(_W_RPR)
             if rpr is not None:

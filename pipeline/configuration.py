@@ -71,10 +71,15 @@ class ConfigError(WorkspaceError):
 
 def read_config(name: str, data: bytes) -> WorkspaceConfig:
     """The configuration in the bytes of a ``fawen.yaml`` named ``name``; ConfigError lists every problem."""
+    return check_config(name, *parse_config(name, data))
+
+
+def parse_config(name: str, data: bytes) -> tuple[dict[str, Any], dict[str, int]]:
+    """The YAML of a ``fawen.yaml`` as plain data (JSON-shaped) and the line of every key path;
+    ConfigError when it is not YAML of that shape."""
     text = _decode(name, data)
     _refuse_tabs(name, text)
-    tree, lines = _load_yaml(name, text)
-    return check_config(name, tree, lines)
+    return _load_yaml(name, text)
 
 
 # --- reading ---------------------------------------------------------------------------------

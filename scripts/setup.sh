@@ -68,6 +68,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "== 安装 fawen 及其依赖"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# fawen's own modules compiled now: an editable install is not, and a command should start at once
+# even where the environment forbids writing bytecode at run time (PYTHONDONTWRITEBYTECODE)
+.venv/bin/python -m compileall -q pipeline >/dev/null
 
 cache="${FAWEN_FONT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fawen/fonts}"
 if [ -f "$cache/FandolFang-Regular.ttf" ] && [ -f "$cache/FandolSong-Bold.ttf" ]; then

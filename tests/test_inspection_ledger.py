@@ -17,7 +17,7 @@ from pipeline import feedback
 from pipeline import run
 from pipeline.cli import main
 from pipeline.errors import InputError
-from pipeline.stages.tasks import SNAPSHOT_NAME
+from pipeline.intake import TASKS_SNAPSHOT as SNAPSHOT_NAME
 from pipeline.store import workspace as ws_store
 
 FILED = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc)

@@ -29,7 +29,7 @@ def _today(workspace: ws_store.Workspace | None = None) -> dt.date:
     day before because the server keeps UTC)."""
     if workspace is None:
         return dt.date.today()
-    from pipeline.run import workspace_zone  # noqa: PLC0415 — run imports the stages; load it only when needed
+    from pipeline.intake import workspace_zone  # noqa: PLC0415 — loaded by the commands that use a workspace
 
     return dt.datetime.now(workspace_zone(workspace)).date()
 

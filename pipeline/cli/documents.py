@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from pipeline import run
+from pipeline import intake
 from pipeline.cli.common import EXIT_DRAFT
 from pipeline.cli.common import EXIT_INVALID
 from pipeline.cli.common import EXIT_OK
@@ -31,6 +32,13 @@ from pipeline.store import fonts as font_store
 from pipeline.store import workspace as ws_store
 
 
+def _run() -> Any:
+    """pipeline.run (the typesetters and the DOCX renderer): loaded by the commands that render."""
+    from pipeline import run  # noqa: PLC0415
+
+    return run
+
+
 @main.command()
 @click.argument("folder", metavar="文件夹", type=click.Path(file_okay=False, path_type=Path))
 def init(folder: Path) -> None:
@@ -42,7 +50,7 @@ def init(folder: Path) -> None:
     click.echo(f"已创建工作区：{folder.resolve()}\n  请按本机关的实际情况修改 {target}。")
 
 
-def _report(outcomes: list[run.Outcome]) -> int:
+def _report(outcomes: list[Any]) -> int:
     failed = [o for o in outcomes if not o.ok]
     invalid = [o for o in failed if isinstance(o.error, InputError)]
     if len(outcomes) > 1:
@@ -65,7 +73,7 @@ def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path) -> None:
     outcomes = []
     for i, path in enumerate(files, 1):
         prefix = f"[{i}/{len(files)}] " if len(files) > 1 else ""
-        outcome = run.render_file(path, workspace, out_dir, _today(workspace))
+        outcome = _run().render_file(path, workspace, out_dir, _today(workspace))
         outcomes.append(outcome)
         if outcome.ok:
             click.echo(f"{prefix}{path.name}：{outcome.message}")
@@ -105,30 +113,32 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None
 
 
 def _document_result(path: Path, workspace: Workspace) -> dict[str, object]:
-    req = run.read_request(path, workspace, _today(workspace))
+    req = intake.read_request(path, workspace, _today(workspace))
     return {"文件": str(path), "有效": True, "文种": req.kind.value, "标题": req.title, "问题": [],
             "草稿": draft_reason(req, workspace.config)}  # fmt: skip
 
 
 def _record_result(path: Path, workspace: Workspace) -> dict[str, object] | None:
     """办理反馈, 联络员变更 and 信访信息 are records, not 公文: checked as recording them would check them."""
-    from pipeline import feedback  # noqa: PLC0415 — only these inputs need them
-    from pipeline import liaisonfile  # noqa: PLC0415
-    from pipeline import petitioninfo  # noqa: PLC0415
+    kind = intake.record_kind(path)
+    if kind == "办理反馈":
+        from pipeline import feedback  # noqa: PLC0415 — only these inputs need them
 
-    if feedback.is_feedback_file(path):
         f = feedback.checked_file(path, workspace, _today(workspace))
         what = f"{f.item} {f.unit} {f.status}"
-        return {"文件": str(path), "有效": True, "文种": "办理反馈", "标题": what, "问题": [], "草稿": ""}
-    if liaisonfile.is_change_file(path):
+    elif kind == "联络员变更":
+        from pipeline import liaisonfile  # noqa: PLC0415
+
         c = liaisonfile.checked_file(path, workspace)
         what = f"{c.unit} 联络员 {c.liaison}（{c.filed} 起）"
-        return {"文件": str(path), "有效": True, "文种": "联络员变更", "标题": what, "问题": [], "草稿": ""}
-    if petitioninfo.is_petition_info_file(path):
+    elif kind == "信访信息":
+        from pipeline import petitioninfo  # noqa: PLC0415
+
         p = petitioninfo.checked_file(path, workspace, _today(workspace))
         what = f"{p.unit} {p.date} {p.category}（{p.sensitivity}）"
-        return {"文件": str(path), "有效": True, "文种": "信访信息", "标题": what, "问题": [], "草稿": ""}
-    return None
+    else:
+        return None
+    return {"文件": str(path), "有效": True, "文种": kind, "标题": what, "问题": [], "草稿": ""}
 
 
 def _validate_exit(results: list[dict]) -> int:
@@ -212,7 +222,7 @@ def demo(ctx: click.Context, out_dir: Path | None) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     outcomes = []
     for i, path in enumerate(examples, 1):
-        outcome = run.render_file(path, workspace, out_dir, _today(workspace))
+        outcome = _run().render_file(path, workspace, out_dir, _today(workspace))
         outcomes.append(outcome)
         mark = "✓" if outcome.ok else "✗"
         text = f"{path.name}：{outcome.pages} 页" if outcome.ok else outcome.message

@@ -393,7 +393,6 @@ def change_dict(c: TaskChange) -> dict[str, object]:
 # reported by then. What was drawn is kept as a snapshot, archived beside the 通报, so the 通报 is
 # rebuilt from its own folder exactly as it was filed, whatever the ledger says later.
 
-SNAPSHOT_NAME = "督办台账快照.json"
 SNAPSHOT_FORMAT = 1
 KEY = "督查事项"
 

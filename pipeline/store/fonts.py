@@ -18,15 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from fontTools.pens.boundsPen import BoundsPen
-from fontTools.ttLib import TTFont as ToolsFont
-from fontTools.ttLib import TTLibError
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError
-from reportlab.pdfbase.ttfonts import TTFont
+from typing import TYPE_CHECKING
 
 from pipeline import gbt9704 as g
 from pipeline.errors import FontError
+
+if TYPE_CHECKING:  # the font libraries are loaded when a face is read, not to check an input
+    from fontTools.ttLib import TTFont as ToolsFont
+    from reportlab.pdfbase.ttfonts import TTFont
 
 FONT_SUFFIXES = (".ttf", ".ttc", ".otf", ".otc")
 
@@ -111,6 +110,7 @@ def convert_cff_to_truetype(src: Path, dst: Path) -> None:
     """
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import TTFont as ToolsFont
     from fontTools.ttLib import newTable
 
     font = ToolsFont(str(src))
@@ -235,6 +235,9 @@ class FontLibrary:
 
 
 def _read_family_names(path: Path) -> list[list[str]]:
+    from fontTools.ttLib import TTFont as ToolsFont  # noqa: PLC0415
+    from fontTools.ttLib import TTLibError  # noqa: PLC0415
+
     out: list[list[str]] = []
     try:
         count = 1
@@ -278,6 +281,9 @@ class FontSet:
         digest = hashlib.sha1(f"{path}|{subfont}".encode()).hexdigest()[:10]
         name = f"fw-{digest}"
         if name not in self._rl:
+            from reportlab.pdfbase import pdfmetrics  # noqa: PLC0415
+            from reportlab.pdfbase.ttfonts import TTFont  # noqa: PLC0415
+
             try:
                 font = pdfmetrics.getFont(name)
             except KeyError:
@@ -340,6 +346,9 @@ class FontSet:
         hit = self._ink.get((name, char))
         if hit is not None:
             return hit
+        from fontTools.pens.boundsPen import BoundsPen  # noqa: PLC0415
+        from fontTools.ttLib import TTFont as ToolsFont  # noqa: PLC0415
+
         tools = self._tools.get(name)
         if tools is None:
             path, index = self._paths[name]
@@ -362,6 +371,9 @@ class FontSet:
 
 def _load_check(path: Path, subfont: int) -> bool:
     """Whether reportlab can embed this face."""
+    from reportlab.pdfbase.ttfonts import TTFError  # noqa: PLC0415
+    from reportlab.pdfbase.ttfonts import TTFont  # noqa: PLC0415
+
     try:
         TTFont(f"probe-{hashlib.sha1(str(path).encode()).hexdigest()[:8]}-{subfont}", str(path), subfontIndex=subfont)
     except (TTFError, OSError, IndexError, KeyError, ValueError):

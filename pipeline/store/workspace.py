@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import sys
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline import configuration
 from pipeline.errors import WorkspaceError
@@ -94,7 +98,39 @@ def load_config_file(path: Path) -> WorkspaceConfig:
         data = path.read_bytes()
     except OSError as exc:
         raise WorkspaceError(f"{path} 无法读取（{exc.strerror or '读取失败'}）。") from exc
-    return configuration.read_config(str(path), data)
+    return configuration.check_config(str(path), *_parsed(str(path), data))
+
+
+def _parsed(name: str, data: bytes) -> tuple[dict[str, Any], dict[str, int]]:
+    """A ``fawen.yaml`` parsed, kept by its digest in the user's cache folder: ruamel reads YAML in
+    pure Python (about 90 ms for the sample) and every command reads it. Only a file that parses
+    is kept; what it says is checked every time (configuration.check_config)."""
+    digest = hashlib.sha256(data).hexdigest()[:32]
+    cache = config_cache() / f"{digest}.json"
+    try:
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+        if isinstance(kept, dict) and isinstance(kept.get("tree"), dict) and isinstance(kept.get("lines"), dict):
+            return kept["tree"], kept["lines"]
+    except (OSError, ValueError):
+        pass
+    tree, lines = configuration.parse_config(name, data)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        part = cache.with_name(f"{cache.name}.{os.getpid()}.part")
+        part.write_text(json.dumps({"tree": tree, "lines": lines}, ensure_ascii=False), encoding="utf-8")
+        os.replace(part, cache)
+    except (OSError, TypeError, ValueError):  # a read-only home, or a value JSON cannot hold: parse next time
+        pass
+    return tree, lines
+
+
+def config_cache() -> Path:
+    """``$XDG_CACHE_HOME/fawen/config`` (``~/.cache/fawen/config``; on Windows under LOCALAPPDATA)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "fawen" / "config"
 
 
 def init(root: Path) -> Path:

@@ -22,13 +22,13 @@ from ruamel.yaml.reader import ReaderError
 from pipeline.errors import Problem
 from pipeline.errors import WorkspaceError
 from pipeline.model import DocumentKind
-from pipeline.syntaxhints import with_cause
 from pipeline.model import JointMeeting
 from pipeline.model import MemberUnit
 from pipeline.model import Organ
 from pipeline.model import Person
 from pipeline.model import WorkspaceConfig
 from pipeline.model import YearDays
+from pipeline.syntaxhints import with_cause
 from pipeline.workdays import DeadlineError
 from pipeline.workdays import read_days
 
@@ -39,8 +39,20 @@ RETENTION = {"Y": "Y", "永久": "Y", "D30": "D30", "30年": "D30", "定期30年
 RETENTION_EXPECTED = "Y（永久）、D30（定期30年）或 D10（定期10年）；也可写 永久、30年、10年、定期30年、定期10年"
 PROFILES = ("DA/T 22-2015", "DA/T 13-2022")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-TOP_KEYS = ("机关", "联席会议", "保管期限", "机构问题", "档号格式", "印章图片", "字体目录", "允许涉密", "时区", "操作员",
-            "网页访问", "节假日")
+TOP_KEYS = (
+    "机关",
+    "联席会议",
+    "保管期限",
+    "机构问题",
+    "档号格式",
+    "印章图片",
+    "字体目录",
+    "允许涉密",
+    "时区",
+    "操作员",
+    "网页访问",
+    "节假日",
+)
 WEB_KEYS = ("口令散列",)
 # fawen serve --set-password writes scrypt$<n>$<r>$<p>$<salt hex>$<key hex>; pbkdf2_sha256$<rounds>$<salt hex>$<key hex> is read too
 PASSWORD_HASH = re.compile(r"^(scrypt\$\d+\$\d+\$\d+|pbkdf2_sha256\$\d+)\$[0-9a-f]{16,128}\$[0-9a-f]{32,128}$")
@@ -157,7 +169,7 @@ def _explain(exc: MarkedYAMLError) -> tuple[str, str]:
     if "mapping values are not allowed" in detail:
         return "YAML 格式错误：此处不能有「:」", "冒号后加空格；值中含冒号时整个值加引号；子项比上一级多缩进两个空格"
     if "quoted scalar" in detail or "flow" in detail:
-        return "YAML 格式错误：引号或括号没有配对", "引号 \"…\"、方括号 […]、花括号 {…} 成对出现"
+        return "YAML 格式错误：引号或括号没有配对", '引号 "…"、方括号 […]、花括号 {…} 成对出现'
     if "could not find expected ':'" in detail or "simple key" in detail:
         return "YAML 格式错误：缺少「:」", "每行写成「键: 值」，冒号后有空格"
     return "YAML 格式错误：缩进或写法不对", "合法的 YAML：「键: 值」，冒号后有空格，同一层的键缩进相同"
@@ -325,7 +337,9 @@ def check_config(name: str, data: dict[str, Any], lines: dict[str, int]) -> Work
     return config
 
 
-ORGANS_EXAMPLE = "机关: 下写 名称、标志、全宗号、机关代字 等；几个发文机关时写成列表，每项以「- 名称:」开头，第一个为默认"
+ORGANS_EXAMPLE = (
+    "机关: 下写 名称、标志、全宗号、机关代字 等；几个发文机关时写成列表，每项以「- 名称:」开头，第一个为默认"
+)
 
 
 def _organs(c: _Checker, data: dict[str, Any]) -> tuple[Organ, tuple[Organ, ...]]:
@@ -348,7 +362,11 @@ def _organs(c: _Checker, data: dict[str, Any]) -> tuple[Organ, tuple[Organ, ...]
 def _organ(c: _Checker, organ: Any, path: str, first: bool) -> Organ:
     """One 发文机关; the first (default) one carries the workspace's 全宗号 and every 机关代字."""
     if not isinstance(organ, dict):
-        c.add(path, f"应为「键: 值」的组，实际是{type_name(organ)}", "{名称, 标志, 简称, 机关代字, 印发机关, 印章图片, 署名}")
+        c.add(
+            path,
+            f"应为「键: 值」的组，实际是{type_name(organ)}",
+            "{名称, 标志, 简称, 机关代字, 印发机关, 印章图片, 署名}",
+        )
         return Organ("", "")
     c.unknown(organ, ORGAN_KEYS, path)
     name = c.text(organ, "名称", path, required=True, expected="发文机关全称，如 鄂尔多斯市东胜区罕台镇人民政府")
@@ -402,7 +420,9 @@ def _codes(c: _Checker, organ: dict[str, Any], path: str = "机关", required: b
             continue
         code = c.text(codes, kind, where, expected="机关代字，如 罕政发")
         if code and _CODE_FORBIDDEN.search(code):
-            c.add(key, f"机关代字「{code}」含有括号、空格或「号」", "只写代字，如 罕政发（〔年份〕和序号由 fawen 编排）")
+            c.add(
+                key, f"机关代字「{code}」含有括号、空格或「号」", "只写代字，如 罕政发（〔年份〕和序号由 fawen 编排）"
+            )
         if code:
             out[kind] = code
     for kind in NEEDS_CODE if required else ():
@@ -426,11 +446,15 @@ def _member(c: _Checker, item: Any, path: str) -> MemberUnit | None:
     if isinstance(item, dict):
         c.unknown(item, MEMBER_KEYS, path)
         name = c.text(item, "名称", path, required=True, expected="成员单位名称，如 平安建设办公室")
-        phone = c.text(item, "电话", path, expected="电话，如 \"0477-8000001\"", digits_matter=True)
+        phone = c.text(item, "电话", path, expected='电话，如 "0477-8000001"', digits_matter=True)
         return MemberUnit(name, c.text(item, "联络员", path), phone) if name else None
     if isinstance(item, str) and item.strip():
         return MemberUnit(item.strip())
-    c.add(path, f"应为成员单位（名称或 {{名称, 联络员, 电话}}），实际是{type_name(item)}", "{名称: 平安建设办公室, 联络员: 周强}")
+    c.add(
+        path,
+        f"应为成员单位（名称或 {{名称, 联络员, 电话}}），实际是{type_name(item)}",
+        "{名称: 平安建设办公室, 联络员: 周强}",
+    )
     return None
 
 
@@ -442,8 +466,12 @@ def _meeting(c: _Checker, data: dict[str, Any]) -> JointMeeting | None:
     office = c.mapping(meeting, "办公室", "联席会议", expected="办公室: {设在, 主任}") or {}
     c.unknown(office, OFFICE_KEYS, "联席会议.办公室")
     head = _person(c, office["主任"], "联席会议.办公室.主任") if office.get("主任") is not None else None
-    conveners = [_person(c, p, f"联席会议.召集人[{i}]") for i, p in enumerate(c.items(meeting, "召集人", "联席会议"), 1)]
-    members = [_member(c, m, f"联席会议.成员单位[{i}]") for i, m in enumerate(c.items(meeting, "成员单位", "联席会议"), 1)]
+    conveners = [
+        _person(c, p, f"联席会议.召集人[{i}]") for i, p in enumerate(c.items(meeting, "召集人", "联席会议"), 1)
+    ]
+    members = [
+        _member(c, m, f"联席会议.成员单位[{i}]") for i, m in enumerate(c.items(meeting, "成员单位", "联席会议"), 1)
+    ]
     return JointMeeting(
         name=c.text(meeting, "名称", "联席会议", required=True, expected="如 罕台镇信访工作联席会议"),
         conveners=tuple(p for p in conveners if p),
@@ -466,7 +494,11 @@ def _retention(c: _Checker, data: dict[str, Any]) -> dict[str, str]:
             continue
         close = difflib.get_close_matches(text, list(RETENTION), n=1, cutoff=0.5) if text else []
         hint = f"是否想写「{close[0]}」？" if close else ""
-        c.add(f"保管期限.{kind}", "没有写保管期限" if value is None else f"「{value}」不是保管期限", hint + RETENTION_EXPECTED)
+        c.add(
+            f"保管期限.{kind}",
+            "没有写保管期限" if value is None else f"「{value}」不是保管期限",
+            hint + RETENTION_EXPECTED,
+        )
     return out
 
 
@@ -486,7 +518,11 @@ def _profile(c: _Checker, data: dict[str, Any]) -> str:
         if text.replace(" ", "").upper() == profile.replace(" ", ""):
             return profile
     close = difflib.get_close_matches(text, PROFILES, n=1, cutoff=0.5)
-    c.add("档号格式", f"「{text}」不是已知的档号格式", (f"是否想写「{close[0]}」？" if close else "") + " 或 ".join(PROFILES))
+    c.add(
+        "档号格式",
+        f"「{text}」不是已知的档号格式",
+        (f"是否想写「{close[0]}」？" if close else "") + " 或 ".join(PROFILES),
+    )
     return PROFILES[0]
 
 
@@ -567,7 +603,11 @@ def _holidays(c: _Checker, data: dict[str, Any]) -> tuple[YearDays, ...]:
         off = _day_list(c, value, "放假", path, int(key))
         worked = _day_list(c, value, "调休上班", path, int(key))
         if not value.get("放假"):
-            c.add(f"{path}.放假", "缺少「放假」：每年都有法定节假日", "按国务院办公厅公布的安排填写，如 放假: [1月1日, 10月1日 至 10月7日]")
+            c.add(
+                f"{path}.放假",
+                "缺少「放假」：每年都有法定节假日",
+                "按国务院办公厅公布的安排填写，如 放假: [1月1日, 10月1日 至 10月7日]",
+            )
         for day in sorted(worked):
             if day.weekday() < 5:
                 c.add(f"{path}.调休上班", f"{day} 不是周六或周日，本来就是工作日", "只写调休上班的周末日期")

@@ -11,8 +11,8 @@ and last digest per 件). Pure: no I/O here.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 import json
+from collections.abc import Iterator
 
 LOG_NAME = "处置记录.jsonl"
 WITHDRAW, REPEAL, CORRECT = "撤销", "废止", "更正"
@@ -22,13 +22,17 @@ GENESIS = "0" * 64
 
 def _digest(event: dict[str, object]) -> str:
     body = {k: v for k, v in event.items() if k != "摘要"}
-    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    ).hexdigest()
 
 
 digest = _digest  # one digest for every hash-chained log: 处置记录 and the 归档登记簿
 
 
-def chain_walk(entries: list[dict[str, object]], name: str, unit: str) -> Iterator[tuple[int, dict[str, object], list[str]]]:
+def chain_walk(
+    entries: list[dict[str, object]], name: str, unit: str
+) -> Iterator[tuple[int, dict[str, object], list[str]]]:
     """Each line of a hash-chained log with the findings every such chain shares: unreadable,
     changed (its own digest), not linked to the line before (deleted, inserted, swapped).
     ``name`` and ``unit`` word the findings (处置记录 … 行, 归档登记簿 … 条)."""
@@ -48,7 +52,9 @@ def chain_walk(entries: list[dict[str, object]], name: str, unit: str) -> Iterat
         yield n, entry, found
 
 
-def new_event(previous: list[dict[str, object]], identity: str, action: str, fields: dict[str, object]) -> dict[str, object]:
+def new_event(
+    previous: list[dict[str, object]], identity: str, action: str, fields: dict[str, object]
+) -> dict[str, object]:
     """The next event of a log: ``fields`` carries 时间, 人, 原因 and whatever the action adds."""
     event: dict[str, object] = {"序号": len(previous) + 1, "行为": action, "标识": identity, **fields,
                                 "前摘要": str(previous[-1]["摘要"]) if previous else GENESIS}  # fmt: skip

@@ -143,7 +143,12 @@ def _page_setup(doc: Document) -> None:
         rpr_default.insert(0, rfonts)
     for key in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         rfonts.attrib.pop(qn(key), None)
-    for key, val in (("w:ascii", LATIN), ("w:hAnsi", LATIN), ("w:eastAsia", g.DOCX_FONT[g.ROLE_FANGSONG]), ("w:cs", LATIN)):
+    for key, val in (
+        ("w:ascii", LATIN),
+        ("w:hAnsi", LATIN),
+        ("w:eastAsia", g.DOCX_FONT[g.ROLE_FANGSONG]),
+        ("w:cs", LATIN),
+    ):
         rfonts.set(qn(key), val)
     normal = doc.styles["Normal"]
     _fonts(normal.element, LATIN, g.DOCX_FONT[g.ROLE_FANGSONG])
@@ -220,7 +225,9 @@ def _styles(doc: Document) -> None:
     _border(up, "bottom", 12, g.RED_HEX, 4)
     _tab(up, "right", round((g.BODY_W - g.CHAR) * 1440 / 25.4))
     _style(doc, S_ISSUE, align=WD_ALIGN_PARAGRAPH.CENTER)
-    editor = _style(doc, S_EDITOR, align=WD_ALIGN_PARAGRAPH.LEFT)  # the same: 编发单位 1 字 in, date 1 字 from the right
+    editor = _style(
+        doc, S_EDITOR, align=WD_ALIGN_PARAGRAPH.LEFT
+    )  # the same: 编发单位 1 字 in, date 1 字 from the right
     _indent_chars(editor, first_line_chars=1)
     _border(editor, "bottom", 12, g.RED_HEX, 4)
     _tab(editor, "right", round((g.BODY_W - g.CHAR) * 1440 / 25.4))
@@ -488,7 +495,9 @@ def _slim(data: bytes) -> bytes:
             if name.endswith(".rels") or name == "[Content_Types].xml":
                 text = body.decode("utf-8")
                 for part in ("stylesWithEffects.xml", "thumbnail.jpeg", "customXml/"):
-                    text = re.sub(r"<Relationship [^>]*Target=\"[^\"]*" + re.escape(part) + r"[^\"]*\"[^>]*/>", "", text)
+                    text = re.sub(
+                        r"<Relationship [^>]*Target=\"[^\"]*" + re.escape(part) + r"[^\"]*\"[^>]*/>", "", text
+                    )
                     text = re.sub(r"<Override [^>]*PartName=\"[^\"]*" + re.escape(part) + r"[^\"]*\"[^>]*/>", "", text)
                 body = text.encode("utf-8")
             dst.writestr(item, body)
@@ -544,7 +553,10 @@ def _table(doc: Document) -> None:
     closer.cells[0].paragraphs[0].add_run("{%tr endfor %}")
 
 
-TEMPLATES = {kind: (lambda kind=kind: build_template(kind)) for kind in ("通知", "会议通知", "会议纪要", "督查通报", "专题报告", "请示")}
+TEMPLATES = {
+    kind: (lambda kind=kind: build_template(kind))
+    for kind in ("通知", "会议通知", "会议纪要", "督查通报", "专题报告", "请示")
+}
 
 
 def build_notice_template() -> bytes:

@@ -74,10 +74,7 @@ DOCX_FONT = {
 HEADING_ROLE = {1: ROLE_HEI, 2: ROLE_KAI, 3: ROLE_FANGSONG, 4: ROLE_FANGSONG}
 
 # 避头尾 (GB/T 15834 and common practice): characters that may not start / end a line.
-NO_LINE_START = set(
-    "，。、；：？！）》」』】〕〉］｝”’…—·％‰℃°,.;:?!)]}>%"
-    "〗〙〛｠｡､ー々〻ゝゞ・"
-)
+NO_LINE_START = set("，。、；：？！）》」』】〕〉］｝”’…—·％‰℃°,.;:?!)]}>%〗〙〛｠｡､ー々〻ゝゞ・")
 NO_LINE_END = set("（《「『【〔〈［｛“‘([{<〖〘〚｟")
 # Full-width punctuation that may be set at half width to pull a forbidden character in.
 SQUEEZABLE = set("，。、；：？！）》」』】〕〉（《「『【〔〈“”‘’")

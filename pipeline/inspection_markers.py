@@ -52,7 +52,12 @@ def information_marker_problems(body: str) -> list[tuple[str, str]]:
     out = [(f"正文第{i}行：「{INFORMATION_MARKER}」须单独成一行", f"把「{INFORMATION_MARKER}」单独写在一行")
            for i in placed if lines[i - 1].strip() != INFORMATION_MARKER]  # fmt: skip
     if len(placed) > 1:
-        out.append((f"「{INFORMATION_MARKER}」出现了 {len(placed)} 次（第{'、'.join(map(str, placed))}行）", "统计表只能放在一处"))
+        out.append(
+            (
+                f"「{INFORMATION_MARKER}」出现了 {len(placed)} 次（第{'、'.join(map(str, placed))}行）",
+                "统计表只能放在一处",
+            )
+        )
     return out
 
 
@@ -65,7 +70,9 @@ def marker_problems(body: str) -> list[tuple[str, str]]:
         if lines[i - 1].strip() != BLOCK_MARKER:
             out.append((f"正文第{i}行：「{BLOCK_MARKER}」须单独成一行", f"把「{BLOCK_MARKER}」单独写在一行"))
     if len(placed) > 1:
-        out.append((f"「{BLOCK_MARKER}」出现了 {len(placed)} 次（第{'、'.join(map(str, placed))}行）", "统计只能放在一处"))
+        out.append(
+            (f"「{BLOCK_MARKER}」出现了 {len(placed)} 次（第{'、'.join(map(str, placed))}行）", "统计只能放在一处")
+        )
     known = (BLOCK, *FIGURES)
     for m in _ANY.finditer(body):
         name = m.group(1)

@@ -64,9 +64,13 @@ def read_request(path: Path, workspace: Workspace, today: dt.date, *, data: byte
     req = validate(parse_input(path.name, path.suffix, raw), workspace.config, today, coverage)
     problems: list[Problem] = []
     for i, att in enumerate(req.attachments, 1):
-        if att.file is not None and _check_beside(base, att.file, f"附件[{i}].文件", "附件文件", "PDF 或 DOCX 文件", problems):
+        if att.file is not None and _check_beside(
+            base, att.file, f"附件[{i}].文件", "附件文件", "PDF 或 DOCX 文件", problems
+        ):
             _check_attachment(base, att.file, f"附件[{i}].文件", problems)
-    if req.inspection_ledger and _check_beside(base, req.inspection_ledger, "督查事项", "台账", "CSV 或 XLSX 文件", problems):
+    if req.inspection_ledger and _check_beside(
+        base, req.inspection_ledger, "督查事项", "台账", "CSV 或 XLSX 文件", problems
+    ):
         from pipeline.store.ledger import read_ledger  # noqa: PLC0415 — openpyxl, for a ledger file only
 
         table = read_ledger(base / req.inspection_ledger, path.name)
@@ -125,7 +129,9 @@ def _linked(req: DocumentRequest, workspace: Workspace, problems: list[Problem])
         if req.meeting_notice:
             notice = _meeting_notice(archive, req.meeting_notice, problems)
             if notice is not None:
-                links.append({"类型": "会议通知", "对象": notice.identity, "档号": notice.archive_code, "题名": notice.title})
+                links.append(
+                    {"类型": "会议通知", "对象": notice.identity, "档号": notice.archive_code, "题名": notice.title}
+                )
                 theirs = _meeting_id_of(archive, notice)
                 if theirs and meeting_id and theirs != meeting_id:
                     problems.append(Problem("会议编号", f"会议编号「{meeting_id}」与会议通知 {notice.archive_code} 的「{theirs}」不同",
@@ -152,10 +158,14 @@ def _meeting_notice(archive: Archive, key: str, problems: list[Problem]) -> Entr
         return None
     if len(hits) > 1:
         named = "、".join(h.archive_code for h in hits[:5])
-        problems.append(Problem("会议通知", f"「{shown(key)}」对应 {len(hits)} 件（{named}），无法确定是哪一件", "写明档号"))
+        problems.append(
+            Problem("会议通知", f"「{shown(key)}」对应 {len(hits)} 件（{named}），无法确定是哪一件", "写明档号")
+        )
         return None
     if hits[0].kind != "会议通知":
-        problems.append(Problem("会议通知", f"「{shown(key)}」是{hits[0].kind}（{hits[0].title}），不是会议通知", expected))
+        problems.append(
+            Problem("会议通知", f"「{shown(key)}」是{hits[0].kind}（{hits[0].title}），不是会议通知", expected)
+        )
         return None
     return hits[0]
 
@@ -186,7 +196,9 @@ def _counted_information(req: DocumentRequest, workspace: Workspace, snapshot: P
         try:
             records = read_records(workspace.outbox)
         except FawenError as exc:
-            problems.append(Problem("信息统计", f"信访信息记录无法读取：{exc.message}", "先用 fawen archive verify 查明"))
+            problems.append(
+                Problem("信息统计", f"信访信息记录无法读取：{exc.message}", "先用 fawen archive verify 查明")
+            )
             return req
         counted = petitioninfo.counted(records, query.start, query.end, query.by)
     if not counted["总数"]:
@@ -202,12 +214,18 @@ def _check_beside(base: Path, rel: str, key: str, what: str, kind: str, problems
         inside = target.is_relative_to(base.resolve())
         regular = inside and target.is_file()
     except (OSError, RuntimeError, ValueError):  # a symlink loop, an over-long name
-        problems.append(Problem(key, f"{what}「{shown(rel)}」无法打开（符号链接循环或路径过长）", f"输入文件所在文件夹内的{kind}"))
+        problems.append(
+            Problem(key, f"{what}「{shown(rel)}」无法打开（符号链接循环或路径过长）", f"输入文件所在文件夹内的{kind}")
+        )
         return False
     if not inside:
-        problems.append(Problem(key, f"{what}「{shown(rel)}」指向输入文件夹之外（符号链接）", f"输入文件所在文件夹内的{kind}"))
+        problems.append(
+            Problem(key, f"{what}「{shown(rel)}」指向输入文件夹之外（符号链接）", f"输入文件所在文件夹内的{kind}")
+        )
     elif not regular:
-        problems.append(Problem(key, f"找不到{what}「{shown(rel)}」（或它不是普通文件）", f"与输入文件放在一起的{kind}"))
+        problems.append(
+            Problem(key, f"找不到{what}「{shown(rel)}」（或它不是普通文件）", f"与输入文件放在一起的{kind}")
+        )
     else:
         return True
     return False
@@ -235,8 +253,6 @@ def named_files(req: DocumentRequest) -> list[str]:
     if req.inspection_ledger:
         files.append(req.inspection_ledger)
     return files
-
-
 
 
 def workspace_zone(workspace: Workspace) -> dt.tzinfo:

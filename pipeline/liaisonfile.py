@@ -68,7 +68,9 @@ def checked_file(path: Path, workspace: Workspace) -> LiaisonChange:
     return change
 
 
-def record(workspace: Workspace, change: LiaisonChange, when: dt.datetime, by: str, source: str = "联络员变更") -> Recorded:
+def record(
+    workspace: Workspace, change: LiaisonChange, when: dt.datetime, by: str, source: str = "联络员变更"
+) -> Recorded:
     """Check ``change`` against the roster as 备案 so far and append it; InputError when it is wrong
     or the log itself has been tampered with (nothing is appended to a broken chain)."""
     archive = Archive(workspace.outbox)
@@ -104,7 +106,9 @@ def record_file(path: Path, workspace: Workspace, now: dt.datetime, by: str = ""
     change, problems = read_file(path)
     if change is None:
         raise InputError(path.name, [Problem("", p) for p in problems])
-    return record(workspace, change, now.astimezone(run.workspace_zone(workspace)), run.operator(workspace, by), path.name)
+    return record(
+        workspace, change, now.astimezone(run.workspace_zone(workspace)), run.operator(workspace, by), path.name
+    )
 
 
 def inbox_reply(path: Path, workspace: Workspace, now: dt.datetime) -> dict[str, object] | None:

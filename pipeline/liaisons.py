@@ -74,7 +74,11 @@ def read_change(data: Any, source: str, lines: dict[str, int] | None = None) -> 
     if data.get("文种", KIND) != KIND:
         found.append(f"{_at(source, '文种', at)}：应为「{KIND}」，实为「{data.get('文种')}」")
     text = {k: str(data.get(k) or "").strip() for k in KEYS}
-    for key, expected in (("单位", "成员单位名称，如 综合执法局"), ("联络员", "新联络员姓名"), ("电话", '电话，如 "0477-8000003"')):
+    for key, expected in (
+        ("单位", "成员单位名称，如 综合执法局"),
+        ("联络员", "新联络员姓名"),
+        ("电话", '电话，如 "0477-8000003"'),
+    ):
         if not text[key]:
             found.append(f"{_at(source, key, at)}：缺少；应为{expected}")
     filed = data.get("备案日期")
@@ -97,16 +101,24 @@ def check(change: LiaisonChange, cfg: WorkspaceConfig) -> tuple[LiaisonChange | 
     if change.unit not in names:
         close = difflib.get_close_matches(change.unit, names, n=1, cutoff=0.4)
         hint = f"是否想写「{close[0]}」？" if close else ""
-        return None, [f"单位：「{change.unit}」不是 fawen.yaml 中的联席会议成员单位；{hint}成员单位：{'、'.join(names) or '（未配置）'}"]
+        return None, [
+            f"单位：「{change.unit}」不是 fawen.yaml 中的联席会议成员单位；{hint}成员单位：{'、'.join(names) or '（未配置）'}"
+        ]
     found = []
     if not _PHONE.match(change.phone):
         found.append(f"电话：「{change.phone}」不像电话号码；应为如 0477-8000003")
     before = config_on(cfg, change.filed - dt.timedelta(days=1))
-    was, was_phone = next((m.liaison, m.phone) for m in (before.meeting.members if before.meeting else ()) if m.name == change.unit)
+    was, was_phone = next(
+        (m.liaison, m.phone) for m in (before.meeting.members if before.meeting else ()) if m.name == change.unit
+    )
     if change.former and change.former != was:
-        found.append(f"原联络员：「{change.former}」不是{change.unit}在 {change.filed} 前的联络员；应为「{was}」（fawen roster --at {change.filed - dt.timedelta(days=1)} 查看）")
+        found.append(
+            f"原联络员：「{change.former}」不是{change.unit}在 {change.filed} 前的联络员；应为「{was}」（fawen roster --at {change.filed - dt.timedelta(days=1)} 查看）"
+        )
     if change.liaison == was and change.phone == was_phone:
-        found.append(f"联络员：「{change.liaison}」（电话 {was_phone}）已是{change.unit}在 {change.filed} 前的联络员，无需变更")
+        found.append(
+            f"联络员：「{change.liaison}」（电话 {was_phone}）已是{change.unit}在 {change.filed} 前的联络员，无需变更"
+        )
     if found:
         return None, found
     return LiaisonChange(change.unit, change.liaison, change.phone, change.filed, was), []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
@@ -177,8 +178,12 @@ class WorkspaceConfig:
     operator: str = ""  # 操作员: whom the inbox watcher's events are recorded as
     web_password_hash: str = ""  # 网页访问.口令散列: fawen serve asks for the password it hashes
     more_organs: tuple[Organ, ...] = ()  # 机关 as a list: the organs after the first (default) one
-    holidays: tuple[YearDays, ...] = ()  # 节假日: years whose holidays the chinesecalendar package does not know (or overrides)
-    liaison_changes: tuple[LiaisonChange, ...] = ()  # 联络员备案 (the archive's log), oldest first: pipeline.roster dates the roster
+    holidays: tuple[
+        YearDays, ...
+    ] = ()  # 节假日: years whose holidays the chinesecalendar package does not know (or overrides)
+    liaison_changes: tuple[
+        LiaisonChange, ...
+    ] = ()  # 联络员备案 (the archive's log), oldest first: pipeline.roster dates the roster
 
     @property
     def organs(self) -> tuple[Organ, ...]:

@@ -27,7 +27,20 @@ _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789"
 _NUMBER_RE = re.compile(rf"^(?P<code>.+?)[{re.escape(_OPEN)}](?P<year>\d{{4}})[{re.escape(_CLOSE)}]第?(?P<seq>\d+)号?$")
 _ISSUE_RE = re.compile(r"^(?P<series>.*?)(?:(?P<year>\d{4})年?)?第?(?P<seq>\d+|[〇零一二三四五六七八九十百]+)期$")
 _CODE_SEPARATORS = re.compile(r"[-·.・•．‧]+")
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pipeline.model import WorkspaceConfig
 from pipeline.body import chinese_numeral
+from pipeline.model import WorkspaceConfig
 from pipeline.stages.tasks import Standing
 
 TITLE = "关于督促办理联席会议议定事项的通知"

@@ -86,7 +86,10 @@ def liaison_problem(name: str, unit: str, roster: Roster) -> tuple[str, str] | N
         problem = f"「{name}」在 {roster.day} 时已不是{unit}的联络员（联络员备案），当时的联络员是 {now[0]}"
     else:
         return None
-    return problem, f"{unit}的联络员：{now[0]}（电话 {now[1] or '未备案'}，以 {roster.day} 有效的名册为准；fawen roster --at {roster.day} 查看）"
+    return (
+        problem,
+        f"{unit}的联络员：{now[0]}（电话 {now[1] or '未备案'}，以 {roster.day} 有效的名册为准；fawen roster --at {roster.day} 查看）",
+    )
 
 
 def contact_problem(name: str, phone: str, roster: Roster) -> tuple[str, str] | None:
@@ -97,8 +100,10 @@ def contact_problem(name: str, phone: str, roster: Roster) -> tuple[str, str] | 
     found = next(((u, p) for u, n, p in roster.liaisons if n == name and p), None)
     if found is None or found[1] == phone.strip() or (found[0], phone.strip()) not in roster.phones:
         return None
-    return (f"联系电话「{quoted(phone)}」不是{found[0]}联络员 {name} 在 {roster.day} 备案的电话",
-            f"{found[1]}（fawen roster --at {roster.day} 查看当时的名册）")
+    return (
+        f"联系电话「{quoted(phone)}」不是{found[0]}联络员 {name} 在 {roster.day} 备案的电话",
+        f"{found[1]}（fawen roster --at {roster.day} 查看当时的名册）",
+    )
 
 
 def quoted(text: str, limit: int = 30) -> str:

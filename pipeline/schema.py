@@ -63,8 +63,14 @@ ALIASES: dict[str, dict[str, str]] = {
         "topics": "议题",
     },
     "出席": {"unit": "单位", "name": "姓名", "title": "职务", "reason": "事由"},
-    "议定事项": {"matter": "事项", "lead": "责任单位", "partners": "配合单位", "deadline": "完成时限",
-                 "assigned_by": "交办领导", "campaign": "专项"},
+    "议定事项": {
+        "matter": "事项",
+        "lead": "责任单位",
+        "partners": "配合单位",
+        "deadline": "完成时限",
+        "assigned_by": "交办领导",
+        "campaign": "专项",
+    },
     "审定": {"by": "审定人", "date": "日期"},
     "会签": {"convener": "召集人", "date": "日期"},
     "督查": {"time": "时间", "team": "督查组"},
@@ -96,9 +102,21 @@ KIND_KEYS: dict[str, frozenset[str]] = {
     "通知": frozenset(),
     "会议通知": frozenset({"会议"}),
     "会议纪要": frozenset(
-        {"会议", "会议类型", "出席", "请假", "列席", "议定事项", "审定", "会签", "跨分管领域",
-         "议题提出单位", "分送", "会议通知"}
-    ),  # fmt: skip
+        {
+            "会议",
+            "会议类型",
+            "出席",
+            "请假",
+            "列席",
+            "议定事项",
+            "审定",
+            "会签",
+            "跨分管领域",
+            "议题提出单位",
+            "分送",
+            "会议通知",
+        }
+    ),
     "督查通报": frozenset({"督查类型", "督查", "督查事项", "统计截止日期"}),
     "专题报告": frozenset({"信息统计"}),
     "请示": frozenset(),

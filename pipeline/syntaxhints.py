@@ -20,8 +20,8 @@ def _line_cause(line: str, json: bool) -> str:
     if "\t" in line[: len(line) - len(line.lstrip())]:
         return "用 Tab 缩进了（应使用空格）"
     bare = _outside_quotes(line)
-    if re.sub(r'\\.', "", line).count('"') % 2:
-        return "引号「\"」没有配对"
+    if re.sub(r"\\.", "", line).count('"') % 2:
+        return '引号「"」没有配对'
     for opening, closing in _PAIRS.items():
         if bare.count(opening) > bare.count(closing):
             return f"「{opening}」没有对应的「{closing}」"

@@ -34,8 +34,8 @@ from pipeline.stages.tasks import ledger_of
 from pipeline.stages.tasks import selected
 from pipeline.stages.tasks import standing
 from pipeline.stages.tasks import with_progress
-from pipeline.store.progress import ProgressLog
 from pipeline.store.archive import Archive
+from pipeline.store.progress import ProgressLog
 from pipeline.store.register import REGISTER_NAME
 from pipeline.store.register import TAIL
 from pipeline.store.tasks import LEDGER_NAME
@@ -206,7 +206,9 @@ def listing(workspace: Workspace, archive: Archive, at: dt.date, wanted: Filter)
     finally:
         ledger.close()
     calendar = _calendar(workspace)
-    found = (standing(with_progress(_as_item(r), progress.get((r["identity"], r["id"]), [])), at, calendar) for r in rows)
+    found = (
+        standing(with_progress(_as_item(r), progress.get((r["identity"], r["id"]), [])), at, calendar) for r in rows
+    )
     return [s for s in found if selected(s, wanted)]
 
 

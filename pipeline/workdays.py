@@ -19,7 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,9 @@ _ONE_DAY = dt.timedelta(days=1)
 _NUMBER = r"(?P<n>\d+|[〇零一二两三四五六七八九十百]+)"
 _WORKING = re.compile(rf"^(?:会后)?{_NUMBER}个?工作日(?:内|之内|以内)?$")
 _CALENDAR = re.compile(rf"^(?P<after>会后)?{_NUMBER}(?:个自然日|个日历日|日|天)(?P<within>内|之内|以内)?$")
-_FULL_DATE = re.compile(r"^(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})|年(?P<m2>\d{1,2})月(?P<d2>\d{1,2})日)$")
+_FULL_DATE = re.compile(
+    r"^(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})|年(?P<m2>\d{1,2})月(?P<d2>\d{1,2})日)$"
+)
 _MONTH_DAY = re.compile(r"^(?P<m>\d{1,2})月(?P<d>\d{1,2})日$")
 _RANGE = re.compile(r"至|到|~|～|—+|－－|--")
 _BEFORE = re.compile(r"(?:之前|以前|前)$")

@@ -197,7 +197,7 @@ class Pool:
         return Reply(message["outcome"], message.get("code", ""), message.get("version", 0),
                      tuple(message.get("completed", ())), message.get("reason", ""), message.get("note", ""))  # fmt: skip
 
-    def named_files(self, name: str, suffix: str, data: bytes) -> list[str] | None | str:
+    def named_files(self, name: str, suffix: str, data: bytes) -> list[str] | str | None:
         """The files an input's bytes name (attachments, ledger); None when they do not parse;
         a reason (str) when parsing them ran over the budget. Parsed in a worker too: the watcher
         trusts no input's bytes in its own process."""
@@ -378,7 +378,12 @@ def _file_one(path: Path, workspace: Any) -> dict[str, Any]:
                                              f"请把此文件和这段说明交给系统管理员。"}  # fmt: skip
     if filed.duplicate:
         return {"outcome": "重复", "code": filed.archive_code, "version": filed.version}
-    return {"outcome": "已归档", "code": filed.archive_code, "version": filed.version, "completed": list(filed.completed)}
+    return {
+        "outcome": "已归档",
+        "code": filed.archive_code,
+        "version": filed.version,
+        "completed": list(filed.completed),
+    }
 
 
 def _named(job: dict[str, Any]) -> dict[str, Any]:

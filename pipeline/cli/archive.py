@@ -290,7 +290,9 @@ def archive_diff(ctx: click.Context, key: str, v1: int, v2: int, as_json: bool) 
     store.close()
     for v in (v1, v2):
         if v not in records:
-            click.echo(f"错误：{entry.archive_code} 没有第{v}版（现有：{', '.join(map(str, sorted(records)))}）。", err=True)
+            click.echo(
+                f"错误：{entry.archive_code} 没有第{v}版（现有：{', '.join(map(str, sorted(records)))}）。", err=True
+            )
             sys.exit(EXIT_USAGE)
     rows = changes(records[v1].get("内容") or {}, records[v2].get("内容") or {})
     if as_json:

@@ -113,8 +113,12 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-w", "--workspace", metavar="文件夹",
-              help="工作区（含 fawen.yaml）；默认取环境变量 FAWEN_WORKSPACE，再从当前文件夹向上找含 fawen.yaml 的文件夹。")
+@click.option(
+    "-w",
+    "--workspace",
+    metavar="文件夹",
+    help="工作区（含 fawen.yaml）；默认取环境变量 FAWEN_WORKSPACE，再从当前文件夹向上找含 fawen.yaml 的文件夹。",
+)
 @click.version_option(__version__, "-V", "--version", prog_name="fawen", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, workspace: str | None) -> None:
@@ -125,5 +129,3 @@ def main(ctx: click.Context, workspace: str | None) -> None:
 
 def _now() -> dt.datetime:
     return dt.datetime.now().astimezone()
-
-

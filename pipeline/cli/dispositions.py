@@ -70,10 +70,16 @@ def archive_correct(ctx: click.Context, key: str, source: Path, reason: str, by:
     except FawenError as exc:
         _fail(exc)
     if filed.duplicate:
-        click.echo(f"错误：{source.name} 与 {filed.archive_code} 第{filed.version}版内容相同，没有可更正之处。", err=True)
+        click.echo(
+            f"错误：{source.name} 与 {filed.archive_code} 第{filed.version}版内容相同，没有可更正之处。", err=True
+        )
         sys.exit(EXIT_INVALID)
-    event = _append(workspace, entry, disposition.CORRECT, {"原因": reason.strip(), "人": person, "版本": filed.version})
-    click.echo(f"已更正 {entry.archive_code}（{entry.number}）：第{filed.version}版 {filed.folder}；{disposition.describe(event)}")
+    event = _append(
+        workspace, entry, disposition.CORRECT, {"原因": reason.strip(), "人": person, "版本": filed.version}
+    )
+    click.echo(
+        f"已更正 {entry.archive_code}（{entry.number}）：第{filed.version}版 {filed.folder}；{disposition.describe(event)}"
+    )
 
 
 def _dispose(ctx: click.Context, key: str, action: str, reason: str, by: str) -> None:
@@ -83,7 +89,9 @@ def _dispose(ctx: click.Context, key: str, action: str, reason: str, by: str) ->
     store.close()
     event = _append(workspace, entry, action, {"原因": reason.strip(), "人": run.operator(workspace, by)})
     voided = "，编号在登记簿中随之作废" if action == disposition.WITHDRAW else ""
-    click.echo(f"已{action} {entry.archive_code}（{entry.number}）「{entry.title}」{voided}：{disposition.describe(event)}")
+    click.echo(
+        f"已{action} {entry.archive_code}（{entry.number}）「{entry.title}」{voided}：{disposition.describe(event)}"
+    )
 
 
 def _append(workspace: Any, entry: Any, action: str, fields: dict[str, object]) -> dict[str, object]:
@@ -138,7 +146,10 @@ def _catch_up(registry: Any, entry: Any, events: list[dict[str, object]], regist
     seen = registry.witness(entry.identity)
     logged = [(e.get("序号"), e.get("行为"), e.get("摘要")) for e in events[: len(seen)]]
     if damaged or logged != seen:
-        click.echo(f"错误：{entry.archive_code} 的处置记录与登记簿不符，先不作处置。请运行 fawen archive verify 核查。", err=True)
+        click.echo(
+            f"错误：{entry.archive_code} 的处置记录与登记簿不符，先不作处置。请运行 fawen archive verify 核查。",
+            err=True,
+        )
         sys.exit(EXIT_INVALID)
     if len(events) == len(seen):
         return

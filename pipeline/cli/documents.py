@@ -24,12 +24,12 @@ from pipeline.drafts import draft_reason
 from pipeline.errors import FawenError
 from pipeline.errors import InputError
 from pipeline.errors import WorkspaceError
-from pipeline.store.workspace import Workspace
+from pipeline.roster import config_on
 from pipeline.skeletons import KINDS as SKELETON_KINDS
 from pipeline.skeletons import skeleton
-from pipeline.roster import config_on
 from pipeline.store import fonts as font_store
 from pipeline.store import workspace as ws_store
+from pipeline.store.workspace import Workspace
 
 
 def _run() -> Any:
@@ -63,7 +63,9 @@ def _report(outcomes: list[Any]) -> int:
 
 
 @main.command()
-@click.argument("files", metavar="输入文件…", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", metavar="输入文件…", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="输出文件夹。")  # fmt: skip
 @click.pass_context
@@ -83,7 +85,9 @@ def render(ctx: click.Context, files: tuple[Path, ...], out_dir: Path) -> None:
 
 
 @main.command()
-@click.argument("files", metavar="输入文件…", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", metavar="输入文件…", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
 @click.pass_context
 def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
@@ -236,5 +240,3 @@ def demo(ctx: click.Context, out_dir: Path | None) -> None:
 def _sample_workspace() -> ws_store.Workspace:
     config = ws_store.load_config_file(ws_store.SAMPLE_CONFIG)
     return ws_store.Workspace(ws_store.SAMPLE_CONFIG.parent, config)
-
-

@@ -23,10 +23,19 @@ from pipeline.errors import FawenError
 
 
 @main.command("file")
-@click.argument("files", metavar="输入文件…", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--by", "by", metavar="姓名", default="", help="归档人（记入事件）；默认取工作区的「操作员」，再默认系统用户名。")
-@click.option("--as-version-of", "version_of", metavar="档号或文号", default="",
-              help="把这份输入归为已归档的某件的新版本（如修改稿另存了文件名）。")
+@click.argument(
+    "files", metavar="输入文件…", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--by", "by", metavar="姓名", default="", help="归档人（记入事件）；默认取工作区的「操作员」，再默认系统用户名。"
+)
+@click.option(
+    "--as-version-of",
+    "version_of",
+    metavar="档号或文号",
+    default="",
+    help="把这份输入归为已归档的某件的新版本（如修改稿另存了文件名）。",
+)
 @click.option("--new", "new", is_flag=True, help="即使当年已有同名同文种的件，也作为另一份新公文归档。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出每个文件的结果。")
 @click.pass_context
@@ -80,7 +89,6 @@ def _feedback(path: Path, workspace: Any, by: str, prefix: str, as_json: bool) -
     return {"文件": str(path), "结果": said, "事项编号": done.item, "状态": done.status, "序号": done.seq}
 
 
-
 def _petition_info(path: Path, workspace: Any, by: str, prefix: str, as_json: bool) -> dict[str, object]:
     done = petitioninfo.record_file(path, workspace, _now(), by)
     if not as_json:
@@ -101,6 +109,8 @@ def _target(workspace: Any, key: str, count: int) -> str:
     store.close()
     if len(hits) != 1:
         listed = "".join(f"\n  {e.archive_code}  {e.number}  {e.title}" for e in hits)
-        click.echo(f"错误：「{key}」" + (f"对应 {len(hits)} 件，请写档号：{listed}" if hits else "在档案中找不到。"), err=True)
+        click.echo(
+            f"错误：「{key}」" + (f"对应 {len(hits)} 件，请写档号：{listed}" if hits else "在档案中找不到。"), err=True
+        )
         sys.exit(EXIT_INVALID)
     return str(hits[0].identity)

@@ -37,7 +37,11 @@ NUMBER_FORMS = """\b
 @main.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.option("--year", type=int, help="只看某一年度。")
-@click.option("--check", is_flag=True, help="按系列（类别、系列、年度）列出已使用编号的区间，并说明每个空号；有说不清的空号时退出码为 1。")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="按系列（类别、系列、年度）列出已使用编号的区间，并说明每个空号；有说不清的空号时退出码为 1。",
+)
 @click.pass_context
 def numbers(ctx: click.Context, as_json: bool, year: int | None, check: bool) -> None:
     """编号登记簿：已使用、已预留、已跳过、已作废的发文字号、期号和件号。"""
@@ -73,7 +77,9 @@ def _check(records: list[Any], as_json: bool) -> None:
                 click.echo(f"    {g['编号']}  {g['状态']}：{why}")
         if not report:
             click.echo("登记簿中还没有编号。")
-        click.echo(f"共 {len(report)} 个系列，" + (f"{unexplained} 个空号没有记录。" if unexplained else "每个空号都有记录。"))
+        click.echo(
+            f"共 {len(report)} 个系列，" + (f"{unexplained} 个空号没有记录。" if unexplained else "每个空号都有记录。")
+        )
     sys.exit(EXIT_INVALID if unexplained else EXIT_OK)
 
 
@@ -141,6 +147,9 @@ def _resolve(registry: Any, text: str) -> tuple[str, str, int, int]:
         choices = held or [(s, _today().year) for s in series]
     if len(choices) != 1:
         found = "、".join(f"{s} {y}年第{issue.seq}期" for s, y in choices) or "（没有对得上的系列）"
-        click.echo(f"错误：「{text}」对应不止一个或没有期号：{found}。请写出系列和年度，如 会议纪要 2026年第{issue.seq}期。", err=True)
+        click.echo(
+            f"错误：「{text}」对应不止一个或没有期号：{found}。请写出系列和年度，如 会议纪要 2026年第{issue.seq}期。",
+            err=True,
+        )
         sys.exit(EXIT_INVALID)
     return "期号", choices[0][0], choices[0][1], issue.seq

@@ -46,7 +46,9 @@ def info_add(ctx: click.Context, path: Path, by: str) -> None:
     except FawenError as exc:  # a wrong input, or a log that no longer reads as a chain
         _fail(exc)
     if done.duplicate:
-        click.echo(f"{path.name} 与已登记的第 {done.seq} 条信访信息（{done.unit}，{done.category}）内容相同，未重复登记。")
+        click.echo(
+            f"{path.name} 与已登记的第 {done.seq} 条信访信息（{done.unit}，{done.category}）内容相同，未重复登记。"
+        )
         return
     click.echo(f"已登记信访信息：{done.unit} {done.category}，{done.sensitivity}（第 {done.seq} 条）。")
 
@@ -91,7 +93,9 @@ def info_ls(ctx: click.Context, start: dt.date | None, end: dt.date | None, unit
 
 
 @info_group.command("stats")
-@click.option("--from", "start", metavar="日期", callback=_day, required=True, help="统计起始日期（含），如 2026-11-01。")
+@click.option(
+    "--from", "start", metavar="日期", callback=_day, required=True, help="统计起始日期（含），如 2026-11-01。"
+)
 @click.option("--to", "end", metavar="日期", callback=_day, required=True, help="统计截止日期（含），如 2026-11-30。")
 @click.option("--by", "by", type=click.Choice(DIMENSIONS), multiple=True,
               help="按什么分组：类别、单位 或 敏感程度（默认 类别；写多次则按组合分组）。")  # fmt: skip

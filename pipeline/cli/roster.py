@@ -26,7 +26,9 @@ from pipeline.roster import config_on
 
 
 @main.group("roster", invoke_without_command=True)
-@click.option("--at", "at", metavar="日期", callback=_day, help="哪一天有效的名册，如 2026-10-31；默认今天（工作区时区）。")
+@click.option(
+    "--at", "at", metavar="日期", callback=_day, help="哪一天有效的名册，如 2026-10-31；默认今天（工作区时区）。"
+)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.pass_context
 def roster(ctx: click.Context, at: dt.date | None, as_json: bool) -> None:
@@ -70,7 +72,9 @@ def _table(rows: list[dict[str, str]], day: dt.date) -> None:
 @click.argument("unit", metavar="单位", required=False)
 @click.option("--联络员", "--liaison", "liaison", metavar="姓名", help="新联络员的姓名。")
 @click.option("--电话", "--phone", "phone", metavar="电话", help="新联络员的电话，如 0477-8000003。")
-@click.option("--备案日期", "--filed", "filed", metavar="日期", callback=_day, help="备案日期，自这一天起有效；默认今天。")
+@click.option(
+    "--备案日期", "--filed", "filed", metavar="日期", callback=_day, help="备案日期，自这一天起有效；默认今天。"
+)
 @click.option("--原联络员", "--former", "former", metavar="姓名", default="", help="原联络员（可不写；写了则核对）。")
 @click.option("--from", "source", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="文件",
               help="从「联络员变更」输入文件（YAML/JSON/Markdown：单位、联络员、电话、备案日期、原联络员）读取。")  # fmt: skip
@@ -82,11 +86,19 @@ def roster_set(ctx: click.Context, unit: str | None, liaison: str | None, phone:
     如：fawen roster set 综合执法局 --联络员 高原 --电话 0477-8000013 --备案日期 2026-11-01"""
     workspace = _workspace(ctx)
     if source is not None and (unit or liaison or phone or filed or former):
-        raise click.UsageError("--from 与 单位、--联络员、--电话、--备案日期、--原联络员 二选一：变更写在文件中，或都写在命令行上")
+        raise click.UsageError(
+            "--from 与 单位、--联络员、--电话、--备案日期、--原联络员 二选一：变更写在文件中，或都写在命令行上"
+        )
     if source is not None:
         change, problems = liaisonfile.read_file(source)
     else:
-        given = {"单位": unit, "联络员": liaison, "电话": phone, "备案日期": filed or _today(workspace), "原联络员": former}
+        given = {
+            "单位": unit,
+            "联络员": liaison,
+            "电话": phone,
+            "备案日期": filed or _today(workspace),
+            "原联络员": former,
+        }
         change, problems = liaisons.read_change(given, "命令行")
     if change is None:
         _refuse(problems)
@@ -97,7 +109,9 @@ def roster_set(ctx: click.Context, unit: str | None, liaison: str | None, phone:
         _refuse([p.describe() for p in exc.problems])
     e = done.entry
     if done.duplicate:
-        click.echo(f"联络员备案第 {e['序号']} 行已记有这次变更（{e['标识']} {e['联络员']}，自 {e['备案日期']} 起），未重复备案。")
+        click.echo(
+            f"联络员备案第 {e['序号']} 行已记有这次变更（{e['标识']} {e['联络员']}，自 {e['备案日期']} 起），未重复备案。"
+        )
         return
     click.echo(f"已备案：{e['标识']} 联络员 {e['原联络员'] or '（无）'} → {e['联络员']}"
                f"（电话 {e['电话']}），自 {e['备案日期']} 起有效；联络员备案第 {e['序号']} 行。")  # fmt: skip

@@ -21,10 +21,21 @@ MIN_PASSWORD = 8
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="监听的地址。默认只有本机能打开；要让局域网中的其他电脑访问（如 0.0.0.0），须先设置访问口令。")
-@click.option("--port", type=click.IntRange(0, 65535), default=8690, show_default=True, help="端口；0 表示任选一个空闲端口。")
-@click.option("--set-password", "set_password", is_flag=True, help="设置访问口令（只把散列写入 fawen.yaml 的「网页访问」），然后退出。")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="监听的地址。默认只有本机能打开；要让局域网中的其他电脑访问（如 0.0.0.0），须先设置访问口令。",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8690, show_default=True, help="端口；0 表示任选一个空闲端口。"
+)
+@click.option(
+    "--set-password",
+    "set_password",
+    is_flag=True,
+    help="设置访问口令（只把散列写入 fawen.yaml 的「网页访问」），然后退出。",
+)
 @click.option("--password-stdin", is_flag=True, help="与 --set-password 同用：从标准输入读一行作为口令，不提示。")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, set_password: bool, password_stdin: bool) -> None:

@@ -55,12 +55,30 @@ def tasks_group() -> None:
 @tasks_group.command("ls")
 @click.option("--unit", metavar="单位", default="", help="只看此单位牵头（责任单位）或配合的事项。")
 @click.option("--overdue", is_flag=True, help="只看已逾期的事项。")
-@click.option("--due-within", type=click.IntRange(min=0), metavar="工作日数", help="只看 N 个工作日内（含今日）到期、尚未逾期的事项。")
-@click.option("--at", "at", metavar="日期", callback=_day, help="按哪一天计算剩余或逾期的工作日，如 2026-12-01；默认今天（工作区时区）。")
+@click.option(
+    "--due-within",
+    type=click.IntRange(min=0),
+    metavar="工作日数",
+    help="只看 N 个工作日内（含今日）到期、尚未逾期的事项。",
+)
+@click.option(
+    "--at",
+    "at",
+    metavar="日期",
+    callback=_day,
+    help="按哪一天计算剩余或逾期的工作日，如 2026-12-01；默认今天（工作区时区）。",
+)
 @click.option("--all", "everything", is_flag=True, help="也列出已撤销、已废止的纪要的事项和新版本删去的事项。")
-@click.option("--meeting", "meetings", multiple=True, metavar="会议", help="只看此次会议的事项，如 纪要2026-4（可重复）。")
-@click.option("--type", "inspection", type=click.Choice(sorted(CATEGORY_OF)), metavar="督查类型",
-              help="只看此类督查所查的事项：全面督查（会议议定事项）、交办督查（领导交办）、专项督查（专项工作）。")
+@click.option(
+    "--meeting", "meetings", multiple=True, metavar="会议", help="只看此次会议的事项，如 纪要2026-4（可重复）。"
+)
+@click.option(
+    "--type",
+    "inspection",
+    type=click.Choice(sorted(CATEGORY_OF)),
+    metavar="督查类型",
+    help="只看此类督查所查的事项：全面督查（会议议定事项）、交办督查（领导交办）、专项督查（专项工作）。",
+)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.pass_context
 def tasks_ls(ctx: click.Context, unit: str, overdue: bool, due_within: int | None, at: dt.date | None,
@@ -208,8 +226,10 @@ def tasks_rebuild(ctx: click.Context) -> None:
     finally:
         store.close()
     ledger = tasks.dump(workspace)
-    click.echo(f"已从档案重建督办台账：读了 {count} 件，{len(ledger['items'])} 项议定事项，{len(ledger['history'])} 条变化记录，"
-               f"{len(ledger['progress'])} 条办理反馈。")
+    click.echo(
+        f"已从档案重建督办台账：读了 {count} 件，{len(ledger['items'])} 项议定事项，{len(ledger['history'])} 条变化记录，"
+        f"{len(ledger['progress'])} 条办理反馈。"
+    )
 
 
 STATES = ("办理中", "已办结", "申请延期")
@@ -219,9 +239,13 @@ STATES = ("办理中", "已办结", "申请延期")
 @click.argument("item_id", metavar="编号")
 @click.option("--单位", "--unit", "unit", required=True, metavar="单位", help="反馈单位：该事项的责任单位或配合单位。")
 @click.option("--日期", "--date", "day", required=True, metavar="日期", callback=_day, help="反馈日期，如 2026-11-28。")
-@click.option("--状态", "--status", "status", required=True, type=click.Choice(STATES), help="办理中、已办结 或 申请延期。")
+@click.option(
+    "--状态", "--status", "status", required=True, type=click.Choice(STATES), help="办理中、已办结 或 申请延期。"
+)
 @click.option("--进展", "--progress", "text", required=True, metavar="文字", help="办理进展的说明。")
-@click.option("--新时限", "--new-deadline", "new_deadline", metavar="日期", callback=_day, help="申请延期时：申请延到哪一天。")
+@click.option(
+    "--新时限", "--new-deadline", "new_deadline", metavar="日期", callback=_day, help="申请延期时：申请延到哪一天。"
+)
 @click.option("--附件", "--file", "files", multiple=True, metavar="文件",
               type=click.Path(exists=True, dir_okay=False, path_type=Path), help="证明材料，可写多次。")  # fmt: skip
 @click.option("--by", default="", metavar="姓名", help="登记人（默认：工作区的操作员）。")
@@ -260,7 +284,9 @@ def tasks_update(ctx: click.Context, item_id: str, **given: Any) -> None:
 
 
 @tasks_group.command("remind")
-@click.option("--at", "at", metavar="日期", callback=_day, help="按哪一天计算逾期，如 2026-12-01；默认今天（工作区时区）。")
+@click.option(
+    "--at", "at", metavar="日期", callback=_day, help="按哪一天计算逾期，如 2026-12-01；默认今天（工作区时区）。"
+)
 @click.option("--within", type=click.IntRange(min=0), default=3, metavar="工作日数",
               help="也催办 N 个工作日内到期的事项（默认 3）；0：只催办已逾期和今日到期的。")  # fmt: skip
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),

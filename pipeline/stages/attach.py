@@ -243,7 +243,7 @@ def page_count(data: bytes) -> int:
 def _times(m: Matrix, n: Matrix) -> Matrix:
     """m then n (PDF order: a point p maps to p × m × n)."""
     a, b, c, d, e, f = m
-    A, B, C, D, E, F = n  # noqa: N806
+    A, B, C, D, E, F = n
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
@@ -317,7 +317,7 @@ def _widths(font: object) -> tuple[int, dict[int, float], float]:
 
 
 class _State:
-    __slots__ = ("ctm", "clip", "line_width", "font", "size", "char_space", "word_space", "h_scale", "leading", "rise")
+    __slots__ = ("char_space", "clip", "ctm", "font", "h_scale", "leading", "line_width", "rise", "size", "word_space")
 
     def __init__(self) -> None:
         self.ctm: Matrix = IDENTITY
@@ -489,7 +489,7 @@ def _advance(items: object, state: _State) -> float | None:
                     total -= _num(item) / 1000 * state.size * state.h_scale
                     continue
             for k in range(0, len(raw), per_code):
-                code = int.from_bytes(raw[k:k + per_code], "big")
+                code = int.from_bytes(raw[k : k + per_code], "big")
                 width = table.get(code, other) * state.size + state.char_space
                 if per_code == 1 and code == 32:
                     width += state.word_space

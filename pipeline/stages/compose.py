@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import itertools
 import math
 import re
 from collections import OrderedDict
@@ -19,15 +20,15 @@ from typing import Any
 
 from pipeline import gbt9704 as g
 from pipeline import wordbreak
-from pipeline.gbt9704 import cn_date
-from pipeline.gbt9704 import ended
 from pipeline.body import heading_number
 from pipeline.drafts import draft_reason
-from pipeline.meetingtime import printed_meeting_time
+from pipeline.gbt9704 import cn_date
+from pipeline.gbt9704 import ended
 from pipeline.inspection_markers import FIGURES
 from pipeline.inspection_markers import fill_figures
 from pipeline.inspection_markers import split_at_block_marker
 from pipeline.inspection_markers import split_at_information_marker
+from pipeline.meetingtime import printed_meeting_time
 from pipeline.model import AttachmentPage
 from pipeline.model import Block
 from pipeline.model import BlockKind
@@ -36,8 +37,8 @@ from pipeline.model import DocumentKind
 from pipeline.model import DocumentRequest
 from pipeline.model import Head
 from pipeline.model import Imprint
-from pipeline.model import Organ
 from pipeline.model import InspectionRow
+from pipeline.model import Organ
 from pipeline.model import Person
 from pipeline.model import Signature
 from pipeline.model import Table
@@ -107,7 +108,7 @@ def _break_costs(title: str, protected: tuple[str, ...]) -> list[float]:
     tokens = wordbreak.words(title, protected)
     bad = [INSIDE_WORD] * (n + 1)
     pos = 0
-    for (left, ltag), (right, rtag) in zip(tokens, tokens[1:]):
+    for (left, ltag), (right, rtag) in itertools.pairwise(tokens):
         pos += len(left)
         # between two content words (信访 / 事项, 被征地 / 农民) a phrase is cut: prefer a function word
         both_content = not wordbreak.is_function(left, ltag) and not wordbreak.is_function(right, rtag)
@@ -118,9 +119,11 @@ def _break_costs(title: str, protected: tuple[str, ...]) -> list[float]:
             bad[pos] += 30  # a lone character belongs with its neighbour: 被 / 征地, 九 / 成功
     for i in range(1, n):
         left, right = title[i - 1], title[i]
-        if right in g.NO_LINE_START or left in g.NO_LINE_END:
-            bad[i] = BLOCKED
-        elif left.isascii() and right.isascii() and left.isalnum() and right.isalnum():
+        if (
+            right in g.NO_LINE_START
+            or left in g.NO_LINE_END
+            or (left.isascii() and right.isascii() and left.isalnum() and right.isalnum())
+        ):
             bad[i] = BLOCKED
         elif left.isdigit() or right.isdigit():
             bad[i] += 28  # 2026年 / 第四季度: a number keeps its unit
@@ -173,7 +176,7 @@ def _title_dp(title: str, k: int, max_chars: int, bad: list[float]) -> tuple[flo
         key = (start, left, prev, shortened)
         if key not in memo:
             found = None
-            for end in stops[bisect.bisect_right(stops, start):]:
+            for end in stops[bisect.bisect_right(stops, start) :]:
                 length = end - start
                 if (end == n) != (left == 1) or n - end > (left - 1) * max_chars:
                     continue
@@ -194,7 +197,7 @@ def _title_dp(title: str, k: int, max_chars: int, bad: list[float]) -> tuple[flo
     if result is None:
         return None
     starts = (0, *result[1][:-1])
-    return result[0], [title[s:e] for s, e in zip(starts, result[1])]
+    return result[0], [title[s:e] for s, e in zip(starts, result[1], strict=False)]
 
 
 # ---- shared pieces ----------------------------------------------------------------------------
@@ -239,13 +242,17 @@ def _head(req: DocumentRequest, cfg: WorkspaceConfig, number: str) -> Head:
     )
 
 
-def _attachments(req: DocumentRequest, protected: tuple[str, ...], file_pages: tuple[int, ...] = ()) -> tuple[AttachmentPage, ...]:
+def _attachments(
+    req: DocumentRequest, protected: tuple[str, ...], file_pages: tuple[int, ...] = ()
+) -> tuple[AttachmentPage, ...]:
     numbered = len(req.attachments) > 1
     pages = []
     for k, att in enumerate(req.attachments, 1):
         label = "附件" + (str(k) if numbered else "")
         count = file_pages[k - 1] if k - 1 < len(file_pages) else 0
-        pages.append(AttachmentPage(label, tuple(break_title(att.name, TITLE_CHARS, protected)), att.body, att.file, count))
+        pages.append(
+            AttachmentPage(label, tuple(break_title(att.name, TITLE_CHARS, protected)), att.body, att.file, count)
+        )
     return tuple(pages)
 
 
@@ -351,10 +358,7 @@ def _meeting_notice_body(req: DocumentRequest) -> list[Block]:
     m = re.match(r"^关于召开(.+)的通知$", req.title)
     # the year is left out within the year of the notice: 定于11月20日（星期五）上午9:00召开
     when = _meeting_time(meeting.time, with_year=not meeting.time.startswith(str(req.date.year)))
-    if m and when:
-        opening = f"经研究，定于{when}召开{m[1]}。现将有关事项通知如下："
-    else:
-        opening = "现将有关事项通知如下："
+    opening = f"经研究，定于{when}召开{m[1]}。现将有关事项通知如下：" if m and when else "现将有关事项通知如下："
     blocks = [Block(BlockKind.PARAGRAPH, opening)]
     sections: list[tuple[str, list[str]]] = []
     if meeting.time:
@@ -421,7 +425,12 @@ def _minutes(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected:
         for label, value in (("时间", _meeting_time(meeting.time)), ("地点", meeting.place), ("主持", meeting.chair),
                              ("记录", meeting.recorder)):  # fmt: skip
             if value:
-                blocks.append(Block(BlockKind.PARAGRAPH, f"会议{label}：{value}" if label in ("时间", "地点") else f"{label}：{value}"))
+                blocks.append(
+                    Block(
+                        BlockKind.PARAGRAPH,
+                        f"会议{label}：{value}" if label in ("时间", "地点") else f"{label}：{value}",
+                    )
+                )
     if req.proposer:
         blocks.append(Block(BlockKind.PARAGRAPH, f"议题提出单位：{req.proposer}"))
     blocks += list(req.body)
@@ -592,6 +601,9 @@ def compose(req: DocumentRequest, cfg: WorkspaceConfig, number: str, protected: 
         comp = _bulletin(req, cfg, number, protected)
     else:
         comp = _notice(req, cfg, number, protected)
-    return dataclasses.replace(comp, date=comp.date or req.date, attachments=_attachments(req, protected, file_pages),
-                               title=comp.title.replace("\n", ""))  # a forced break is layout, not the 题名
-
+    return dataclasses.replace(
+        comp,
+        date=comp.date or req.date,
+        attachments=_attachments(req, protected, file_pages),
+        title=comp.title.replace("\n", ""),
+    )  # a forced break is layout, not the 题名

@@ -21,8 +21,8 @@ from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.errors import Problem
-from pipeline.relpath import safe_relative_path
 from pipeline.model import RawInput
+from pipeline.relpath import safe_relative_path
 
 KIND = "办理反馈"
 IN_PROGRESS, DONE, EXTENSION = "办理中", "已办结", "申请延期"
@@ -143,7 +143,9 @@ def _item(c: _Check, items: Sequence[TaskItem]) -> TaskItem | None:
 def _unit_and_date(c: _Check, item: TaskItem, unit: str, day: dt.date | None, today: dt.date) -> None:
     if unit and unit != item.lead and unit not in item.partners:
         partners = f"，配合单位 {'、'.join(item.partners)}" if item.partners else ""
-        c.add("单位", f"「{unit[:40]}」不是议定事项「{item.id}」的责任单位或配合单位", f"责任单位 {item.lead}{partners}")
+        c.add(
+            "单位", f"「{unit[:40]}」不是议定事项「{item.id}」的责任单位或配合单位", f"责任单位 {item.lead}{partners}"
+        )
     if day is not None and item.start is not None and day < item.start:
         c.add("日期", f"反馈日期 {day} 早于会议日期 {item.start}（{item.source}）", "会议当天或以后的日期")
     if day is not None and day > today:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pipeline.dat22 import manifest
 from pipeline.dat22 import sha256
 from pipeline.dat22 import sm3
-
 from pipeline.model import MANIFEST
 from pipeline.model import METADATA
 from pipeline.model import FilingPlan
+
 
 @dataclass(frozen=True)
 class Component:

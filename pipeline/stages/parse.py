@@ -65,7 +65,9 @@ class _StrictComposer(Composer):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.parser.check_event(AliasEvent):
             event = self.parser.peek_event()
-            raise _Refused(f"不支持 YAML 别名（*{event.anchor}）", "把内容直接写出，不用 & 和 * 引用", _line_of(event.start_mark))
+            raise _Refused(
+                f"不支持 YAML 别名（*{event.anchor}）", "把内容直接写出，不用 & 和 * 引用", _line_of(event.start_mark)
+            )
         return super().compose_node(parent, index)
 
 
@@ -237,7 +239,9 @@ def _flow_too_deep(text: str) -> int | None:
 def _load_yaml(name: str, text: str, line_offset: int = 0) -> tuple[Any, dict[str, int]]:
     deep = _flow_too_deep(text)
     if deep is not None:
-        raise _fail(name, f"嵌套层次过深（超过 {MAX_DEPTH} 层）", "按样例的层次书写（fawen new 通知）", deep + line_offset)
+        raise _fail(
+            name, f"嵌套层次过深（超过 {MAX_DEPTH} 层）", "按样例的层次书写（fawen new 通知）", deep + line_offset
+        )
     try:
         doc = _yaml().load(text)
     except _Refused as exc:
@@ -256,7 +260,9 @@ def _load_yaml(name: str, text: str, line_offset: int = 0) -> tuple[Any, dict[st
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
         raise _fail(name, f"含有不可见的控制字符或非法字符（U+{code:04X}）", "删去这个字符后保存", line) from exc
     except YAMLError as exc:
-        raise _fail(name, "YAML 格式错误", "合法的 YAML：「键: 值」，冒号后有空格，用空格缩进", 1 + line_offset) from exc
+        raise _fail(
+            name, "YAML 格式错误", "合法的 YAML：「键: 值」，冒号后有空格，用空格缩进", 1 + line_offset
+        ) from exc
     except RecursionError as exc:  # max_depth bounds the composer; this is the last guard
         raise _fail(name, "嵌套层次过深", "按样例的层次书写（fawen new 通知）", 1 + line_offset) from exc
     lines: dict[str, int] = {}
@@ -293,9 +299,11 @@ def _load_json(name: str, text: str) -> tuple[Any, dict[str, int]]:
         doc = json.loads(text, object_pairs_hook=_json_object, parse_constant=_json_constant)
     except json.JSONDecodeError as exc:
         problem = with_cause("JSON 格式错误：括号、引号或逗号不对", text, exc.lineno, json=True)
-        raise _fail(name, problem, "合法的 JSON 对象 {\"文种\": \"通知\", …}", exc.lineno) from exc
+        raise _fail(name, problem, '合法的 JSON 对象 {"文种": "通知", …}', exc.lineno) from exc
     except _DuplicateKey as exc:
-        raise _fail(name, f"键「{_shown(exc.key)}」出现了两次", "每个键只写一次", _json_key_line(text, exc.key), exc.key) from exc
+        raise _fail(
+            name, f"键「{_shown(exc.key)}」出现了两次", "每个键只写一次", _json_key_line(text, exc.key), exc.key
+        ) from exc
     except RecursionError as exc:
         raise _fail(name, "嵌套层次过深", "按样例的层次书写（fawen new 通知）", 1) from exc
     except ValueError as exc:  # an integer of thousands of digits, NaN, Infinity

@@ -162,7 +162,11 @@ def _people(c: _Check) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_PEOPLE:
-        c.add("信访人数", f"「{str(value)[:20]}」不是正整数", f"涉及的信访人数，1 到 {MAX_PEOPLE} 的整数，如 12；不知道时不写此项")
+        c.add(
+            "信访人数",
+            f"「{str(value)[:20]}」不是正整数",
+            f"涉及的信访人数，1 到 {MAX_PEOPLE} 的整数，如 12；不知道时不写此项",
+        )
         return None
     return value
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import math
 import re
 import unicodedata
@@ -31,12 +32,13 @@ from copy import deepcopy
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import ClassVar
 
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Mm
 from docx.shared import Pt
 from docxtpl import DocxTemplate
@@ -76,7 +78,7 @@ TWIPS_PER_MM = 1440 / 25.4
 class _Environment(SandboxedEnvironment):
     """Sandboxed, autoescaping, and caching compiled parts: the template rarely changes."""
 
-    _compiled: dict[str, Template] = {}
+    _compiled: ClassVar[dict[str, Template]] = {}
 
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:  # type: ignore[override]
         if globals or template_class or not isinstance(source, str):
@@ -98,7 +100,7 @@ class _Template(DocxTemplate):
     """docxtpl's preprocessing of the template XML (joining tags split across runs) depends on
     the template alone, so it is done once per template text rather than at every render."""
 
-    _patched: dict[str, str] = {}
+    _patched: ClassVar[dict[str, str]] = {}
 
     def patch_xml(self, src_xml: str) -> str:
         key = hashlib.sha1(src_xml.encode("utf-8")).hexdigest()
@@ -158,10 +160,23 @@ def context(comp: Composition) -> dict[str, Any]:
         "seal": bool(comp.signature and comp.signature.seal),
         "date": comp.signature.date if comp.signature else "",
         "note": comp.note,
-        "attachments": [{"label": a.label, "title": "\n".join(a.title_lines),
-                         "blocks": _blocks(a.body) if a.body else
-                         [{"kind": "p", "text": f"（本附件原件为文件「{a.file}」，共{a.file_pages}页，附于 PDF 文本之后。）", "label": ""}]}
-                        for a in comp.attachments if a.body or a.file],  # fmt: skip
+        "attachments": [
+            {
+                "label": a.label,
+                "title": "\n".join(a.title_lines),
+                "blocks": _blocks(a.body)
+                if a.body
+                else [
+                    {
+                        "kind": "p",
+                        "text": f"（本附件原件为文件「{a.file}」，共{a.file_pages}页，附于 PDF 文本之后。）",
+                        "label": "",
+                    }
+                ],
+            }
+            for a in comp.attachments
+            if a.body or a.file
+        ],
         "imprint_cc": f"{imprint.copies_label}：{imprint.copies}" if imprint.copies else "",
         "printer": imprint.printer,
         "print_date": imprint.date,
@@ -215,7 +230,7 @@ def signature_text(signature: Signature) -> str:
     for i in range(0, len(names), per_row):
         row = names[i : i + per_row]
         text = row[0]
-        for a, b in zip(row, row[1:]):
+        for a, b in itertools.pairwise(row):
             text += "　" * max(1, round((step - (_width_mm(a) + _width_mm(b)) / 2) / g.CHAR)) + b
         rows.append(text)
     return ("\n" * g.SEAL_ROW_LINES).join(rows)
@@ -238,7 +253,7 @@ def _joint_mark(doc: Any, head: Head) -> None:
     _no_cell_margins(table)
     widths = [names_mm * factor + 0.4] + ([(_width_mm(suffix) + gap_mm) * factor + 0.4] if suffix else [])
     texts = [list(head.joint)] + ([[suffix]] if suffix else [])
-    for k, (cell, lines) in enumerate(zip(table.rows[0].cells, texts)):
+    for k, (cell, lines) in enumerate(zip(table.rows[0].cells, texts, strict=False)):
         table.columns[k].width = cell.width = Mm(widths[k])
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         for i, text in enumerate(lines):
@@ -298,7 +313,6 @@ def _adjust(doc: Any, comp: Composition) -> None:
             ind.set(qn("w:leftChars"), "0")
         elif name == S_DATE:
             _set_right_indent(p, date_right)
-
 
 
 # ---- the PDF's decisions -----------------------------------------------------------------------
@@ -412,12 +426,14 @@ def _group(page: int, chunks: list[tuple[float, float, float, str]]) -> list[Pri
         out.append(PrintedLine(page, row[0][1], row[0][2], tuple((x, t) for x, _, _, t in row)))
     return out
 
+
 # ---- OOXML: text inside runs ------------------------------------------------------------------------
 
 _W_P, _W_R, _W_T, _W_TBL = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:tbl")
 _W_TAB, _W_BR, _W_CR = qn("w:tab"), qn("w:br"), qn("w:cr")
 _W_PPR, _W_RPR, _W_PSTYLE = qn("w:pPr"), qn("w:rPr"), qn("w:pStyle")
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
 
 def _child(parent: Any, name: str, order: tuple[str, ...]) -> Any:
     """The ``w:name`` child of ``parent``, added in schema order when missing."""
@@ -836,10 +852,7 @@ class _Follower:
         """As many empty paragraphs before ``item`` as the PDF has empty lines there; on a new page,
         only those that still fit the page before (the PDF drops blank lines at a page's top)."""
         n = len(item.blanks)
-        if first.page == prev[0]:
-            want = max(0, first.grid - prev[1] - 1)
-        else:
-            want = min(n, max(0, g.LINES - prev[1]))
+        want = max(0, first.grid - prev[1] - 1) if first.page == prev[0] else min(n, max(0, g.LINES - prev[1]))
         for p in item.blanks[want:]:
             p.getparent().remove(p)
         for _ in range(want - n):
@@ -863,7 +876,7 @@ class _Follower:
         text = _text(p)
         index = [i for i, ch in enumerate(text) if not ch.isspace()]  # squeezed -> full positions
         cuts = []
-        for n, (span, k) in enumerate(zip(item.spans[1:], item.lines[1:]), 1):
+        for n, (span, k) in enumerate(zip(item.spans[1:], item.lines[1:], strict=False), 1):
             pos = index[span[0]]
             new_page = self.lines[k].page != self.lines[item.lines[n - 1]].page
             if new_page or text[pos - 1] != "\n":
@@ -898,7 +911,7 @@ class _Follower:
             val = _condensed(piece, size, tracking, room)
             if val is not None:
                 condensed.append(((a, a + len(piece)), val))
-        for runs, (_span, val) in zip(_runs_within(p, [c[0] for c in condensed]), condensed):
+        for runs, (_span, val) in zip(_runs_within(p, [c[0] for c in condensed]), condensed, strict=False):
             for r in runs:
                 _rset(r, "spacing", val=val)
 
@@ -931,7 +944,7 @@ class _Follower:
         if table is None:
             return
         _table_frame(tbl, table)
-        for tr, (ids, _repeated), cells in zip(tbl.findall(qn("w:tr")), item.rows, item.cells):
+        for tr, (ids, _repeated), cells in zip(tbl.findall(qn("w:tr")), item.rows, item.cells, strict=False):
             trpr = tr.find(qn("w:trPr"))
             if trpr is None:
                 trpr = OxmlElement("w:trPr")
@@ -947,7 +960,7 @@ class _Follower:
             # header row (on every page the table reaches) gives them back
             height.set(qn("w:val"), str(round(len(ids) * g.DOCX_LINE_PT * 20) - (_TABLE_RULES if header else 0)))
             height.set(qn("w:hRule"), "exact")
-            for k, (tc, lines) in enumerate(zip(tr.findall(qn("w:tc")), cells)):
+            for k, (tc, lines) in enumerate(zip(tr.findall(qn("w:tc")), cells, strict=False)):
                 p = tc.find(_W_P)
                 if p is None:
                     continue
@@ -963,15 +976,15 @@ class _Follower:
                     if done < len(index):
                         cuts.append(index[done])
                 width = (sum(table.widths[: k + 1]) - sum(table.widths[:k])) * g.BODY_W / sum(table.widths)
-                self.fit_cell(p, text, [0] + cuts, width - 2 * _CELL_PAD)
+                self.fit_cell(p, text, [0, *cuts], width - 2 * _CELL_PAD)
                 starts = _runs_at(p, cuts)
                 for cut in reversed(cuts):
                     _break_before(p, starts[cut])
 
     def fit_cell(self, p: Any, text: str, starts: list[int], room_mm: float) -> None:
         size, tracking = _size_and_tracking(self.doc, p)
-        bounds = starts + [len(text)]
-        for a, b in zip(bounds, bounds[1:]):
+        bounds = [*starts, len(text)]
+        for a, b in itertools.pairwise(bounds):
             piece = text[a:b].strip()
             val = _condensed(piece, size, tracking, room_mm * g.MM)
             if val is not None:
@@ -1025,7 +1038,9 @@ class _Follower:
         if len(signers) <= 2 or number is None:
             return
         runs = list(number.iterchildren(_W_R))
-        label_rpr = next((r.find(_W_RPR) for r in runs if "签发人" in "".join(t.text or "" for t in r.iter(_W_T))), None)
+        label_rpr = next(
+            (r.find(_W_RPR) for r in runs if "签发人" in "".join(t.text or "" for t in r.iter(_W_T))), None
+        )
         names_rpr = runs[-1].find(_W_RPR) if runs else None
         rows = ["　".join(signers[i : i + 2]) for i in range(0, len(signers), 2)]
         names_x = g.BODY_W - g.CHAR - max(_width_mm(r) for r in rows)
@@ -1057,11 +1072,11 @@ class _Follower:
         lefts = names[: len([ln for ln in marks if ln.x0 < g.CENTRE_X])] or names[:1]
         used = 0.0
         baselines = [ln.baseline for ln in marks if ln.x0 < g.CENTRE_X] or [marks[0].baseline]
-        for p, base in zip(lefts, baselines):
+        for p, base in zip(lefts, baselines, strict=False):
             height = max((base - top - used) / _FIXED_ASCENT, 1.0)
             _exact_line(p, height)
             used += height
-        for p in names[len(lefts):]:  # 文件, centred on the names by the cell
+        for p in names[len(lefts) :]:  # 文件, centred on the names by the cell
             _pset(p, "snapToGrid", val="0")
         return used
 
@@ -1078,7 +1093,7 @@ class _Follower:
                 body_end.addnext(_spacer(self.ids[S_BODY], page_break=False, twips=2))
                 body_end = body_end.getnext()
             breaks = page - prev[0]
-            if all(not n for n in self.printed.numbered[prev[0]:page]) and body_end is not None:
+            if all(not n for n in self.printed.numbered[prev[0] : page]) and body_end is not None:
                 _section_without_numbers(self.doc, body_end)  # its first page is the next
                 breaks -= 1
                 spacers.append(_spacer(self.ids[S_BODY], page_break=False))
@@ -1130,6 +1145,7 @@ class _Follower:
             tab.set(qn("w:val"), kind)
             tab.set(qn("w:pos"), str(pos))
             tabs.append(tab)
+
 
 _SLACK = 0.06  # mm: 22 exact lines fill the DOCX's type area to 0.08 mm; rounding must not pass it
 
@@ -1268,7 +1284,7 @@ def _condensed(text: str, size: float, tracking: float, room: float) -> str | No
     if len(chars) < 2:
         return None
     natural = sum(size if is_wide(ch) else pdfmetrics.stringWidth(ch, "Times-Roman", size) for ch in chars)
-    spaced = len(chars) - 1 - sum(1 for a, b in zip(chars, chars[1:]) if _spaced(a, b))
+    spaced = len(chars) - 1 - sum(1 for a, b in itertools.pairwise(chars) if _spaced(a, b))
     if natural + spaced * tracking <= room - 0.5 or spaced <= 0:
         return None
     return str(math.floor((room - 1.0 - natural) / spaced * 20))
@@ -1307,7 +1323,7 @@ def _table_frame(tbl: Any, table: Table) -> None:
             col.set(qn("w:w"), str(w))
             grid.append(col)
     for tr in tbl.findall(qn("w:tr")):
-        for tc, w in zip(tr.findall(qn("w:tc")), widths):
+        for tc, w in zip(tr.findall(qn("w:tc")), widths, strict=False):
             tc_pr = tc.find(qn("w:tcPr"))
             if tc_pr is None:
                 tc_pr = OxmlElement("w:tcPr")
@@ -1333,7 +1349,7 @@ def _tables(doc: Any, comp: Composition) -> None:
             break
         head += el.tag == _W_TBL
     tables = [b.table for b in _all_blocks(comp) if b.kind == BlockKind.TABLE and b.table is not None]
-    for tbl, table in zip(found[head:], tables):
+    for tbl, table in zip(found[head:], tables, strict=False):
         grid = tbl.find(qn("w:tblGrid"))
         if grid is None or len(grid) != len(table.widths):
             continue
@@ -1364,7 +1380,7 @@ def _section_without_numbers(doc: Any, last: Any) -> None:
     for ref in final.findall(qn("w:footerReference")):
         final.remove(ref)  # the relationships stay: the section before still uses them
     section = Section(final, doc.part)
-    for footer, model in zip((section.footer, section.even_page_footer), models):
+    for footer, model in zip((section.footer, section.even_page_footer), models, strict=False):
         footer.is_linked_to_previous = False
         root = footer._element
         for child in list(root):
@@ -1433,7 +1449,9 @@ def _imprint_rows(rows: list[Any], lines: int, framed: bool) -> None:
     paragraphs' borders differ, and draws no rule between rows)."""
     pitch = g.PITCH * g.MM  # pt
     if framed:
-        line = (lines * pitch - g.FOOTER_RULE_THICK * g.MM / 2 - _IMPRINT_BETWEEN * (len(rows) - 1) - _IMPRINT_ENDS) / lines
+        line = (
+            lines * pitch - g.FOOTER_RULE_THICK * g.MM / 2 - _IMPRINT_BETWEEN * (len(rows) - 1) - _IMPRINT_ENDS
+        ) / lines
     else:
         rules = 2 * _RULE_THICK_PT + (_RULE_THIN_PT if len(rows) > 1 else 0.0)
         line = (lines * pitch + g.FOOTER_RULE_THICK * g.MM / 2 - rules) / lines

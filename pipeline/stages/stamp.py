@@ -159,7 +159,7 @@ def docx_properties(meta: StampData) -> dict[str, object]:
     """The DOCX core properties that carry the version metadata (and when it was made)."""
     made: dict[str, object] = {}
     if meta.created:  # python-docx writes the clock time with a Z: give it UTC
-        utc = meta.created.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        utc = meta.created.astimezone(dt.UTC).replace(tzinfo=None)
         made = {"created": utc, "modified": utc}
     return {**made,
         "identifier": meta.archive_code, "version": str(meta.version), "content_status": meta.state,

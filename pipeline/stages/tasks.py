@@ -194,7 +194,9 @@ def _summary(item: TaskItem) -> str:
     return f"责任单位 {item.lead}{due}"
 
 
-def _apply_version(items: dict[int, TaskItem], new: dict[int, TaskItem], at: tuple[int, str], history: _History) -> None:
+def _apply_version(
+    items: dict[int, TaskItem], new: dict[int, TaskItem], at: tuple[int, str], history: _History
+) -> None:
     """Fold one version's items into the ledger of the 件, noting what changed."""
     for n in sorted(set(items) | set(new)):
         old, cur = items.get(n), new.get(n)
@@ -275,7 +277,7 @@ class Standing:
     def left(self) -> str:
         """剩余 in words: 剩 5 个工作日, 逾期 3 个工作日, 今日到期, or what is known; an extension
         asked for is said beside it (the deadline stands until a new 纪要 version moves it)."""
-        asked = f"（申请延期至 {self.item.requested}）" if self.item.requested and not self.state() == DONE else ""
+        asked = f"（申请延期至 {self.item.requested}）" if self.item.requested and self.state() != DONE else ""
         left = self._left()
         return left + asked if left else asked.strip("（）")
 
@@ -441,7 +443,11 @@ def rows_of(snapshot: dict[str, Any]) -> tuple[tuple[InspectionRow, ...], list[P
         rows.append(InspectionRow(str(entry["单位"]), str(entry["事项"]), received, deadline, str(entry["状态"]),
                                   str(entry["编号"])))  # fmt: skip
     if not rows and not problems:
-        problems.append(Problem(KEY, _nothing_found(snapshot), "检查 会议、单位、专项 和督查类型；fawen tasks ls --at 截至日期 列出台账"))
+        problems.append(
+            Problem(
+                KEY, _nothing_found(snapshot), "检查 会议、单位、专项 和督查类型；fawen tasks ls --at 截至日期 列出台账"
+            )
+        )
     return tuple(rows), problems
 
 
@@ -452,8 +458,10 @@ def _nothing_found(snapshot: dict[str, Any]) -> str:
     named = "，".join(s for s in scope if s)
     kind = snapshot.get("督查类型", "")
     category = CATEGORY_OF.get(kind, "")
-    return (f"截至 {snapshot.get('截至')}，督办台账中没有{('（' + named + '）') if named else ''}"
-            f"属于{kind}（督办类别「{category}」）的在办议定事项")
+    return (
+        f"截至 {snapshot.get('截至')}，督办台账中没有{('（' + named + '）') if named else ''}"
+        f"属于{kind}（督办类别「{category}」）的在办议定事项"
+    )
 
 
 def unknown_meetings(query: LedgerQuery, known: Iterable[str]) -> list[Problem]:

@@ -17,27 +17,27 @@ from dataclasses import field
 from typing import Protocol
 
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import ImageReader
 from reportlab.lib.rl_accel import escapePDF
 from reportlab.lib.rl_accel import fp_str
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
 from pipeline import gbt9704 as g
 from pipeline import rltuning
+from pipeline.gbt9704 import ended
 from pipeline.linebreak import BrokenLine
 from pipeline.linebreak import break_lines
 from pipeline.linebreak import is_wide
 from pipeline.linebreak import units
+from pipeline.model import AttachmentPage
 from pipeline.model import Block
 from pipeline.model import BlockKind
-from pipeline.model import AttachmentPage
 from pipeline.model import Composition
 from pipeline.model import Head
 from pipeline.model import Imprint
 from pipeline.model import Signature
 from pipeline.model import Table
-from pipeline.gbt9704 import ended
 
 rltuning.install()
 _ESCAPED = [escapePDF(bytes((b,))) for b in range(256)]
@@ -209,10 +209,7 @@ class Typesetter:
                     color: tuple[float, float, float] = BLACK) -> list[Run]:  # fmt: skip
         pieces = []
         for ch in text:
-            if is_wide(ch):
-                adv = pitch
-            else:
-                adv = self.fonts.width(self.fonts.font_for(ch, role), ch, size) / MM
+            adv = pitch if is_wide(ch) else self.fonts.width(self.fonts.font_for(ch, role), ch, size) / MM
             pieces.append((ch, x, adv))
             x += adv
         return self.glyph_runs(pieces, baseline, role, size, color)
@@ -257,6 +254,7 @@ class Typesetter:
         lines = self.compose(names, g.ROLE_FANGSONG, g.SIZE_3, g.RIGHT - x_names, g.RIGHT - x_names, g.CHAR)
         slots = []
         for i, line in enumerate(lines):
+
             def make(top: float, line: BrokenLine = line, first: bool = i == 0) -> list[Run]:
                 runs: list[Run] = []
                 if first:
@@ -287,6 +285,7 @@ class Typesetter:
             height = max(1, *(len(b) for b in broken))
             slots = []
             for li in range(height):
+
                 def make(top: float, li: int = li) -> list[Run]:
                     base = self.baseline(top + (g.EM_3 - size / MM) / 2, role, size)
                     runs: list[Run] = []
@@ -295,7 +294,11 @@ class Typesetter:
                             line = lines[li]
                             used = line.items[-1].x + line.items[-1].unit.placed if line.items else 0.0
                             cell_w = edges[k + 1] - edges[k] - 2 * pad
-                            x = edges[k] + pad + (cell_w - used) / 2 if header or len(lines) == 1 and k != 2 else edges[k] + pad
+                            x = (
+                                edges[k] + pad + (cell_w - used) / 2
+                                if header or (len(lines) == 1 and k != 2)
+                                else edges[k] + pad
+                            )
                             runs += self.line_runs(line, x, base, role, size)
                     return runs
 
@@ -694,6 +697,7 @@ def attachment_note_slots(ts: Typesetter, names: list[str]) -> list[Slot]:
         x_name = base + label_w + prefix_w
         lines = ts.compose(name, role, g.SIZE_3, g.RIGHT - x_name, g.RIGHT - x_name, g.CHAR)
         for i, line in enumerate(lines):
+
             def make(top: float, line: BrokenLine = line, first: bool = i == 0, k: int = k,
                      prefix: str = prefix, x_name: float = x_name) -> list[Run]:  # fmt: skip
                 base_y = ts.baseline(top, role, g.SIZE_3)
@@ -758,7 +762,7 @@ def _stacked_names(ts: Typesetter, signature: Signature, widths: list[float], da
         sign_x = date_x - 2 * g.CHAR
     right = sign_x + widths[-1]
     slots = [_blank_kept()]
-    slots += [_text_slot(ts, n, max(g.LEFT, right - w)) for n, w in zip(signature.names, widths)]
+    slots += [_text_slot(ts, n, max(g.LEFT, right - w)) for n, w in zip(signature.names, widths, strict=False)]
     return [*slots, _text_slot(ts, signature.date, date_x, keep_next=False)]
 
 
@@ -767,7 +771,7 @@ def _sealed_rows(ts: Typesetter, signature: Signature, widths: list[float], date
     """With seals: the names side by side in rows (g.seal_rows), the last of each row centred on
     the date (右空四字), one seal on each, rows far enough apart that no two seals touch."""
     date_x, centre, step, per_row = g.seal_rows(widths, date_w)
-    items = list(zip(signature.names, widths, seals + (None,) * (len(widths) - len(seals))))
+    items = list(zip(signature.names, widths, seals + (None,) * (len(widths) - len(seals)), strict=False))
     slots = [_blank_kept(), _blank_kept()]
     for start in range(0, len(items), per_row):
         if start:
@@ -784,12 +788,14 @@ def _seal_row(ts: Typesetter, row: list[tuple[str, float, bytes | None]], centre
 
     def make(top: float) -> list[Run]:
         base = ts.baseline(top, role, g.SIZE_3)
-        return [run for (name, w, _), cx in zip(row, centres)
+        return [run for (name, w, _), cx in zip(row, centres, strict=False)
                 for run in ts.simple_runs(name, cx - w / 2, base, role, g.SIZE_3, g.CHAR)]  # fmt: skip
 
     def pictures(top: float) -> list[Picture]:
         d, cy = g.SEAL_DIAMETER, top + g.EM_3 - 1.5
-        return [Picture(seal, cx - d / 2, cy - d / 2, d, d) for (_, _, seal), cx in zip(row, centres) if seal]
+        return [
+            Picture(seal, cx - d / 2, cy - d / 2, d, d) for (_, _, seal), cx in zip(row, centres, strict=False) if seal
+        ]
 
     return Slot(make, keep_next=True, pictures=pictures)
 
@@ -934,6 +940,8 @@ def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | tuple[bytes | N
             slots += attachment_slots(ts, attachment, k < len(labels_on_files) and labels_on_files[k])
     ts.paginate(slots, page, title_line)
     ts.add_imprint(*ts.imprint_rows(comp.imprint, moved))
-    printed = tuple(tuple((r.x, r.baseline, r.size, r.text.strip()) for r in p.runs if r.text.strip()) for p in ts.pages)
+    printed = tuple(
+        tuple((r.x, r.baseline, r.size, r.text.strip()) for r in p.runs if r.text.strip()) for p in ts.pages
+    )
     ts.number_pages()
     return Typeset(ts.render(comp), len(ts.pages), tuple(ts.placeholders), printed, tuple(p.numbered for p in ts.pages))

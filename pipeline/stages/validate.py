@@ -14,12 +14,12 @@ import unicodedata
 from typing import Any
 
 from pipeline import schema
-from pipeline.configuration import RETENTION
-from pipeline.configuration import type_name
-from pipeline.configuration import RETENTION_EXPECTED
 from pipeline.body import parse_body
 from pipeline.configuration import PROBLEM_CODE
 from pipeline.configuration import PROBLEM_CODE_EXPECTED
+from pipeline.configuration import RETENTION
+from pipeline.configuration import RETENTION_EXPECTED
+from pipeline.configuration import type_name
 from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.gbt9704 import NUMBER_FORM
@@ -27,7 +27,6 @@ from pipeline.inspection_markers import information_marker_problems
 from pipeline.inspection_markers import marker_problems
 from pipeline.meetingtime import MEETING_TIME_EXPECTED
 from pipeline.meetingtime import read_meeting_time
-from pipeline.relpath import safe_relative_path
 from pipeline.model import Approval
 from pipeline.model import Attachment
 from pipeline.model import Block
@@ -42,9 +41,10 @@ from pipeline.model import Person
 from pipeline.model import RawInput
 from pipeline.model import Resolution
 from pipeline.model import WorkspaceConfig
+from pipeline.relpath import safe_relative_path
 from pipeline.roster import Roster
-from pipeline.roster import convener_problem
 from pipeline.roster import contact_problem
+from pipeline.roster import convener_problem
 from pipeline.roster import liaison_problem
 from pipeline.roster import person_name
 from pipeline.roster import unit_problem
@@ -128,7 +128,12 @@ def character_problems(text: str, multiline: bool, coverage: frozenset[int] | No
         out.append((f"含有不可见的控制字符或换行（{names}）", "删去这些字符；只有「正文」可以分行"))
     if missing:
         names = "、".join(f"「{ch}」（U+{ord(ch):04X}）" for ch in missing[:5])
-        out.append((f"字符{names}没有已安装的字体能正确显示（打印出来或复制出来会是别的字）", "改用常用字，或安装包含此字的字体（fawen.yaml 的「字体目录」）"))
+        out.append(
+            (
+                f"字符{names}没有已安装的字体能正确显示（打印出来或复制出来会是别的字）",
+                "改用常用字，或安装包含此字的字体（fawen.yaml 的「字体目录」）",
+            )
+        )
     return out
 
 
@@ -219,7 +224,7 @@ class _Checker:
             if required:
                 self.add(sub, "缺少必填项", expected)
             return ""
-        if isinstance(value, bool) or isinstance(value, (dict, list)):
+        if isinstance(value, (bool, dict, list)):
             self.add(sub, f"应为文字，实际是{type_name(value)}", expected)
             return ""
         if isinstance(value, float) and not math.isfinite(value):
@@ -266,7 +271,9 @@ class _Checker:
             return None
         first, last = date_range(self.today)
         if not first <= parsed <= last:
-            self.add(sub, f"日期「{shown(value)}」超出合理范围", f"{first.isoformat()} 至 {last.isoformat()} 之间的日期")
+            self.add(
+                sub, f"日期「{shown(value)}」超出合理范围", f"{first.isoformat()} 至 {last.isoformat()} 之间的日期"
+            )
             return None
         return parsed
 
@@ -348,7 +355,9 @@ def _attachments(c: _Checker, data: dict[str, Any]) -> tuple[Attachment, ...]:
                 c.add(f"{path}.文件", f"路径「{shown(file_text)}」超出了输入文件所在的文件夹",
                       "相对于输入文件、不含 .. 的路径，如 附件/报告.pdf")  # fmt: skip
             elif not file_rel.lower().endswith((".pdf", ".docx")):
-                c.add(f"{path}.文件", f"附件文件「{shown(file_text)}」不是 PDF 或 DOCX", "扩展名为 .pdf 或 .docx 的文件")
+                c.add(
+                    f"{path}.文件", f"附件文件「{shown(file_text)}」不是 PDF 或 DOCX", "扩展名为 .pdf 或 .docx 的文件"
+                )
         out.append(Attachment(name, _body(c, f"{path}.正文", body_text), file_rel))
     return tuple(out)
 
@@ -409,7 +418,9 @@ def _minutes(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
     for i, item in enumerate(c.items(data, "议定事项"), 1):
         path = f"议定事项[{i}]"
         if not isinstance(item, dict):
-            c.add(path, "议定事项应包含 事项、责任单位、完成时限", "- 事项: …\n    责任单位: …\n    完成时限: 2026-11-30")
+            c.add(
+                path, "议定事项应包含 事项、责任单位、完成时限", "- 事项: …\n    责任单位: …\n    完成时限: 2026-11-30"
+            )
             continue
         c.unknown_keys(item, schema.known_keys("议定事项"), path)
         res.append(
@@ -477,7 +488,11 @@ def _bulletin(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
             c.add("督查事项", f"台账路径「{shown(rows_value)}」中的文件夹名或文件名过长", "每一级名称不超过 80 字")
             rel = None
         elif rel is None:
-            c.add("督查事项", f"台账路径「{shown(rows_value)}」超出了输入文件所在的文件夹", "相对路径，如 台账/欠薪督查.xlsx")
+            c.add(
+                "督查事项",
+                f"台账路径「{shown(rows_value)}」超出了输入文件所在的文件夹",
+                "相对路径，如 台账/欠薪督查.xlsx",
+            )
         elif not rel.lower().endswith((".csv", ".xlsx")):
             c.add("督查事项", f"台账「{shown(rows_value)}」不是 CSV 或 XLSX 文件", "扩展名为 .csv 或 .xlsx")
         out["inspection_ledger"] = rel or ""
@@ -526,7 +541,11 @@ def _ledger_query(c: _Checker, query: dict[str, Any], cutoff: dt.date | None, ki
     units = c.texts(query, "单位", "督查事项")
     campaign = c.text(query, "专项", "督查事项")
     if campaign and kind != "专项督查":
-        c.add("督查事项.专项", f"「专项」只用于专项督查，本通报的督查类型是「{shown(kind)}」", "删去「专项」，或把督查类型改为 专项督查")
+        c.add(
+            "督查事项.专项",
+            f"「专项」只用于专项督查，本通报的督查类型是「{shown(kind)}」",
+            "删去「专项」，或把督查类型改为 专项督查",
+        )
     until = c.date(query, "截至", "督查事项")
     if until and cutoff and until != cutoff:
         c.add("督查事项.截至", f"截至日期 {until} 与统计截止日期 {cutoff} 不同", "两者相同（或只写统计截止日期）")
@@ -551,11 +570,15 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date,
             kind = DocumentKind(kind_text)
         except ValueError:
             close = difflib.get_close_matches(kind_text, [k.value for k in DocumentKind], n=1, cutoff=0.3)
-            record = {"联络员变更": "联络员变更不是公文，不排版归档：用 fawen roster set --from <文件> 备案，或放入收件箱。",
-                      "信访信息": "信访信息不是公文，不排版归档：用 fawen info add <文件> 登记，或放入收件箱。"}.get(kind_text, "")
+            record = {
+                "联络员变更": "联络员变更不是公文，不排版归档：用 fawen roster set --from <文件> 备案，或放入收件箱。",
+                "信访信息": "信访信息不是公文，不排版归档：用 fawen info add <文件> 登记，或放入收件箱。",
+            }.get(kind_text, "")
             c.add("文种", f"未知的文种「{shown(kind_text)}」",
                   record + (f"是否想写「{close[0]}」？" if close and not record else "") + "可用：" + "、".join(k.value for k in DocumentKind))  # fmt: skip
-    allowed = set(schema.COMMON_KEYS) | (set(schema.KIND_KEYS[kind.value]) if kind else set().union(*schema.KIND_KEYS.values()))
+    allowed = set(schema.COMMON_KEYS) | (
+        set(schema.KIND_KEYS[kind.value]) if kind else set().union(*schema.KIND_KEYS.values())
+    )
     c.unknown_keys(data, allowed, "")
     fields = _head_fields(c, data, workspace)
     fields.update(_foot_fields(c, data, workspace))
@@ -579,7 +602,11 @@ def _head_fields(c: _Checker, data: dict[str, Any], workspace: WorkspaceConfig) 
     m = NUMBER_FORM.match(number) if number else None
     first, last = date_range(c.today)
     if number and not m:
-        c.add("发文字号", f"「{shown(number)}」{describe_number_mistake(number)}", "机关代字〔年份〕序号号，如 罕政发〔2026〕7号")
+        c.add(
+            "发文字号",
+            f"「{shown(number)}」{describe_number_mistake(number)}",
+            "机关代字〔年份〕序号号，如 罕政发〔2026〕7号",
+        )
     elif m and not (first.year <= int(m["year"]) <= last.year and len(m["seq"]) <= 6):
         c.add("发文字号", f"「{shown(number)}」的年份或序号超出合理范围",
               f"年份 {first.year}–{last.year}，序号 1–{MAX_ISSUE}，如 罕政发〔2026〕7号")  # fmt: skip
@@ -597,7 +624,11 @@ def _head_fields(c: _Checker, data: dict[str, Any], workspace: WorkspaceConfig) 
     if secrecy and secrecy not in SECRECY:
         c.add("密级", f"「{shown(secrecy)}」不是密级", "绝密、机密 或 秘密")
     elif secrecy and not workspace.allow_classified:
-        c.add("密级", "本工作区不处理涉密公文", "涉密公文不得用本系统处理；如确需处理，须在 fawen.yaml 中设置 允许涉密: true")
+        c.add(
+            "密级",
+            "本工作区不处理涉密公文",
+            "涉密公文不得用本系统处理；如确需处理，须在 fawen.yaml 中设置 允许涉密: true",
+        )
     f["secrecy_period"] = c.text(data, "保密期限")
     if f["secrecy_period"].isdigit():
         f["secrecy_period"] += "年"
@@ -639,7 +670,11 @@ def _kind_fields(c: _Checker, data: dict[str, Any], kind: DocumentKind, f: dict[
         c.add("签发人", f"{kind.value}是上行文，须标注签发人（GB/T 9704 §7.2.6）", "签发人姓名，如 刘海涛")
     # a valid key this 文种 does not print would vanish without a word: said instead
     if not kind.upward and f["signers"]:
-        c.add("签发人", f"{kind.value}不标注签发人（GB/T 9704 §7.2.6：只有上行文标注）", "删去此项；专题报告、请示才写签发人")
+        c.add(
+            "签发人",
+            f"{kind.value}不标注签发人（GB/T 9704 §7.2.6：只有上行文标注）",
+            "删去此项；专题报告、请示才写签发人",
+        )
     if not _signs(kind, f["number"]):
         for key in ("署名", "印章"):
             if data.get(key) not in (None, "", False):
@@ -654,7 +689,9 @@ def _kind_fields(c: _Checker, data: dict[str, Any], kind: DocumentKind, f: dict[
         if not f["contact"]:
             c.add("联系人", "请示须在附注中注明联系人（GB/T 9704 §7.3.6，条例第十五条）", "联系人姓名")
         if not f["phone"]:
-            c.add("联系电话", "请示须在附注中注明联系电话（GB/T 9704 §7.3.6，条例第十五条）", "电话号码，如 0477-8000002")
+            c.add(
+                "联系电话", "请示须在附注中注明联系电话（GB/T 9704 §7.3.6，条例第十五条）", "电话号码，如 0477-8000002"
+            )
     if kind in (DocumentKind.MEETING_NOTICE, DocumentKind.MINUTES):
         extra["meeting"] = _meeting(c, data)
         if kind == DocumentKind.MEETING_NOTICE and extra["meeting"] is None:
@@ -679,7 +716,11 @@ def _information_query(c: _Checker, data: dict[str, Any], signed: dt.date | None
     query = c.mapping(data, "信息统计")
     if query is None:
         if marked:
-            c.add("正文", "正文中有「{信息统计}」，但没有「信息统计」", "信息统计: {来源: 信访信息, 起: 2026-01-01, 止: 2026-10-31}")
+            c.add(
+                "正文",
+                "正文中有「{信息统计}」，但没有「信息统计」",
+                "信息统计: {来源: 信访信息, 起: 2026-01-01, 止: 2026-10-31}",
+            )
         return None
     for problem, expected in information_marker_problems(body) if isinstance(body, str) else ():
         c.add("正文", problem, expected)
@@ -713,7 +754,13 @@ ATTENDANCE_PAIRS = frozenset({("主持", "出席"), ("记录", "出席"), ("记�
 # before the 纪要 is formed; 第七条: it is issued after the convener's 审定)
 MINUTES_ORDER = ("会议.时间", "成文日期", "会签", "审定.日期", "印发日期")
 NOTICE_ORDER = ("成文日期", "印发日期", "会议.时间")  # a notice goes out before its meeting
-DATE_LABELS = {"会议.时间": "会议日期", "成文日期": "成文日期", "会签": "会签日期", "审定.日期": "审定日期", "印发日期": "印发日期"}
+DATE_LABELS = {
+    "会议.时间": "会议日期",
+    "成文日期": "成文日期",
+    "会签": "会签日期",
+    "审定.日期": "审定日期",
+    "印发日期": "印发日期",
+}
 
 
 def _workspace_rules(c: _Checker, kind: DocumentKind, f: dict[str, Any], workspace: WorkspaceConfig) -> dict[str, Any]:
@@ -788,7 +835,10 @@ def _attendance(c: _Checker, meeting: Meeting | None, f: dict[str, Any]) -> None
     """One person in one of 出席, 请假, 列席 (the chair and the recorder count as present)."""
     entries = []
     if meeting is not None:
-        entries += [(f"会议.{label}", label, person_name(name)) for label, name in (("主持", meeting.chair), ("记录", meeting.recorder))]
+        entries += [
+            (f"会议.{label}", label, person_name(name))
+            for label, name in (("主持", meeting.chair), ("记录", meeting.recorder))
+        ]
     for label, people in (("出席", f["present"]), ("请假", f["absent"]), ("列席", f["attending"])):
         entries += [(f"{label}[{i}]", label, p.name) for i, p in enumerate(people, 1)]
     seen: dict[str, list[tuple[str, str]]] = {}
@@ -840,7 +890,11 @@ def _deadlines(c: _Checker, resolutions: tuple[Resolution, ...], meeting: Meetin
     for i, r in enumerate(resolutions, 1):
         key, when = f"议定事项[{i}].完成时限", r.deadline
         if r.deadline_text and held is None and (meeting is None or not meeting.time):
-            c.add(key, f"「{shown(r.deadline_text)}」要从会议日期起算，但没有写会议时间", "写明 会议.时间，或把完成时限写成日期，如 2026-11-30")
+            c.add(
+                key,
+                f"「{shown(r.deadline_text)}」要从会议日期起算，但没有写会议时间",
+                "写明 会议.时间，或把完成时限写成日期，如 2026-11-30",
+            )
         elif r.deadline_text and held is not None:
             try:
                 when = deadline(r.deadline_text, held, calendar)
@@ -848,7 +902,9 @@ def _deadlines(c: _Checker, resolutions: tuple[Resolution, ...], meeting: Meetin
                 c.add(key, exc.message, exc.expected)
             first, last = date_range(c.today)
             if when and not first <= when <= last:
-                c.add(key, f"完成时限「{shown(r.deadline_text)}」即 {when}，超出合理范围", f"{first} 至 {last} 之间的日期")
+                c.add(
+                    key, f"完成时限「{shown(r.deadline_text)}」即 {when}，超出合理范围", f"{first} 至 {last} 之间的日期"
+                )
                 when = None
         if held and when and when < held:
             c.add(key, f"完成时限 {when} 早于会议日期 {held}", f"{held} 之后的日期")
@@ -868,7 +924,11 @@ def _dates_in_order(c: _Checker, kind: DocumentKind, f: dict[str, Any], held: dt
             later = [(DATE_LABELS[s], d) for s in order[rank + 1 :] for _, d in given[s] if date and d and d < date]
             if later:
                 words = "、".join(f"{label} {d}" for label, d in later)
-                c.add(key, f"{DATE_LABELS[step]} {date} 晚于{words}", "日期先后应为：" + " ≤ ".join(DATE_LABELS[s] for s in order))
+                c.add(
+                    key,
+                    f"{DATE_LABELS[step]} {date} 晚于{words}",
+                    "日期先后应为：" + " ≤ ".join(DATE_LABELS[s] for s in order),
+                )
 
 
 def _body(c: _Checker, key: str, text: str) -> tuple[Block, ...]:
@@ -878,7 +938,11 @@ def _body(c: _Checker, key: str, text: str) -> tuple[Block, ...]:
     blocks = parse_body(text)
     headings = sum(1 for b in blocks if b.kind == BlockKind.HEADING)
     if len(blocks) > MAX_BLOCKS or headings > MAX_HEADINGS:
-        c.add(key, f"正文过长（{len(blocks)} 段，其中标题 {headings} 个）", f"不超过 {MAX_BLOCKS} 段、{MAX_HEADINGS} 个标题")
+        c.add(
+            key,
+            f"正文过长（{len(blocks)} 段，其中标题 {headings} 个）",
+            f"不超过 {MAX_BLOCKS} 段、{MAX_HEADINGS} 个标题",
+        )
     return blocks
 
 
@@ -914,11 +978,16 @@ def _request(source: str, kind: DocumentKind, f: dict[str, Any], extra: dict[str
         contact=f["contact"],
         phone=f["phone"],
         cc=f["cc"],
-        printer=completed.text("印发机关", f["printer"], main.issuer or main.name,
-                               "所选发文机关的印发机关" if f["organs"] else "工作区的印发机关"),  # fmt: skip
+        printer=completed.text(
+            "印发机关",
+            f["printer"],
+            main.issuer or main.name,
+            "所选发文机关的印发机关" if f["organs"] else "工作区的印发机关",
+        ),
         organs=f["organs"],
         print_date=f["print_date"] or completed.note("印发日期", date, "同成文日期"),
-        retention=f["retention"] or completed.note("保管期限", ws.retention.get(kind.value) or "Y", "工作区按文种的默认值"),
+        retention=f["retention"]
+        or completed.note("保管期限", ws.retention.get(kind.value) or "Y", "工作区按文种的默认值"),
         problem=completed.text("机构问题", f["problem"], ws.problem_code, "工作区的默认值"),
         identity=f["identity"],
         meeting_id=f["meeting_id"],
@@ -999,7 +1068,9 @@ LEDGER_COLUMNS = {"单位": ("单位", "责任单位", "承办单位", "办理�
                   "受理日期": ("受理日期", "受理时间", "交办日期", "交办时间", "received"),
                   "办理时限": ("办理时限", "时限", "完成时限", "办结时限", "deadline"),
                   "状态": ("状态", "办理状态", "办理情况", "status")}  # fmt: skip
-LEDGER_HEADER_EXPECTED = "表头含 单位、事项、受理日期、办理时限、状态（或 责任单位、信访事项、交办日期、完成时限、办理情况 等）"
+LEDGER_HEADER_EXPECTED = (
+    "表头含 单位、事项、受理日期、办理时限、状态（或 责任单位、信访事项、交办日期、完成时限、办理情况 等）"
+)
 HEADER_SCAN = 10  # rows searched for the header: a sheet may open with a title and a 填报单位 line
 _TOTAL_ROW = re.compile(r"^(合计|小计|总计)(?:[:：（(\d].*)?$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})月(\d{1,2})日$")
@@ -1018,7 +1089,11 @@ def table_text_problem(rows: tuple[InspectionRow, ...] | list[InspectionRow], ke
     total = sum(len(r.unit) + len(r.matter) for r in rows)
     if total <= MAX_TABLE_TEXT:
         return None
-    return Problem(key, f"督查事项的文字合计过多（{total} 字）", f"单位和事项合计不超过 {MAX_TABLE_TEXT} 字；事项可写得简短些，或分几期通报")
+    return Problem(
+        key,
+        f"督查事项的文字合计过多（{total} 字）",
+        f"单位和事项合计不超过 {MAX_TABLE_TEXT} 字；事项可写得简短些，或分几期通报",
+    )
 
 
 def ledger_rows(source: str, ledger: str, table: list[list[str]], today: dt.date,
@@ -1038,7 +1113,9 @@ def ledger_rows(source: str, ledger: str, table: list[list[str]], today: dt.date
         raise InputError(source, [Problem(key, f"台账缺少列：{'、'.join(missing)}（前 {HEADER_SCAN} 行中最像表头的第{at + 1}行：{found}）",
                                           LEDGER_HEADER_EXPECTED)])  # fmt: skip
     if len(table) - at - 1 > MAX_LEDGER_ROWS:
-        raise InputError(source, [Problem(key, f"台账过长（表头下超过 {MAX_LEDGER_ROWS} 行）", f"不超过 {MAX_LEDGER_ROWS} 行")])
+        raise InputError(
+            source, [Problem(key, f"台账过长（表头下超过 {MAX_LEDGER_ROWS} 行）", f"不超过 {MAX_LEDGER_ROWS} 行")]
+        )
     header_cells = {c: table[at][i].strip() for c, i in index.items()}
     problems: list[Problem] = []
     rows = []
@@ -1146,13 +1223,23 @@ def _ledger_dates(where: dict[str, str], cells: dict[str, str], today: dt.date, 
     for c in ("受理日期", "办理时限"):
         dates[c], yearless[c] = _ledger_date(cells[c][:40], year_from)
         if dates[c] is None:
-            problems.append(Problem(where[c], f"「{shown(cells[c])}」不是有效日期", DATE_EXPECTED + "；本年的日期也可写作 10月8日"))
+            problems.append(
+                Problem(where[c], f"「{shown(cells[c])}」不是有效日期", DATE_EXPECTED + "；本年的日期也可写作 10月8日")
+            )
         elif not first <= dates[c] <= last:  # type: ignore[operator]
-            problems.append(Problem(where[c], f"日期「{shown(cells[c])}」超出合理范围", f"{first} 至 {last} 之间的日期"))
+            problems.append(
+                Problem(where[c], f"日期「{shown(cells[c])}」超出合理范围", f"{first} 至 {last} 之间的日期")
+            )
     received, deadline = dates["受理日期"], dates["办理时限"]
     year_hint = "写明年份，如 " + (f"{year_from.year - 1}年" if year_from else "") + cells["受理日期"]
     if yearless["受理日期"] and received and year_from and received > year_from:
-        problems.append(Problem(where["受理日期"], f"「{cells['受理日期']}」未写年份，按统计截止日期的年份读作{received}，晚于统计截止日期", year_hint))
+        problems.append(
+            Problem(
+                where["受理日期"],
+                f"「{cells['受理日期']}」未写年份，按统计截止日期的年份读作{received}，晚于统计截止日期",
+                year_hint,
+            )
+        )
     if yearless["办理时限"] and received and deadline and deadline < received:
         problems.append(Problem(where["办理时限"], f"「{cells['办理时限']}」未写年份，按统计截止日期的年份读作{deadline}，早于受理日期",
                                 "写明年份，如 " + f"{deadline.year + 1}年" + cells["办理时限"]))  # fmt: skip

@@ -14,12 +14,12 @@ from xml.etree import ElementTree
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from pipeline.model import MANIFEST
-from pipeline.model import METADATA
 from pipeline.dat22 import ARCHIVE_CODE_RE
 from pipeline.dat22 import parse_manifest
 from pipeline.dat22 import safe_name
 from pipeline.dat22 import sha256
+from pipeline.model import MANIFEST
+from pipeline.model import METADATA
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -130,7 +130,9 @@ def _literal(raw: bytes) -> str:
     except ValueError:
         text = b""
     if not text and raw:
-        text = _ESCAPE.sub(lambda m: bytes([int(m[1], 8) & 0xFF]) if m[1][:1].isdigit() else _ESCAPED.get(m[1], m[1]), raw)
+        text = _ESCAPE.sub(
+            lambda m: bytes([int(m[1], 8) & 0xFF]) if m[1][:1].isdigit() else _ESCAPED.get(m[1], m[1]), raw
+        )
     return text[2:].decode("utf-16-be") if text.startswith(b"\xfe\xff") else text.decode("latin-1")
 
 
@@ -200,14 +202,28 @@ def compare_renderings(archived: bytes, rebuilt: bytes) -> list[str]:
 
 
 def _first_difference(a: str, b: str) -> str:
-    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-    return f"存档「{a[max(0, i - 8):i + 12].strip()}」，重新生成「{b[max(0, i - 8):i + 12].strip()}」"
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return f"存档「{a[max(0, i - 8) : i + 12].strip()}」，重新生成「{b[max(0, i - 8) : i + 12].strip()}」"
 
 
 # ---- the archive as a whole: layout, register, registry, index (plain data in, findings out) ----
 
 Findings = dict[str, list[str]]  # the file, folder or 件 named -> what is wrong with it
-INDEX_LABELS = ("档号", "文号", "题名", "文种", "年度", "保管期限", "机构问题", "件号", "路径", "版本", "成文日期", "责任者", "页数")
+INDEX_LABELS = (
+    "档号",
+    "文号",
+    "题名",
+    "文种",
+    "年度",
+    "保管期限",
+    "机构问题",
+    "件号",
+    "路径",
+    "版本",
+    "成文日期",
+    "责任者",
+    "页数",
+)
 
 
 def add(found: Findings, name: str, problems: list[str]) -> None:
@@ -221,19 +237,25 @@ def entry_place(rel_entry: str, records: dict[int, dict[str, object]]) -> list[s
     first_version = min(records)
     first = records[first_version]
     code = str(first.get("档号", ""))
-    where = "/".join(p for p in (str(first.get("年度", "")), str(first.get("保管期限", "")), str(first.get("机构问题", ""))) if p)
+    where = "/".join(
+        p for p in (str(first.get("年度", "")), str(first.get("保管期限", "")), str(first.get("机构问题", ""))) if p
+    )
     content = first.get("内容") if isinstance(first.get("内容"), dict) else {}
     titles = {str(t) for t in (first.get("题名"), content.get("标题")) if t}  # type: ignore[union-attr]
     names = sorted({safe_name(f"{code} {safe_name(t, 30)}") for t in titles})
     parent, _, name = rel_entry.rpartition("/")
     found = []
     if parent != where:
-        found.append(f"件的位置不对：元数据记为 {where}/（年度/保管期限/机构问题），实际在 {parent or '档案根目录'}/（被移动）")
+        found.append(
+            f"件的位置不对：元数据记为 {where}/（年度/保管期限/机构问题），实际在 {parent or '档案根目录'}/（被移动）"
+        )
     if name not in names:
         found.append(f"件夹名称不对：应为「{names[0] if names else code}」（被改名）")
     for version, record in sorted(records.items()):
         if record.get("档号") != code or record.get("标识") != first.get("标识"):
-            found.append(f"v{version} 的档号或标识（{record.get('档号')}）与 v{first_version}（{code}）不同：混入了另一件的文件")
+            found.append(
+                f"v{version} 的档号或标识（{record.get('档号')}）与 v{first_version}（{code}）不同：混入了另一件的文件"
+            )
     return found
 
 
@@ -277,7 +299,11 @@ def register_findings(entries: list[dict[str, object]], versions: dict[str, tupl
         for seq, digest in events:
             n, recorded = lines.pop((path, seq), (0, None))
             if recorded != digest:
-                add(found, path, [f"处置记录第 {seq} 行" + (f"与归档登记簿第 {n} 条记下的摘要不符" if n else "不在归档登记簿中")])
+                add(
+                    found,
+                    path,
+                    [f"处置记录第 {seq} 行" + (f"与归档登记簿第 {n} 条记下的摘要不符" if n else "不在归档登记簿中")],
+                )
     for (path, seq), (n, _d) in sorted(lines.items(), key=lambda kv: kv[1][0]):
         add(found, path, [f"归档登记簿第 {n} 条记有处置记录第 {seq} 行，处置记录中没有这一行（被删除或截断）"])
     return found
@@ -285,13 +311,21 @@ def register_findings(entries: list[dict[str, object]], versions: dict[str, tupl
 
 def _against_version(n: int, entry: dict[str, object], held: tuple[dict[str, object], str] | None) -> list[str]:
     if held is None:
-        return [f"归档登记簿第 {n} 条记有 {entry.get('档号')} 第{entry.get('版本')}版，档案中没有这一版本（被删除、移动或改名）"]
+        return [
+            f"归档登记簿第 {n} 条记有 {entry.get('档号')} 第{entry.get('版本')}版，档案中没有这一版本（被删除、移动或改名）"
+        ]
     record, manifest = held
     found = []
     if manifest != entry.get("清单SHA256"):
         found.append(f"清单与归档登记簿第 {n} 条记下的不符：归档后文件或元数据被改动（摘要和清单即使随之改过也查得出）")
-    if (record.get("档号"), str(record.get("版本")), record.get("标识")) != (entry.get("档号"), str(entry.get("版本")), entry.get("标识")):
-        found.append(f"元数据的档号、版本或标识与归档登记簿第 {n} 条（{entry.get('档号')} 第{entry.get('版本')}版）不符")
+    if (record.get("档号"), str(record.get("版本")), record.get("标识")) != (
+        entry.get("档号"),
+        str(entry.get("版本")),
+        entry.get("标识"),
+    ):
+        found.append(
+            f"元数据的档号、版本或标识与归档登记簿第 {n} 条（{entry.get('档号')} 第{entry.get('版本')}版）不符"
+        )
     return found
 
 
@@ -316,9 +350,13 @@ def index_findings(actual: tuple[dict, dict], expected: tuple[dict, dict], where
         if row is None:
             found.append(f"索引中缺少 {where.get(identity, identity)}")
         elif tuple(row) != tuple(values):
-            wrong = [f"{label}「{a}」≠「{b}」" for label, a, b in zip(INDEX_LABELS, row, values, strict=False) if a != b]
+            wrong = [
+                f"{label}「{a}」≠「{b}」" for label, a, b in zip(INDEX_LABELS, row, values, strict=False) if a != b
+            ]
             found.append(f"索引中 {where.get(identity, identity)} 的{'，'.join(wrong)}（索引被改动）")
-    found += [f"索引中有档案里没有的件：{actual[0][i][0]}（{i}）" for i in sorted(actual[0].keys() - expected[0].keys())]
+    found += [
+        f"索引中有档案里没有的件：{actual[0][i][0]}（{i}）" for i in sorted(actual[0].keys() - expected[0].keys())
+    ]
     for key, values in expected[1].items():
         if tuple(actual[1].get(key, ())) != tuple(values):
             found.append(f"索引中 {where.get(key[0], key[0])} 第{key[1]}版的记录缺失或被改动")
@@ -339,5 +377,9 @@ def class_gaps(items: dict[tuple[str, ...], list[int]]) -> Findings:
         expected = list(range(1, len(numbers) + 1))
         if numbers != expected:
             missing = sorted(set(expected) - set(numbers))
-            add(found, "/".join(key), [f"件号不连续：缺 {', '.join(f'{n:04d}' for n in missing) or '—'}，现有 {numbers}"])
+            add(
+                found,
+                "/".join(key),
+                [f"件号不连续：缺 {', '.join(f'{n:04d}' for n in missing) or '—'}，现有 {numbers}"],
+            )
     return found

@@ -10,6 +10,7 @@ which are never touched. The index (SQLite, ``outbox/.fawen/index.db``) is a cac
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from pathlib import Path
 from pipeline import disposition
 from pipeline.dat22 import ARCHIVE_CODE_RE
 from pipeline.errors import FawenError
+from pipeline.liaisons import LOG_NAME as LIAISON_LOG
 from pipeline.model import MANIFEST
 from pipeline.model import METADATA
 from pipeline.model import FilingPlan
@@ -37,7 +39,6 @@ from pipeline.numbertext import series_matches
 from pipeline.store.petitionlog import FOLDER as PETITION_FOLDER
 from pipeline.store.progress import FOLDER as PROGRESS_FOLDER
 from pipeline.store.register import REGISTER_NAME
-from pipeline.liaisons import LOG_NAME as LIAISON_LOG
 from pipeline.store.sqlite import immediate
 
 INDEX_VERSION = 4  # 4: links (the meeting chain)
@@ -112,7 +113,7 @@ def bigrams(text: str) -> str:
     """Overlapping two-character tokens: lets a two-character Chinese query use an index too
     (the trigram index answers three characters and more)."""
     chars = "".join(text.split())
-    return " ".join(map("".join, zip(chars, chars[1:])))
+    return " ".join(map("".join, itertools.pairwise(chars)))
 
 
 COLUMNS_AFTER_IDENTITY = ("archive_code, number, title, kind, year, retention, problem, item, path, latest, date, "
@@ -277,7 +278,9 @@ class Archive:
         return [EntryInfo(*row) for row in rows]
 
     def duplicate_of(self, input_sha256: str) -> tuple[EntryInfo, int] | None:
-        row = self._index.execute("SELECT identity, version FROM versions WHERE input_sha256=?", (input_sha256,)).fetchone()
+        row = self._index.execute(
+            "SELECT identity, version FROM versions WHERE input_sha256=?", (input_sha256,)
+        ).fetchone()
         if row is None:
             return None
         entry = self.entry(row[0])
@@ -365,7 +368,9 @@ class Archive:
         os.replace(tmp, path)
         _fsync_dir(path.parent)
         with immediate(self._index) as db:
-            db.execute("UPDATE entries SET status=? WHERE identity=?", (disposition.status([*events, event]), entry.identity))
+            db.execute(
+                "UPDATE entries SET status=? WHERE identity=?", (disposition.status([*events, event]), entry.identity)
+            )
         return event
 
     def _statuses_from_tree(self, db: sqlite3.Connection, logs: list[str]) -> None:
@@ -400,14 +405,18 @@ class Archive:
                                       witnesses.get(e.identity, []))  # fmt: skip
             state = disposition.status(events)
             if e.status != state:
-                found.append(f"索引中的状态「{e.status or '有效'}」与处置记录「{state or '有效'}」不符（可运行 fawen archive reindex）")
+                found.append(
+                    f"索引中的状态「{e.status or '有效'}」与处置记录「{state or '有效'}」不符（可运行 fawen archive reindex）"
+                )
             if voided and state != disposition.WITHDRAW:
                 found.append(f"编号 {e.number} 在登记簿中已作废，但处置记录中没有撤销")
             if state == disposition.WITHDRAW and own and not voided:
                 found.append(f"已撤销，但编号 {e.number} 在登记簿中没有作废")
             report.append({"件": f"{e.path}/{disposition.LOG_NAME}", "问题": found})
         for identity in sorted(witnesses.keys() - entries.keys()):
-            report.append({"件": identity, "问题": [f"登记簿记有 {len(witnesses[identity])} 条处置，但档案中没有这一件"]})
+            report.append(
+                {"件": identity, "问题": [f"登记簿记有 {len(witnesses[identity])} 条处置，但档案中没有这一件"]}
+            )
         return report
 
     def chain(self, identity: str, limit: int = 200) -> list[EntryInfo]:
@@ -431,8 +440,12 @@ class Archive:
 
     def _neighbours(self, identity: str) -> list[str]:
         db = self._index
-        named = [r[0] for r in db.execute("SELECT target FROM links WHERE identity=? AND kind!='会议编号'", (identity,))]
-        naming = [r[0] for r in db.execute("SELECT identity FROM links WHERE target=? AND kind!='会议编号'", (identity,))]
+        named = [
+            r[0] for r in db.execute("SELECT target FROM links WHERE identity=? AND kind!='会议编号'", (identity,))
+        ]
+        naming = [
+            r[0] for r in db.execute("SELECT identity FROM links WHERE target=? AND kind!='会议编号'", (identity,))
+        ]
         meeting = [r[0] for r in db.execute(
             "SELECT b.identity FROM links a JOIN links b ON b.kind='会议编号' AND b.target=a.target "
             "WHERE a.identity=? AND a.kind='会议编号'", (identity,))]  # fmt: skip
@@ -464,8 +477,12 @@ class Archive:
         columns = PAGE_ORDERS[order].split(", ")
         direction = " DESC" if descending else ""
         ties = "" if order == "档号" else ", id" + direction  # (column, id) is what its index holds: no sort
-        sql = (f"SELECT {COLUMNS} FROM entries WHERE {where} ORDER BY "  # noqa: S608 — whitelisted names only
-               + ", ".join(c + direction for c in columns) + ties + " LIMIT ? OFFSET ?")
+        sql = (
+            f"SELECT {COLUMNS} FROM entries WHERE {where} ORDER BY "  # noqa: S608 — whitelisted names only
+            + ", ".join(c + direction for c in columns)
+            + ties
+            + " LIMIT ? OFFSET ?"
+        )
         return [EntryInfo(*r) for r in self._index.execute(sql, (*filters.values(), limit, offset))]
 
     def recent(self, limit: int = 10) -> list[tuple[EntryInfo, int, str]]:
@@ -478,7 +495,9 @@ class Archive:
     def disposed(self) -> list[EntryInfo]:
         """Every 件 withdrawn (撤销) or repealed (废止), as the index marks them, in 档号 order."""
         rows = [EntryInfo(*r) for r in self._index.execute(f"SELECT {COLUMNS} FROM entries WHERE status != ''")]  # noqa: S608
-        return sorted(rows, key=lambda e: (e.year, e.retention, e.problem, e.item))  # few: sorted here, found by their index
+        return sorted(
+            rows, key=lambda e: (e.year, e.retention, e.problem, e.item)
+        )  # few: sorted here, found by their index
 
     def version_record(self, entry: EntryInfo, version: int) -> dict[str, object] | None:
         """The metadata record of one version of a 件; None when it has no such version."""
@@ -602,7 +621,7 @@ class Archive:
         previous = db.execute("SELECT id, latest FROM entries WHERE identity=?", (r["标识"],)).fetchone()
         if previous is None or previous[1] <= plan.version:
             values = entry_values(r, rel_entry)
-            values = values[:9] + (plan.version,) + values[10:]
+            values = (*values[:9], plan.version, *values[10:])
             if previous is None:
                 rowid = db.execute(f"INSERT INTO entries (identity, {COLUMNS_AFTER_IDENTITY}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                    (r["标识"], *values)).lastrowid  # fmt: skip
@@ -642,8 +661,10 @@ class Archive:
             else:
                 parts.append("SELECT rowid FROM fulltext WHERE title LIKE ? OR body LIKE ?")
                 args += [f"%{term}%"] * 2
-        sql = (f"SELECT {COLUMNS_E}, f.title, f.body FROM ({' INTERSECT '.join(parts)} ORDER BY 1 DESC LIMIT ?) AS hits "
-               "JOIN entries e ON e.id = hits.rowid JOIN fulltext f ON f.rowid = hits.rowid ORDER BY e.id DESC")  # noqa: S608
+        sql = (
+            f"SELECT {COLUMNS_E}, f.title, f.body FROM ({' INTERSECT '.join(parts)} ORDER BY 1 DESC LIMIT ?) AS hits "
+            "JOIN entries e ON e.id = hits.rowid JOIN fulltext f ON f.rowid = hits.rowid ORDER BY e.id DESC"
+        )  # noqa: S608
         rows = self._index.execute(sql, (*args, limit)).fetchall()
         width = len(COLUMNS.split(","))
         return [SearchHit(EntryInfo(*row[:width]), snippet(f"{row[width]}\n{row[width + 1]}", terms)) for row in rows]
@@ -782,7 +803,9 @@ class Archive:
     def index_rows(self) -> tuple[dict[str, tuple[object, ...]], dict[tuple[str, int], tuple[object, ...]]]:
         """The index as it is: identity -> entry columns (status left out: the 处置记录 check owns
         it), (identity, version) -> (digest, path, filed)."""
-        entries = {r[0]: tuple(r[1:]) for r in self._index.execute(f"SELECT identity, {COLUMNS_AFTER_IDENTITY} FROM entries")}
+        entries = {
+            r[0]: tuple(r[1:]) for r in self._index.execute(f"SELECT identity, {COLUMNS_AFTER_IDENTITY} FROM entries")
+        }
         versions = {(r[0], r[1]): tuple(r[2:]) for r in
                     self._index.execute("SELECT identity, version, input_sha256, path, filed FROM versions")}  # fmt: skip
         return entries, versions
@@ -791,7 +814,12 @@ class Archive:
 VERSION_DIR = re.compile(r"^v[0-9]+$")
 # what a catalogue page may filter and sort by (the names people use -> index columns)
 PAGE_FILTERS = {"年度": "year", "保管期限": "retention", "文种": "kind", "机构问题": "problem"}
-PAGE_ORDERS = {"档号": "year, retention, problem, item", "日期": "date", "题名": "title", "文号": "number"}  # each indexed
+PAGE_ORDERS = {
+    "档号": "year, retention, problem, item",
+    "日期": "date",
+    "题名": "title",
+    "文号": "number",
+}  # each indexed
 
 
 @dataclass
@@ -911,4 +939,3 @@ def _remove_tree(path: Path) -> None:
     elif path.exists():
         path.chmod(stat.S_IWUSR | stat.S_IRUSR)
         path.unlink()
-

@@ -63,7 +63,14 @@ def _convert(office: str, path: Path, data: bytes, source: str, key: str) -> byt
             raise _refuse(source, key, path.name, f"转换为 PDF 超过 {CONVERT_SECONDS} 秒，已放弃") from exc
         out = Path(tmp) / "attachment.pdf"
         if result.returncode != 0 or not out.is_file():
-            raise InputError(source, [Problem(key, f"附件「{path.name}」无法由 LibreOffice 转换为 PDF", "一个能在 Word 中打开的 DOCX，或 PDF")])
+            raise InputError(
+                source,
+                [
+                    Problem(
+                        key, f"附件「{path.name}」无法由 LibreOffice 转换为 PDF", "一个能在 Word 中打开的 DOCX，或 PDF"
+                    )
+                ],
+            )
         pdf = out.read_bytes()
     problem = pdf_problem(pdf)
     if problem:

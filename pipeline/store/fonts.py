@@ -17,7 +17,6 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from pipeline import gbt9704 as g
@@ -505,7 +504,9 @@ def fontconfig_aliases(choices: dict[str, FontChoice]) -> str:
         family = next((n for n in (names[index] if names else []) if n.isascii()), choice.family)
         wanted = [choice.wanted] + [f for f in STANDARD[role][1] if f != choice.wanted]
         for name in wanted:
-            lines.append(f'  <alias binding="same"><family>{name}</family><prefer><family>{family}</family></prefer></alias>')
+            lines.append(
+                f'  <alias binding="same"><family>{name}</family><prefer><family>{family}</family></prefer></alias>'
+            )
     lines.append("</fontconfig>")
     return "\n".join(lines) + "\n"
 
@@ -546,7 +547,7 @@ def coverage(extra_dirs: Iterable[str | Path] = ()) -> frozenset[int]:
         except OSError:
             continue
         listing.append(f"{path}|{st.st_size}|{st.st_mtime_ns}")
-    digest = hashlib.sha256("\n".join(key + ("",) + tuple(listing)).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    digest = hashlib.sha256("\n".join((*key, "", *tuple(listing))).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     cache = cache_dir() / f"coverage-{digest}.json"
     try:
         ranges = json.loads(cache.read_text(encoding="utf-8"))

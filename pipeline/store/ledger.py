@@ -74,7 +74,10 @@ def _xlsx_rows(data: bytes, name: str, source: str, key: str) -> list[list[str]]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise InputError(source, [Problem(key, f"台账「{name}」无法作为 XLSX 打开", "Excel 工作簿（.xlsx）")]) from exc
     if unpacked > MAX_XLSX_UNPACKED:  # a zip bomb: openpyxl would unpack it into memory
-        raise InputError(source, [Problem(key, f"台账「{name}」解压后过大（{unpacked // 1024 // 1024} MB）", "普通大小的 Excel 工作簿")])
+        raise InputError(
+            source,
+            [Problem(key, f"台账「{name}」解压后过大（{unpacked // 1024 // 1024} MB）", "普通大小的 Excel 工作簿")],
+        )
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]

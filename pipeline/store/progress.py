@@ -72,7 +72,9 @@ class ChainedLog:
             except ValueError:
                 raise ChainError(f"{self.folder_name}/{self.log_name} 第 {n} 行不是完整的 JSON（记录被改坏）") from None
             if not isinstance(record, dict) or record.get("序号") != len(out) + 1 or record.get("前摘要") != previous:
-                raise ChainError(f"{self.folder_name}/{self.log_name} 第 {n} 行的序号或前摘要与上一行接不上（记录被删改或调换）")
+                raise ChainError(
+                    f"{self.folder_name}/{self.log_name} 第 {n} 行的序号或前摘要与上一行接不上（记录被删改或调换）"
+                )
             if record.get("摘要") != line_digest(record):
                 raise ChainError(f"{self.folder_name}/{self.log_name} 第 {n} 行的摘要不符（记录被修改）")
             previous = str(record["摘要"])
@@ -140,7 +142,7 @@ class ChainedLog:
             return [exc.message]
         found = []
         for record in records:
-            kept = [record.get("输入")] + list(record.get("附件") or [])
+            kept = [record.get("输入"), *list(record.get("附件") or [])]
             for entry in kept:
                 if not isinstance(entry, dict) or not entry.get("文件"):
                     continue

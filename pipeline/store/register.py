@@ -45,7 +45,9 @@ def line(entry: dict[str, object]) -> bytes:
     return (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
-def chain_problems(text: str, head: tuple[int, str, int] | None, entries: list[dict[str, object]] | None = None) -> list[str]:
+def chain_problems(
+    text: str, head: tuple[int, str, int] | None, entries: list[dict[str, object]] | None = None
+) -> list[str]:
     """Everything wrong with a register's own chain, and against the head the registry keeps
     (``entries``: the text already parsed)."""
     found: list[str] = []
@@ -239,7 +241,10 @@ class Register:
         for meta in archive.version_records():
             record = json.loads(meta.read_text(encoding="utf-8"))
             manifest = meta.with_name(MANIFEST).read_bytes() if meta.with_name(MANIFEST).is_file() else b""
-            fields = {**version_fields(meta.parent, self.root, record, manifest), "原归档时间": record.get("归档时间", "")}
+            fields = {
+                **version_fields(meta.parent, self.root, record, manifest),
+                "原归档时间": record.get("归档时间", ""),
+            }
             versions.append((str(record.get("归档时间", "")), str(fields["路径"]), fields))
         adopted = [fields for *_key, fields in sorted(versions, key=lambda v: v[:2])]
         for entry in archive.entries():

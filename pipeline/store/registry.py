@@ -161,7 +161,17 @@ class Registry:
             db.execute(
                 "INSERT INTO numbers (series, kind, year, seq, status, identity, title, pid, host, changed)"
                 " VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?)",
-                (series, kind, year, seq, identity, title, os.getpid(), os.uname().nodename if hasattr(os, "uname") else "", _now(self.zone)),
+                (
+                    series,
+                    kind,
+                    year,
+                    seq,
+                    identity,
+                    title,
+                    os.getpid(),
+                    os.uname().nodename if hasattr(os, "uname") else "",
+                    _now(self.zone),
+                ),
             )
         return seq
 
@@ -323,7 +333,9 @@ def _get(db: sqlite3.Connection, kind: str, series: str, year: int, seq: int) ->
 
 
 def _top(db: sqlite3.Connection, kind: str, series: str, year: int) -> int:
-    row = db.execute("SELECT MAX(seq) FROM numbers WHERE kind=? AND series=? AND year=?", (kind, series, year)).fetchone()
+    row = db.execute(
+        "SELECT MAX(seq) FROM numbers WHERE kind=? AND series=? AND year=?", (kind, series, year)
+    ).fetchone()
     return int(row[0] or 0)
 
 
@@ -355,9 +367,18 @@ def series_report(records: list[NumberRecord]) -> list[dict[str, object]]:
         for g in gaps:
             g["编号"] = _label(kind, series, year, g["起"], g["止"])  # type: ignore[arg-type]
         issued = [seq for seq, r in by_seq.items() if r.status == "issued"]
-        out.append({"类别": kind, "系列": series, "年度": year, "已使用": ranges(issued), "已使用数": len(issued),
-                    "下一个": _label(kind, series, year, top + 1), "空号": gaps,
-                    "未说明": sum(int(g["止"]) - int(g["起"]) + 1 for g in gaps if g["状态"] == "无记录")})  # type: ignore[call-overload]
+        out.append(
+            {
+                "类别": kind,
+                "系列": series,
+                "年度": year,
+                "已使用": ranges(issued),
+                "已使用数": len(issued),
+                "下一个": _label(kind, series, year, top + 1),
+                "空号": gaps,
+                "未说明": sum(int(g["止"]) - int(g["起"]) + 1 for g in gaps if g["状态"] == "无记录"),
+            }
+        )  # type: ignore[call-overload]
     return out
 
 

@@ -138,7 +138,9 @@ class TaskLedger:
         return (int(row[0]), str(row[1]), int(row[2])) if row else None
 
     def set_state(self, seq: int, digest: str, size: int) -> None:
-        self._db.execute("INSERT OR REPLACE INTO state (id, seq, digest, size) VALUES (1, ?, ?, ?)", (seq, digest, size))
+        self._db.execute(
+            "INSERT OR REPLACE INTO state (id, seq, digest, size) VALUES (1, ?, ?, ?)", (seq, digest, size)
+        )
 
     def clear(self) -> None:
         self._db.execute("DELETE FROM items")

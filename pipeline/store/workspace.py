@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -82,7 +82,9 @@ async def _changed(request: Request, exc: Exception) -> Response:
 
 
 async def _crash(request: Request, exc: Exception) -> Response:
-    return error_page(request, WebError(500, "服务器内部错误", f"{type(exc).__name__}。请把这个地址和时间告诉系统管理员。"))
+    return error_page(
+        request, WebError(500, "服务器内部错误", f"{type(exc).__name__}。请把这个地址和时间告诉系统管理员。")
+    )
 
 
 def _next(raw: str) -> str:

@@ -56,6 +56,7 @@ def page_of(request: Request) -> int:
 def facets(counts: list[tuple[Any, ...]], filters: dict[str, object]) -> tuple[dict[str, list[dict[str, Any]]], int]:
     """For each facet, every value with how many 件 it has under the other filters (so a choice
     can be changed without first undoing it); and how many match all of them."""
+
     def matches(row: tuple[Any, ...], skip: str = "") -> bool:
         return all(row[FACETS.index(k)] == v for k, v in filters.items() if k != skip)
 

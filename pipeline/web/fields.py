@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-
 MAX_ROWS = 300  # rows of one list: the validator's largest list limit (出席)
 ROW_NAME = re.compile(r"^(?P<list>[^\[\].]{1,20})\[(?P<n>\d{1,4})\]\.(?P<col>[^\[\].]{1,20})$")
 SPLIT_UNITS = re.compile(r"[、，,；;\n]")
@@ -42,70 +41,106 @@ class Field:
 
 MEETING_TYPES = ("全体会议", "专题会议")
 _PERSON_COLUMNS = ("单位", "姓名", "职务", "事由")
-FIELDS: dict[str, Field] = {f.path: f for f in (
-    Field("标题", "标题", "必填；末尾不加句号", example="关于召开……的通知"),
-    Field("发文字号", "发文字号", "不填则归档时自动编号；用〔〕，如 罕政发〔2026〕7号"),
-    Field("期号", "期号", "不填则归档时按年度自动编号", "number"),
-    Field("会议类型", "会议类型", "", "choice", choices=MEETING_TYPES),
-    Field("督查类型", "督查类型", "", "choice", choices=("全面督查", "交办督查", "专项督查")),
-    Field("签发人", "签发人", "上行文必填：签发的领导", roster="召集人"),
-    Field("主送", "主送机关", "请示只写一个机关", example="联席会议各成员单位", roster="主送"),
-    Field("会议.类型", "会议类型", "", "choice", choices=MEETING_TYPES),
-    Field("会议.时间", "会议时间", "如 2026-11-20 09:00", example="2026-11-20 09:00"),
-    Field("会议.地点", "会议地点", example="罕台镇人民政府三楼会议室"),
-    Field("会议.主持", "主持人", "联席会议召集人", roster="召集人"),
-    Field("会议.记录", "记录人", roster="人员"),
-    Field("会议.参会人员", "参会人员", example="联席会议召集人、全体成员及各成员单位联络员"),
-    Field("会议.议题", "议题", "每行一个议题", "lines"),
-    Field("督查.时间", "督查时间", example="2027-01-10至2027-01-20"),
-    Field("督查.督查组", "督查组", example="联席会议办公室牵头"),
-    Field("出席", "出席", "每行一人", "rows", columns=tuple(f"出席.{c}" for c in _PERSON_COLUMNS[:3])),
-    Field("请假", "请假", "每行一人", "rows", columns=tuple(f"请假.{c}" for c in _PERSON_COLUMNS)),
-    Field("列席", "列席", "每行一人", "rows", columns=tuple(f"列席.{c}" for c in _PERSON_COLUMNS[:3])),
-    *(Field(f"{k}.单位", "单位", roster="单位") for k in ("出席", "请假", "列席")),
-    *(Field(f"{k}.姓名", "姓名", roster="人员") for k in ("出席", "请假", "列席")),
-    *(Field(f"{k}.职务", "职务") for k in ("出席", "请假", "列席")),
-    Field("请假.事由", "事由"),
-    Field("正文", "正文", "段落之间空一行；# 开头的行是一级标题（自动编为 一、），## 是二级标题", "area"),
-    Field("议定事项", "议定事项", "每行一项", "rows", columns=("议定事项.事项", "议定事项.责任单位", "议定事项.配合单位",
-                                                        "议定事项.完成时限", "议定事项.交办领导", "议定事项.专项")),  # fmt: skip
-    Field("议定事项.事项", "事项"),
-    Field("议定事项.责任单位", "责任单位", roster="单位"),
-    Field("议定事项.配合单位", "配合单位", "多个用「、」分隔", "units", roster="单位"),
-    Field("议定事项.完成时限", "完成时限", "", "date", example="2026-11-30"),
-    Field("议定事项.交办领导", "交办领导", "领导交办的事项填交办领导（交办督查）", roster="召集人"),
-    Field("议定事项.专项", "专项", "属于某项专项工作时填其名称（专项督查）", example="冬季欠薪治理"),
-    Field("督查事项", "督查事项", "每行一件", "rows", columns=("督查事项.单位", "督查事项.事项", "督查事项.受理日期",
-                                                       "督查事项.办理时限", "督查事项.状态")),  # fmt: skip
-    Field("督查事项.单位", "单位", roster="单位"),
-    Field("督查事项.事项", "事项"),
-    Field("督查事项.受理日期", "受理日期", "", "date"),
-    Field("督查事项.办理时限", "办理时限", "", "date"),
-    Field("督查事项.状态", "状态", "", "choice", choices=("已办结", "办理中")),
-    Field("统计截止日期", "统计截止日期", "超期 = 办理中且已过办理时限", "date"),
-    Field("审定.审定人", "审定人", "召集人审定后方可印发；不填则生成草稿", roster="召集人"),
-    Field("审定.日期", "审定日期", "", "date"),
-    Field("跨分管领域", "跨分管领域", "专题会议涉及跨分管领域时勾选，并填写会签", "check"),
-    Field("会签", "会签", "", "rows", columns=("会签.召集人", "会签.日期")),
-    Field("会签.召集人", "召集人", roster="召集人"),
-    Field("会签.日期", "日期", "", "date"),
-    Field("议题提出单位", "议题提出单位", roster="单位"),
-    Field("分送", "分送", "全体会议不填时分送全体成员单位", roster="主送"),
-    Field("附件", "附件", "每个附件另起一页；已有的 PDF 或 DOCX 作附件时，请在输入文件中用「文件」写明", "rows", columns=("附件.名称", "附件.正文")),
-    Field("附件.名称", "附件名称", "末尾不加标点"),
-    Field("附件.正文", "附件正文", "", "area"),
-    Field("署名", "署名", "不填则为发文机关"),
-    Field("成文日期", "成文日期", "不填则为处理当天", "date", example="2026-11-12"),
-    Field("印发日期", "印发日期", "不填则同成文日期", "date"),
-    Field("印章", "加盖印章", "按加盖印章的格式排署名和日期", "check"),
-    Field("联系人", "联系人", "印在附注中", roster="人员"),
-    Field("联系电话", "联系电话", example="0477-8000002"),
-    Field("附注", "附注", example="此件公开发布"),
-    Field("抄送", "抄送", "印在版记中", roster="主送"),
-    Field("紧急程度", "紧急程度", "", "choice", choices=("特急", "加急")),
-    Field("会议编号", "会议编号", "同一次会议的通知、纪要、督查通报和报告填同一编号，档案中互相关联", example="2026-全体-4"),
-    Field("会议通知", "会议通知", "本次会议已归档的会议通知的文号或档号；不填会议编号时取它的", example="罕政发〔2026〕1号"),
-)}  # fmt: skip
+FIELDS: dict[str, Field] = {
+    f.path: f
+    for f in (
+        Field("标题", "标题", "必填；末尾不加句号", example="关于召开……的通知"),
+        Field("发文字号", "发文字号", "不填则归档时自动编号；用〔〕，如 罕政发〔2026〕7号"),
+        Field("期号", "期号", "不填则归档时按年度自动编号", "number"),
+        Field("会议类型", "会议类型", "", "choice", choices=MEETING_TYPES),
+        Field("督查类型", "督查类型", "", "choice", choices=("全面督查", "交办督查", "专项督查")),
+        Field("签发人", "签发人", "上行文必填：签发的领导", roster="召集人"),
+        Field("主送", "主送机关", "请示只写一个机关", example="联席会议各成员单位", roster="主送"),
+        Field("会议.类型", "会议类型", "", "choice", choices=MEETING_TYPES),
+        Field("会议.时间", "会议时间", "如 2026-11-20 09:00", example="2026-11-20 09:00"),
+        Field("会议.地点", "会议地点", example="罕台镇人民政府三楼会议室"),
+        Field("会议.主持", "主持人", "联席会议召集人", roster="召集人"),
+        Field("会议.记录", "记录人", roster="人员"),
+        Field("会议.参会人员", "参会人员", example="联席会议召集人、全体成员及各成员单位联络员"),
+        Field("会议.议题", "议题", "每行一个议题", "lines"),
+        Field("督查.时间", "督查时间", example="2027-01-10至2027-01-20"),
+        Field("督查.督查组", "督查组", example="联席会议办公室牵头"),
+        Field("出席", "出席", "每行一人", "rows", columns=tuple(f"出席.{c}" for c in _PERSON_COLUMNS[:3])),
+        Field("请假", "请假", "每行一人", "rows", columns=tuple(f"请假.{c}" for c in _PERSON_COLUMNS)),
+        Field("列席", "列席", "每行一人", "rows", columns=tuple(f"列席.{c}" for c in _PERSON_COLUMNS[:3])),
+        *(Field(f"{k}.单位", "单位", roster="单位") for k in ("出席", "请假", "列席")),
+        *(Field(f"{k}.姓名", "姓名", roster="人员") for k in ("出席", "请假", "列席")),
+        *(Field(f"{k}.职务", "职务") for k in ("出席", "请假", "列席")),
+        Field("请假.事由", "事由"),
+        Field("正文", "正文", "段落之间空一行；# 开头的行是一级标题（自动编为 一、），## 是二级标题", "area"),
+        Field(
+            "议定事项",
+            "议定事项",
+            "每行一项",
+            "rows",
+            columns=(
+                "议定事项.事项",
+                "议定事项.责任单位",
+                "议定事项.配合单位",
+                "议定事项.完成时限",
+                "议定事项.交办领导",
+                "议定事项.专项",
+            ),
+        ),
+        Field("议定事项.事项", "事项"),
+        Field("议定事项.责任单位", "责任单位", roster="单位"),
+        Field("议定事项.配合单位", "配合单位", "多个用「、」分隔", "units", roster="单位"),
+        Field("议定事项.完成时限", "完成时限", "", "date", example="2026-11-30"),
+        Field("议定事项.交办领导", "交办领导", "领导交办的事项填交办领导（交办督查）", roster="召集人"),
+        Field("议定事项.专项", "专项", "属于某项专项工作时填其名称（专项督查）", example="冬季欠薪治理"),
+        Field(
+            "督查事项",
+            "督查事项",
+            "每行一件",
+            "rows",
+            columns=("督查事项.单位", "督查事项.事项", "督查事项.受理日期", "督查事项.办理时限", "督查事项.状态"),
+        ),
+        Field("督查事项.单位", "单位", roster="单位"),
+        Field("督查事项.事项", "事项"),
+        Field("督查事项.受理日期", "受理日期", "", "date"),
+        Field("督查事项.办理时限", "办理时限", "", "date"),
+        Field("督查事项.状态", "状态", "", "choice", choices=("已办结", "办理中")),
+        Field("统计截止日期", "统计截止日期", "超期 = 办理中且已过办理时限", "date"),
+        Field("审定.审定人", "审定人", "召集人审定后方可印发；不填则生成草稿", roster="召集人"),
+        Field("审定.日期", "审定日期", "", "date"),
+        Field("跨分管领域", "跨分管领域", "专题会议涉及跨分管领域时勾选，并填写会签", "check"),
+        Field("会签", "会签", "", "rows", columns=("会签.召集人", "会签.日期")),
+        Field("会签.召集人", "召集人", roster="召集人"),
+        Field("会签.日期", "日期", "", "date"),
+        Field("议题提出单位", "议题提出单位", roster="单位"),
+        Field("分送", "分送", "全体会议不填时分送全体成员单位", roster="主送"),
+        Field(
+            "附件",
+            "附件",
+            "每个附件另起一页；已有的 PDF 或 DOCX 作附件时，请在输入文件中用「文件」写明",
+            "rows",
+            columns=("附件.名称", "附件.正文"),
+        ),
+        Field("附件.名称", "附件名称", "末尾不加标点"),
+        Field("附件.正文", "附件正文", "", "area"),
+        Field("署名", "署名", "不填则为发文机关"),
+        Field("成文日期", "成文日期", "不填则为处理当天", "date", example="2026-11-12"),
+        Field("印发日期", "印发日期", "不填则同成文日期", "date"),
+        Field("印章", "加盖印章", "按加盖印章的格式排署名和日期", "check"),
+        Field("联系人", "联系人", "印在附注中", roster="人员"),
+        Field("联系电话", "联系电话", example="0477-8000002"),
+        Field("附注", "附注", example="此件公开发布"),
+        Field("抄送", "抄送", "印在版记中", roster="主送"),
+        Field("紧急程度", "紧急程度", "", "choice", choices=("特急", "加急")),
+        Field(
+            "会议编号",
+            "会议编号",
+            "同一次会议的通知、纪要、督查通报和报告填同一编号，档案中互相关联",
+            example="2026-全体-4",
+        ),
+        Field(
+            "会议通知",
+            "会议通知",
+            "本次会议已归档的会议通知的文号或档号；不填会议编号时取它的",
+            example="罕政发〔2026〕1号",
+        ),
+    )
+}
 
 _TAIL = ("成文日期", "印发日期", "联系人", "联系电话", "附注", "抄送")
 _MEETING = ("会议.类型", "会议.时间", "会议.地点", "会议.主持", "会议.参会人员", "会议.议题")
@@ -194,7 +229,12 @@ def _unprintable(kind: str, posted: dict[str, str]) -> dict[str, str]:
 
 def _control(ch: str) -> bool:
     code = ord(ch)
-    return (code < 32 and ch not in "\t\n\r") or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF)
+    return (
+        (code < 32 and ch not in "\t\n\r")
+        or 0x7F <= code <= 0x9F
+        or 0xD800 <= code <= 0xDFFF
+        or code in (0xFFFE, 0xFFFF)
+    )
 
 
 def _rows(spec: Field, posted: dict[str, str]) -> tuple[list[dict[str, Any]], list[int]]:
@@ -235,5 +275,5 @@ def form_key(key: str, rows: dict[str, list[int]]) -> str:
     which is row n of the form when rows before it were left empty."""
     m = re.match(r"^([^\[\].]+)\[(\d+)\]", key)
     if m and m[1] in rows and 1 <= int(m[2]) <= len(rows[m[1]]):
-        return f"{m[1]}[{rows[m[1]][int(m[2]) - 1]}]{key[m.end():]}"
+        return f"{m[1]}[{rows[m[1]][int(m[2]) - 1]}]{key[m.end() :]}"
     return key

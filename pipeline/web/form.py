@@ -132,7 +132,9 @@ async def _posted(request: Request) -> tuple[str, dict[str, str]]:
         posted = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
     except ValueError:
         raise WebError(413, "表单项过多", f"一份表单不超过 {MAX_FIELDS} 项。") from None
-    if not same_origin(request.scope) or not hmac.compare_digest(posted.pop("_token", "").encode(), _token(request).encode()):
+    if not same_origin(request.scope) or not hmac.compare_digest(
+        posted.pop("_token", "").encode(), _token(request).encode()
+    ):
         raise WebError(403, "表单已过期或来自其他网站", "请重新打开「拟文」页面再填写。")
     kind = posted.get("文种", "")
     if kind not in KINDS:

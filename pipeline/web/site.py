@@ -108,7 +108,6 @@ def _environment() -> Environment:
     return env
 
 
-
 def marked(snippet: str, terms: list[str]) -> Markup:
     """A search snippet with the query's words as <mark>: only 【word】 pairs that enclose a word
     of the query, so brackets the document itself prints stay text."""

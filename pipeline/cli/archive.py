@@ -161,10 +161,11 @@ def _chained_logs_report(root: Any, registry: Any) -> list[dict[str, object]]:
     lines), where there are any (or were: a log removed whole is missed by its witness)."""
     from pipeline.errors import FawenError  # noqa: PLC0415
     from pipeline.store.petitionlog import PetitionLog  # noqa: PLC0415
+    from pipeline.store.loanlog import LoanLog  # noqa: PLC0415
     from pipeline.store.progress import ProgressLog  # noqa: PLC0415
 
     out: list[dict[str, object]] = []
-    for log in (ProgressLog(root), PetitionLog(root)):
+    for log in (ProgressLog(root), PetitionLog(root), LoanLog(root)):
         name = f"{log.folder_name}/{log.log_name}"
         if not log.path.exists() and registry.log_head(name) is None:
             continue

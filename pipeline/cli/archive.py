@@ -160,12 +160,13 @@ def _chained_logs_report(root: Any, registry: Any) -> list[dict[str, object]]:
     """The 办理反馈 and 信访信息 logs (their chains, the files they keep, their witnessed last
     lines), where there are any (or were: a log removed whole is missed by its witness)."""
     from pipeline.errors import FawenError  # noqa: PLC0415
+    from pipeline.store.appraisallog import AppraisalLog  # noqa: PLC0415
     from pipeline.store.loanlog import LoanLog  # noqa: PLC0415
     from pipeline.store.petitionlog import PetitionLog  # noqa: PLC0415
     from pipeline.store.progress import ProgressLog  # noqa: PLC0415
 
     out: list[dict[str, object]] = []
-    for log in (ProgressLog(root), PetitionLog(root), LoanLog(root)):
+    for log in (ProgressLog(root), PetitionLog(root), LoanLog(root), AppraisalLog(root)):
         name = f"{log.folder_name}/{log.log_name}"
         if not log.path.exists() and registry.log_head(name) is None:
             continue

@@ -92,7 +92,10 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
-_D, _A = "pipeline.cli.documents", ("pipeline.cli.archive", "pipeline.cli.dispositions", "pipeline.cli.lending")
+_D, _A = (
+    "pipeline.cli.documents",
+    ("pipeline.cli.archive", "pipeline.cli.dispositions", "pipeline.cli.lending", "pipeline.cli.appraisal"),
+)
 COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "archive": (_A, "浏览和核验档案（outbox/）。"),
     "demo": ((_D,), "用自带的示例输入生成全部公文，并告诉你放在哪里。"),

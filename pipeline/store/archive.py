@@ -36,6 +36,7 @@ from pipeline.numbertext import names_number
 from pipeline.numbertext import parse_document_number
 from pipeline.numbertext import parse_issue
 from pipeline.numbertext import series_matches
+from pipeline.store.appraisallog import FOLDER as APPRAISAL_FOLDER
 from pipeline.store.loanlog import FOLDER as LOAN_FOLDER
 from pipeline.store.petitionlog import FOLDER as PETITION_FOLDER
 from pipeline.store.progress import FOLDER as PROGRESS_FOLDER
@@ -767,7 +768,9 @@ class Archive:
             if child.name in (REGISTER_NAME, LIAISON_LOG) and child.is_file(follow_symlinks=False):
                 _note_mode(child, child.name, out)  # the filing register, the 联络员备案 (pipeline.liaisons)
                 continue
-            if child.name in (PROGRESS_FOLDER, PETITION_FOLDER, LOAN_FOLDER) and child.is_dir(follow_symlinks=False):
+            if child.name in (PROGRESS_FOLDER, PETITION_FOLDER, LOAN_FOLDER, APPRAISAL_FOLDER) and child.is_dir(
+                follow_symlinks=False
+            ):
                 continue  # the 办理反馈 and 信访信息 logs (store.progress, store.petitionlog): their own hash chains
             self._scan_node(child, child.name, out)
         return out

@@ -260,6 +260,10 @@ def test_browsing_search_history_diff_open_and_catalogue(tmp_path, workspace):
     assert len(shown["版本"]) == 2 and shown["元数据"]["版本"] == 2
     path = Path(call("archive", "open", "罕政发〔2021〕35号").strip())
     assert path.name == "正本.pdf" and path.parent.name == "v2" and path.is_file()
+    stamped = Path(call("archive", "open", "罕政发〔2021〕35号", "--copy", "归档", "--version", "1").strip())
+    assert stamped.name == "归档.pdf" and stamped.parent.name == "v1" and stamped.read_bytes().startswith(b"%PDF")
+    editable = Path(call("archive", "open", "罕政发〔2021〕35号", "--copy", "docx").strip())
+    assert editable.name == "公文.docx" and editable.parent.name == "v2" and editable.is_file()
     rows = json.loads(call("archive", "catalog", "--year", "2026", "--json"))
     assert [r["序号"] for r in rows] == [str(i) for i in range(1, len(rows) + 1)] and len(rows) == 6
     assert all(len(r["日期"]) == 8 and r["日期"].isdigit() for r in rows)

@@ -305,16 +305,32 @@ def archive_diff(ctx: click.Context, key: str, v1: int, v2: int, as_json: bool) 
         click.echo("  " + _change_line(change))
 
 
+COPIES = {"正本": "正本.pdf", "归档": "归档.pdf", "docx": "公文.docx"}  # what `archive open --copy` names
+
+
 @archive.command("open")
 @click.argument("key", metavar="档号或文号")
-@click.option("--launch", is_flag=True, help="用系统默认程序打开 PDF。")
+@click.option("--copy", "copy", type=click.Choice(sorted(COPIES)), default="正本", show_default=True,
+              help="哪一份：正本（分发的原样）、归档（带归档章的归档件）、docx（可编辑的定稿）。")  # fmt: skip
+@click.option("--version", "version", type=click.IntRange(min=1), metavar="N", help="第几版，默认最新版本。")
+@click.option("--launch", is_flag=True, help="用系统默认程序打开。")
 @click.pass_context
-def archive_open(ctx: click.Context, key: str, launch: bool) -> None:
-    """输出最新版本正本 PDF 的路径（或直接打开）。"""
+def archive_open(ctx: click.Context, key: str, copy: str, version: int | None, launch: bool) -> None:
+    """输出一件某一版本的正本、归档件或 DOCX 的路径（或直接打开）。"""
     store = _archive(ctx)
     entry = _entry_or_exit(store, key)
-    path = store.root / entry.path / f"v{entry.latest}" / "正本.pdf"
     store.close()
+    chosen = version or entry.latest
+    if chosen > entry.latest:
+        click.echo(f"错误：{entry.archive_code} 只有 {entry.latest} 个版本。", err=True)
+        sys.exit(EXIT_USAGE)
+    path = store.root / entry.path / f"v{chosen}" / COPIES[copy]
+    if not path.is_file():
+        click.echo(
+            f"错误：{entry.archive_code} 第{chosen}版没有{copy}（{path.name}）：用 fawen archive verify 查明。",
+            err=True,
+        )
+        sys.exit(EXIT_INVALID)
     click.echo(str(path))
     if launch:
         click.launch(str(path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 from typing import Protocol
 
 from reportlab.lib.pagesizes import A4
@@ -17,14 +18,26 @@ COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密�
 WIDTHS_MM = (12, 46, 38, 38, 88, 20, 12, 12, 21)  # 287 mm across A4 landscape less margins
 
 
+TableLayout = tuple[tuple[str, ...], tuple[float, ...]]  # column names, widths in mm
+
+
 class CatalogueFonts(Protocol):
     def font_for(self, char: str, role: str) -> str: ...
 
 
+RETENTION_ORDER = {"Y": 0, "D30": 1, "D10": 2}  # DA/T 22: 永久, 定期30年, 定期10年
+
+
+def in_order(entries: list[dict[str, object]]) -> list[dict[str, object]]:
+    """DA/T 22's order: by 年度, then 保管期限 (永久, 30年, 10年), 机构问题 and 件号."""
+    return sorted(entries, key=lambda e: (int(str(e.get("年度", 0) or 0)), RETENTION_ORDER.get(str(e.get("保管期限")), 9),
+                                          str(e.get("机构问题", "")), int(str(e.get("件号", 0) or 0))))  # fmt: skip
+
+
 def rows(entries: list[dict[str, object]]) -> list[list[str]]:
-    """One row per 件, in 件号 order: 日期 as YYYYMMDD (DA/T 22)."""
+    """One row per 件, in DA/T 22's order (in_order): 日期 as YYYYMMDD."""
     out = []
-    for i, e in enumerate(entries, 1):
+    for i, e in enumerate(in_order(entries), 1):
         date = str(e.get("日期", "")).replace("-", "")
         remark = remarks(e)
         out.append([str(i), str(e["档号"]), str(e["文号"]), str(e["责任者"]), str(e["题名"]), date,
@@ -61,13 +74,29 @@ def to_xlsx(table: list[list[str]], year: int) -> bytes:
         sheet.append([int(row[0]), *row[1:7], int(row[7]), row[8]])
     for col, width in zip("ABCDEFGHI", WIDTHS_MM, strict=True):
         sheet.column_dimensions[col].width = width / 2.2
+    printable(sheet)
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
 
 
-def to_pdf(table: list[list[str]], title: str, fonts: CatalogueFonts) -> bytes:
-    """A4 landscape, the header row on every page, long titles wrapped in their cell."""
+def printable(sheet: Any) -> None:
+    """Print settings an archive office expects: A4 landscape, the header row on every page,
+    the columns fitted to the page width."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+
+def to_pdf(table: list[list[str]], title: str, fonts: CatalogueFonts, layout: TableLayout | None = None,
+           closing: tuple[str, ...] = ()) -> bytes:  # fmt: skip
+    """A4 landscape, the header row on every page, long titles wrapped in their cell; ``layout``
+    the columns and widths (default: the catalogue's), ``closing`` lines printed after the table
+    (a 移交清单's totals and signatures)."""
+    columns, widths_mm = layout or (COLUMNS, WIDTHS_MM)
     mm = g.MM
     page_w, page_h = landscape(A4)
     left, top, bottom = 5 * mm, page_h - 15 * mm, 15 * mm
@@ -103,13 +132,13 @@ def to_pdf(table: list[list[str]], title: str, fonts: CatalogueFonts) -> bytes:
     def header(y: float) -> float:
         c.setFont(fonts.font_for(title[0], g.ROLE_HEI), 14)
         text(left, page_h - 10 * mm, title, g.ROLE_HEI)
-        return row(list(COLUMNS), y, g.ROLE_HEI)
+        return row(list(columns), y, g.ROLE_HEI)
 
     def row(cells: list[str], y: float, role: str = g.ROLE_SONG) -> float:
-        wrapped = [wrap(cell, w * mm - 2 * mm) for cell, w in zip(cells, WIDTHS_MM, strict=True)]
+        wrapped = [wrap(cell, w * mm - 2 * mm) for cell, w in zip(cells, widths_mm, strict=True)]
         height = max(len(w) for w in wrapped) * line + 2 * mm
         x = left
-        for lines, w in zip(wrapped, WIDTHS_MM, strict=True):
+        for lines, w in zip(wrapped, widths_mm, strict=True):
             c.rect(x, y - height, w * mm, height)
             for k, s in enumerate(lines):
                 text(x + 1 * mm, y - 1 * mm - (k + 1) * line + 2, s, role)
@@ -118,11 +147,64 @@ def to_pdf(table: list[list[str]], title: str, fonts: CatalogueFonts) -> bytes:
 
     y = header(top)
     for cells in table:
-        lines = max(len(wrap(cell, w * mm - 2 * mm)) for cell, w in zip(cells, WIDTHS_MM, strict=True))
+        lines = max(len(wrap(cell, w * mm - 2 * mm)) for cell, w in zip(cells, widths_mm, strict=True))
         if y - lines * line - 2 * mm < bottom:
             c.showPage()
             y = header(top)
         y = row(cells, y)
+    for closing_line in closing:
+        if y - 2 * line < bottom:
+            c.showPage()
+            y = top
+        y -= 1.6 * line
+        text(left, y, closing_line)
     c.showPage()
     c.save()
+    return buf.getvalue()
+
+
+# ---- 移交清单 (DA/T 22: the list that goes with a year's 件 to the archive) ----------------------
+
+HANDOVER_COLUMNS = ("序号", "档号", "题名", "保管期限", "版本", "页数", "文件数", "字节数", "清单摘要（SHA-256）")
+HANDOVER_WIDTHS = (12, 46, 80, 16, 12, 12, 14, 22, 73)  # 287 mm
+TERMS = {"Y": "永久", "D30": "30年", "D10": "10年"}
+
+
+def handover_rows(entries: list[dict[str, object]], facts: dict[str, tuple[int, int, str]]) -> list[list[str]]:
+    """One row per 件 in DA/T 22's order; ``facts`` per 档号: (files, bytes, the digest of its
+    versions' manifests), what the receiving archive checks the transfer against."""
+    out = []
+    for i, e in enumerate(in_order(entries), 1):
+        files, size, digest = facts.get(str(e["档号"]), (0, 0, ""))
+        out.append([str(i), str(e["档号"]), str(e["题名"]), TERMS.get(str(e["保管期限"]), str(e["保管期限"])),
+                    str(e.get("版本", 1)), str(e["页数"]), str(files), str(size), digest])  # fmt: skip
+    return out
+
+
+def handover_totals(table: list[list[str]]) -> list[str]:
+    """The counts a 移交清单 ends with: 件 per 保管期限, pages, files and bytes."""
+    per_term = {t: sum(1 for r in table if r[3] == t) for t in TERMS.values()}
+    terms = "，".join(f"{t} {n} 件" for t, n in per_term.items() if n)
+    pages, files, size = (sum(int(r[k]) for r in table) for k in (5, 6, 7))
+    return [f"共 {len(table)} 件（{terms or '无'}），{pages} 页，{files} 个文件，{size} 字节。",
+            "移交单位（盖章）：　　　　　　　移交人：　　　　　　　接收单位（盖章）：　　　　　　　接收人：　　　　　　　日期："]  # fmt: skip
+
+
+def handover_xlsx(table: list[list[str]], year: int) -> bytes:
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{year}年度移交清单"
+    sheet.append(list(HANDOVER_COLUMNS))
+    for row in table:
+        sheet.append([int(row[0]), row[1], row[2], row[3], int(row[4]), int(row[5]), int(row[6]), int(row[7]), row[8]])
+    for col, width in zip("ABCDEFGHI", HANDOVER_WIDTHS, strict=True):
+        sheet.column_dimensions[col].width = width / 2.2
+    printable(sheet)
+    totals = book.create_sheet("汇总")
+    for line in handover_totals(table):
+        totals.append([line])
+    buf = io.BytesIO()
+    book.save(buf)
     return buf.getvalue()

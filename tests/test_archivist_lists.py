@@ -77,3 +77,18 @@ def test_the_catalogue_follows_dat22_order_and_prints_landscape_with_its_header(
     assert [sheet.cell(i, 1).value for i in range(2, sheet.max_row + 1)] == list(range(1, len(codes) + 1))
     assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
     assert Path(tmp_path / "2026年度归档文件目录.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_one_print_file_of_a_years_archival_copies_in_catalogue_order(archive, tmp_path):
+    out = tmp_path / "2026归档件.pdf"
+    fawen(archive, "archive", "print", "--year", "2026", "-o", str(out))
+    rows = json.loads(fawen(archive, "archive", "catalog", "--year", "2026", "--json"))
+    expected: list[str] = []  # the text of every page of every 件's own 归档.pdf, in catalogue order
+    for r in rows:
+        copy = Path(fawen(archive, "archive", "open", r["档号"], "--copy", "归档").strip())
+        with pdfplumber.open(copy) as own:
+            expected += [page.extract_text() or "" for page in own.pages]
+    with pdfplumber.open(out) as pdf:
+        assert [page.extract_text() or "" for page in pdf.pages] == expected
+    none = CliRunner().invoke(main, ["-w", str(archive.root), "archive", "print", "--year", "1999", "-o", str(tmp_path / "x.pdf")])
+    assert none.exit_code == 1 and "1999 年度没有件" in none.output and not (tmp_path / "x.pdf").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -399,6 +400,42 @@ def archive_handover(ctx: click.Context, year: int, out_dir: Path, as_json: bool
     for suffix, data in outputs.items():
         run.write_atomically(out_dir / f"{name}{suffix}", data)
     click.echo(f"已生成 {name}（{len(table)} 件）：" + "、".join(str(out_dir / f"{name}{s}") for s in outputs))
+
+
+@archive.command("print")
+@click.option("--year", type=int, required=True, help="年度。")
+@click.option("--retention", type=click.Choice(["Y", "D30", "D10"]), help="只印此保管期限的件。")
+@click.option("--copy", "copy", type=click.Choice(["归档", "正本"]), default="归档", show_default=True, help="哪一份。")
+@click.option(
+    "-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出的 PDF 文件。"
+)
+@click.pass_context
+def archive_print(ctx: click.Context, year: int, retention: str | None, copy: str, out: Path) -> None:
+    """把一个年度（或某一保管期限）各件最新版本的归档件按目录顺序合成一个 PDF，便于打印装盒。"""
+    from pypdf import PdfReader
+    from pypdf import PdfWriter
+
+    from pipeline.stages import catalogue
+
+    store = _archive(ctx)
+    entries = catalogue.in_order(
+        [e.as_dict() | {"_path": e.path} for e in store.entries(year=year, retention=retention)]
+    )
+    store.close()
+    if not entries:
+        click.echo(f"错误：{year} 年度没有{'保管期限为 ' + retention + ' 的' if retention else ''}件。", err=True)
+        sys.exit(EXIT_INVALID)
+    writer = PdfWriter()
+    for n, e in enumerate(entries, 1):
+        source = store.root / str(e["_path"]) / f"v{e['版本']}" / COPIES[copy]
+        for page in PdfReader(source).pages:
+            writer.add_page(page)
+        click.echo(f"[{n}/{len(entries)}] {e['档号']}", err=True)
+    writer.add_metadata({"/Title": f"{year}年度{retention or ''}{copy}件（{len(entries)} 件）"})
+    buf = io.BytesIO()
+    writer.write(buf)
+    run.write_atomically(out, buf.getvalue())
+    click.echo(f"已合成 {out}：{len(entries)} 件，{len(writer.pages)} 页。")
 
 
 def _entry_facts(folder: Path) -> tuple[int, int, str]:

@@ -92,3 +92,17 @@ def test_one_print_file_of_a_years_archival_copies_in_catalogue_order(archive, t
         assert [page.extract_text() or "" for page in pdf.pages] == expected
     none = CliRunner().invoke(main, ["-w", str(archive.root), "archive", "print", "--year", "1999", "-o", str(tmp_path / "x.pdf")])
     assert none.exit_code == 1 and "1999 年度没有件" in none.output and not (tmp_path / "x.pdf").exists()
+
+
+def test_boxes_by_class_with_cover_spine_and_notes_page(archive, tmp_path):
+    items = json.loads(fawen(archive, "archive", "boxes", "--year", "2026", "--per-box", "2", "--json"))
+    assert [(b["保管期限"], b["起件号"], b["止件号"], b["件数"]) for b in items] == [
+        ("永久", 1, 2, 2), ("永久", 3, 4, 2), ("永久", 5, 5, 1), ("10年", 1, 1, 1)]  # one class to a box
+    assert [b["盒号"] for b in items] == [1, 2, 3, 4]
+    fawen(archive, "archive", "boxes", "--year", "2026", "--per-box", "2", "-o", str(tmp_path))
+    with pdfplumber.open(tmp_path / "2026年度档案盒封面、脊背和备考表.pdf") as pdf:
+        assert len(pdf.pages) == 3 * len(items)
+        cover, spine, notes = (pdf.pages[k].extract_text() or "" for k in range(3))
+    assert "F071" in cover and "0001—0002" in cover and "盒号" in cover
+    assert "第1盒" in spine and "永久" in spine
+    assert "本盒共 2 件" in notes and "整理人" in notes and "检查人" in notes

@@ -438,6 +438,34 @@ def archive_print(ctx: click.Context, year: int, retention: str | None, copy: st
     click.echo(f"已合成 {out}：{len(entries)} 件，{len(writer.pages)} 页。")
 
 
+@archive.command("boxes")
+@click.option("--year", type=int, required=True, help="年度。")
+@click.option("--per-box", type=click.IntRange(min=1, max=500), default=30, show_default=True, metavar="件数",
+              help="每盒最多装多少件（同一类别装一盒）。")  # fmt: skip
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="输出文件夹。")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出各盒。")
+@click.pass_context
+def archive_boxes(ctx: click.Context, year: int, per_box: int, out_dir: Path, as_json: bool) -> None:
+    """档案盒：按类别和件号装盒，生成每盒的封面、脊背标签和备考表（可打印的 PDF）。"""
+    from pipeline.stages import catalogue
+
+    store = _archive(ctx)
+    items = catalogue.boxes([e.as_dict() for e in store.entries(year=year)], per_box)
+    store.close()
+    if as_json:
+        _echo_json(items)
+        return
+    workspace = _workspace(ctx.find_root())
+    fonts = font_store.font_set(workspace.config.font_dirs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{year}年度档案盒封面、脊背和备考表.pdf"
+    run.write_atomically(
+        path, catalogue.boxes_pdf(items, (workspace.config.organ.name, workspace.config.organ.fonds or "F000"), fonts)
+    )
+    click.echo(f"已生成 {path}：{len(items)} 盒。")
+
+
 def _entry_facts(folder: Path) -> tuple[int, int, str]:
     """A 件's files (every version, its 处置记录), their bytes, and the SHA-256 of its versions'
     manifests in version order: what the receiving archive checks the transfer against."""

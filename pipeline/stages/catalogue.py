@@ -208,3 +208,92 @@ def handover_xlsx(table: list[list[str]], year: int) -> bytes:
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+# ---- 档案盒 (boxes): cover, spine and 备考表 ------------------------------------------------------
+
+
+def boxes(entries: list[dict[str, object]], per_box: int) -> list[dict[str, object]]:
+    """The year's 件 in DA/T 22's order put into boxes of at most ``per_box`` 件, one class (年度,
+    保管期限, 机构问题) to a box, numbered from 1: each with its 件号 range, counts and the notes its
+    备考表 carries (件 撤销 or 废止, later versions)."""
+    out: list[dict[str, object]] = []
+    current: list[dict[str, object]] = []
+
+    def close() -> None:
+        if current:
+            first, last = current[0], current[-1]
+            notes = [f"{e['档号']}：{remarks(e)}" for e in current if remarks(e)]
+            out.append({"盒号": len(out) + 1, "年度": first["年度"], "保管期限": TERMS.get(str(first["保管期限"]), first["保管期限"]),
+                        "机构问题": first.get("机构问题", ""), "起件号": int(str(first["件号"])), "止件号": int(str(last["件号"])),
+                        "起档号": first["档号"], "止档号": last["档号"], "件数": len(current),
+                        "页数": sum(int(str(e.get("页数", 0) or 0)) for e in current), "说明": notes})  # fmt: skip
+            current.clear()
+
+    for e in in_order(entries):
+        if current and (len(current) >= per_box or _class(current[-1]) != _class(e)):
+            close()
+        current.append(e)
+    close()
+    return out
+
+
+def _class(e: dict[str, object]) -> tuple[object, object, object]:
+    return e.get("年度"), e.get("保管期限"), e.get("机构问题", "")
+
+
+def boxes_pdf(items: list[dict[str, object]], fonds: tuple[str, str], fonts: CatalogueFonts) -> bytes:
+    """Per box, on A4: the cover, the spine label (cut out along its frame) and the 备考表.
+    ``fonds``: (全宗名称, 全宗号)."""
+    mm = g.MM
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    c.setTitle(f"{fonds[0]} 档案盒封面、脊背和备考表")
+
+    def text(x: float, y: float, s: str, size: float, role: str = g.ROLE_SONG, centre: bool = False) -> None:
+        runs: list[tuple[str, str]] = []
+        for ch in s:
+            font = fonts.font_for(ch, role)
+            if runs and runs[-1][0] == font:
+                runs[-1] = (font, runs[-1][1] + ch)
+            else:
+                runs.append((font, ch))
+        if centre:
+            x -= sum(c.stringWidth(t, f, size) for f, t in runs) / 2
+        for font, t in runs:
+            c.setFont(font, size)
+            c.drawString(x, y, t)
+            x += c.stringWidth(t, font, size)
+
+    for box in items:
+        span = f"{box['起件号']:04d}—{box['止件号']:04d}"
+        # cover
+        text(105 * mm, 250 * mm, fonds[0], 22, g.ROLE_HEI, centre=True)
+        text(105 * mm, 225 * mm, "文书档案", 28, g.ROLE_XBS, centre=True)
+        for k, (label, value) in enumerate((("全宗号", fonds[1]), ("年度", str(box["年度"])), ("保管期限", str(box["保管期限"])),
+                                            ("机构（问题）", str(box["机构问题"])), ("件号", span), ("盒号", str(box["盒号"])))):  # fmt: skip
+            y = (170 - 16 * k) * mm
+            text(55 * mm, y, f"{label}：", 16, g.ROLE_HEI)
+            text(95 * mm, y, value, 16)
+            c.line(93 * mm, y - 2 * mm, 160 * mm, y - 2 * mm)
+        c.showPage()
+        # spine: 40 mm wide (a 4 cm box), its fields top to bottom
+        c.rect(85 * mm, 30 * mm, 40 * mm, 240 * mm)
+        lines = (fonds[1], str(box["年度"]), str(box["保管期限"]), str(box["机构问题"]), span, f"第{box['盒号']}盒")
+        for k, value in enumerate(lines):
+            text(105 * mm, (250 - 36 * k) * mm, value, 16, g.ROLE_HEI, centre=True)
+        text(105 * mm, 22 * mm, "（沿框线剪下，贴于档案盒脊背）", 10, centre=True)
+        c.showPage()
+        # 备考表
+        text(105 * mm, 265 * mm, "备考表", 22, g.ROLE_HEI, centre=True)
+        text(25 * mm, 245 * mm, f"盒内文件情况说明：本盒共 {box['件数']} 件，{box['页数']} 页（件号 {span}）。", 14)
+        y = 233 * mm
+        for note in box["说明"]:  # type: ignore[attr-defined]
+            text(30 * mm, y, str(note), 12)
+            y -= 8 * mm
+        c.rect(20 * mm, 60 * mm, 170 * mm, 195 * mm)
+        for k, label in enumerate(("整理人：", "检查人：", "立表日期：")):
+            text(110 * mm, (48 - 12 * k) * mm, label, 14)
+        c.showPage()
+    c.save()
+    return buf.getvalue()

@@ -6,6 +6,8 @@ replacing that name with a dictionary lookup is enough, and needs no .mo files.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click.core
 import click.decorators
 import click.exceptions
@@ -64,8 +66,8 @@ RANGE_NAMES = {"IntRange": "整数", "FloatRange": "数字"}
 USAGE_WORDS = {"[OPTIONS]": "[选项]", "COMMAND": "命令", "[ARGS]": "[参数]"}
 
 
-def _usage_in_chinese(write_usage):  # type: ignore[no-untyped-def]
-    def write(self, prog: str, args: str = "", prefix: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def _usage_in_chinese(write_usage: Callable[..., None]) -> Callable[..., None]:
+    def write(self: click.formatting.HelpFormatter, prog: str, args: str = "", prefix: str | None = None) -> None:
         for english, chinese in USAGE_WORDS.items():
             args = args.replace(english, chinese)
         write_usage(self, prog, args, prefix)

@@ -483,9 +483,9 @@ def _meeting(c: _Checker, data: dict[str, Any]) -> JointMeeting | None:
 
 def _retention(c: _Checker, data: dict[str, Any]) -> dict[str, str]:
     """保管期限 per 文种, normalised to the DA/T 22 codes that go into a 档号."""
-    table = c.mapping(data, "保管期限", expected="每个文种一行，如 通知: Y")
+    table = c.mapping(data, "保管期限", expected="每个文种一行，如 通知: Y") or {}
     out = {}
-    for kind in c.unknown(table or {}, KINDS, "保管期限", what="文种"):
+    for kind in c.unknown(table, KINDS, "保管期限", what="文种"):
         value = table[kind]
         text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
         code = RETENTION.get(text) or RETENTION.get(text.upper())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from docx import Document
+from docx.document import Document as DocumentObject
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -91,10 +92,10 @@ def _indent_chars(style: ParagraphStyle, first_line_chars: int = 0, left_chars: 
         ind.set(qn("w:right"), str(right_chars * pitch_twips))
 
 
-def _style(doc: Document, name: str, role: str = g.ROLE_FANGSONG, size: float = g.SIZE_3,
+def _style(doc: DocumentObject, name: str, role: str = g.ROLE_FANGSONG, size: float = g.SIZE_3,
            align: WD_ALIGN_PARAGRAPH | None = None, color: str | None = None,
            line_pt: float = g.DOCX_LINE_PT) -> ParagraphStyle:  # fmt: skip
-    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style: ParagraphStyle = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     style.base_style = doc.styles["Normal"]
     style.quick_style = True
     _fonts(style.element, LATIN, g.DOCX_FONT[role])
@@ -111,7 +112,7 @@ def _style(doc: Document, name: str, role: str = g.ROLE_FANGSONG, size: float = 
     return style
 
 
-def _page_setup(doc: Document) -> None:
+def _page_setup(doc: DocumentObject) -> None:
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Mm(g.PAGE_W), Mm(g.PAGE_H)
     sec.top_margin = Mm(g.DOCX_MARGIN_TOP)
@@ -191,7 +192,7 @@ def _border(paragraph_style: ParagraphStyle, side: str, size_eighths: int, color
     ppr.append(bdr)
 
 
-def _styles(doc: Document) -> None:
+def _styles(doc: DocumentObject) -> None:
     body = _style(doc, S_BODY, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     _indent_chars(body, first_line_chars=2)
     h1 = _style(doc, S_H1, g.ROLE_HEI, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
@@ -251,7 +252,7 @@ def _tab(style: ParagraphStyle, kind: str, pos_twips: int) -> None:
     ppr.append(tabs)
 
 
-def _para(doc: Document, text: str, style: str) -> None:
+def _para(doc: DocumentObject, text: str, style: str) -> None:
     p = doc.add_paragraph(style=style)
     if text:
         p.add_run(text)  # one run per tag: never split
@@ -280,7 +281,7 @@ def _page_number_field(paragraph: object) -> None:
     p.add_run(" —")  # type: ignore[attr-defined]
 
 
-def _footers(doc: Document) -> None:
+def _footers(doc: DocumentObject) -> None:
     doc.settings.odd_and_even_pages_header_footer = True
     sec = doc.sections[0]
     pitch_twips = round(g.CHAR_4 * 1440 / 25.4)
@@ -296,7 +297,7 @@ def _footers(doc: Document) -> None:
         _page_number_field(p)
 
 
-def _imprint_style(doc: Document) -> None:
+def _imprint_style(doc: DocumentObject) -> None:
     """版记 paragraphs: 四号, 1 字 in both sides, thick lines above and below the block and a
     thin one between its rows (paragraph borders merge across consecutive 版记 paragraphs)."""
     style = doc.styles[S_IMPRINT]
@@ -324,7 +325,7 @@ def _imprint_style(doc: Document) -> None:
     # no PDF to follow, in a frame anchored to the page at the 版心 bottom)
 
 
-def _imprint(doc: Document) -> None:
+def _imprint(doc: DocumentObject) -> None:
     """版记 (GB/T 9704 §7.4): the optional 抄送 row and the 印发 row."""
     _imprint_style(doc)
     _para(doc, "{%p if imprint_cc %}", S_IMPRINT)
@@ -340,7 +341,7 @@ def _run(paragraph: object, text: str, east_asia: str | None = None) -> None:
         _fonts(run._r, LATIN, east_asia)
 
 
-def _head(doc: Document, serial_possible: bool, upward: bool) -> None:
+def _head(doc: DocumentObject, serial_possible: bool, upward: bool) -> None:
     """版头: three fixed lines for 份号, 密级, 紧急程度 keep the 标志 at the same height."""
     _para(doc, "{{ copy_number }}", S_HEADMARK)
     _para(doc, "{{ secrecy }}", S_HEADMARK)
@@ -434,7 +435,7 @@ RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "s
               "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")  # fmt: skip
 
 
-def _schema_order(doc: Document) -> None:
+def _schema_order(doc: DocumentObject) -> None:
     """Put the paragraph and run properties of every style and paragraph in schema order."""
     parts = [doc.styles.element, doc.element]
     for section in doc.sections:
@@ -450,7 +451,7 @@ def _schema_order(doc: Document) -> None:
                     props.append(c)
 
 
-def _draft_header(doc: Document) -> None:
+def _draft_header(doc: DocumentObject) -> None:
     """草稿: a large grey mark in the header of every page while minutes await 审定."""
     sec = doc.sections[0]
     for header in (sec.header, sec.even_page_header):
@@ -460,7 +461,7 @@ def _draft_header(doc: Document) -> None:
         p.add_run("{{ draft_mark }}")
 
 
-def _prune_styles(doc: Document) -> None:
+def _prune_styles(doc: DocumentObject) -> None:
     """Keep only the styles in use: python-docx's default template carries ~160 (350 KB)."""
     keep_names = {"Normal", "Default Paragraph Font", "Normal Table", "No List", "Table Grid"}
     root = doc.styles.element
@@ -504,7 +505,7 @@ def _slim(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _blocks(doc: Document, source: str) -> None:
+def _blocks(doc: DocumentObject, source: str) -> None:
     """Body blocks, each in the style of its kind: 一、黑体；（一）楷体；others 仿宋; 纪要 attendance
     lines with a 黑体 label; tables; blank lines."""
     _para(doc, f"{{%p for b in {source} %}}", S_BODY)
@@ -531,7 +532,7 @@ TABLE_COLUMNS = 6
 TABLE_WIDTHS = (2, 5, 8, 5, 5, 3)  # 字, as the PDF
 
 
-def _table(doc: Document) -> None:
+def _table(doc: DocumentObject) -> None:
     """A ruled table: the header row (repeated on every page) and one row per item."""
     table = doc.add_table(rows=4, cols=TABLE_COLUMNS)
     table.style = doc.styles["Table Grid"]

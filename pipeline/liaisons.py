@@ -29,8 +29,8 @@ _PHONE = re.compile(r"^[0-9０-９\-－+ ()（）]{5,20}$")
 
 def record(previous: list[dict[str, object]], change: LiaisonChange, when: str, person: str) -> dict[str, object]:
     """The next line of the log: the change, when (ISO time) and by whom it was recorded."""
-    fields = {"联络员": change.liaison, "电话": change.phone, "备案日期": change.filed.isoformat(),
-              "原联络员": change.former, "时间": when, "人": person}  # fmt: skip
+    fields: dict[str, object] = {"联络员": change.liaison, "电话": change.phone, "备案日期": change.filed.isoformat(),
+                                 "原联络员": change.former, "时间": when, "人": person}  # fmt: skip
     return disposition.new_event(previous, change.unit, ACTION, fields)
 
 

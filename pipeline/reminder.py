@@ -70,5 +70,5 @@ def _standing(s: Standing) -> str:
     if s.days == 0:
         return "今日到期"
     if s.working_days is None:
-        return f"已逾期{-s.days}天" if s.overdue else f"还剩{s.days}天"
+        return f"已逾期{-s.days}天" if s.overdue and s.days is not None else f"还剩{s.days}天"  # overdue: days known
     return f"已逾期{-s.working_days}个工作日" if s.overdue else f"还剩{s.working_days}个工作日"

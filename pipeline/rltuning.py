@@ -52,6 +52,6 @@ class _Flate:
 def install() -> None:
     rl_config.useA85 = 0
     if TTFontFile.get_table is not _cached_get_table:
-        TTFontFile.get_table = _cached_get_table  # type: ignore[method-assign]
+        TTFontFile.get_table = _cached_get_table
     if not isinstance(pdfdoc.PDFZCompress, _Flate):
-        pdfdoc.PDFZCompress = _Flate()  # type: ignore[assignment]
+        pdfdoc.PDFZCompress = _Flate()

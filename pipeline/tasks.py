@@ -90,7 +90,7 @@ def _sync(ledger: TaskLedger, archive: Archive, calendar: WorkCalendar) -> int:
     for folder in folders:
         _recompute(ledger, folder, calendar)
     if lines:
-        ledger.set_state(int(lines[-1].get("序号", 0) or 0), str(lines[-1].get("摘要", "")), size)
+        ledger.set_state(_seq(lines[-1]), str(lines[-1].get("摘要", "")), size)
     _sync_progress(ledger, archive.root, force=False)
     return len(folders)
 
@@ -121,7 +121,7 @@ def _rebuild(ledger: TaskLedger, archive: Archive, calendar: WorkCalendar) -> in
     for folder in folders:
         _recompute(ledger, folder, calendar)
     last = lines[-1] if lines else {}
-    ledger.set_state(int(last.get("序号", 0) or 0), str(last.get("摘要", "")), len(data))
+    ledger.set_state(_seq(last), str(last.get("摘要", "")), len(data))
     _sync_progress(ledger, archive.root, force=True)
     return len(folders)
 
@@ -146,9 +146,17 @@ def _register_after(path: Path, state: tuple[int, str, int]) -> tuple[list[dict[
     elif size:
         return None
     lines = disposition.parse(after.decode("utf-8", "replace"))
-    if any(int(line.get("序号", 0) or 0) != seq + n for n, line in enumerate(lines, 1)):
+    if any(_seq(line) != seq + n for n, line in enumerate(lines, 1)):
         return None
     return lines, size + len(after)
+
+
+def _seq(line: dict[str, object]) -> int:
+    """A register line's 序号 (0 when it has none); what int() does not read raises, as it did."""
+    value = line.get("序号", 0) or 0
+    if not isinstance(value, int | float | str):
+        raise TypeError(f"序号 is not a number: {value!r}")
+    return int(value)
 
 
 def _entry_folder(root: Path, line: dict[str, object]) -> Path | None:

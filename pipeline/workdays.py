@@ -188,9 +188,9 @@ def read_days(text: str, year: int) -> tuple[dt.date, ...]:
         days = [_absolute(p, dt.date(year, 1, 1)) for p in parts]
     except DeadlineError as exc:
         raise DeadlineError(exc.message, DAYS_EXPECTED) from None
-    if any(d is None for d in days):
+    first, last = days[0], days[-1]  # one or two parts: the first and the last are all of them
+    if first is None or last is None:
         raise DeadlineError(f"「{text}」不是日期或日期范围", DAYS_EXPECTED)
-    first, last = days[0], days[-1]
     if first.year != year or last.year != year:
         raise DeadlineError(f"「{text}」不在 {year} 年内", f"{year} 年的日期，写在「{year}:」下")
     if last < first:

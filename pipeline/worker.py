@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,7 @@ class Worker:
 def _detached() -> dict[str, Any]:
     """Ctrl+C in a terminal reaches the whole process group: the worker must finish the input in
     hand (the watcher stops it when it is done), so it gets a group of its own."""
-    if os.name == "nt":
+    if sys.platform == "win32":  # os.name == "nt", in the form type checkers follow
         return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
     return {"start_new_session": True}
 
@@ -134,16 +135,16 @@ class _Spawner:
     watcher's threads for inputs in hand are short-lived."""
 
     def __init__(self) -> None:
-        self.jobs: queue.Queue[tuple[Any, queue.Queue[Any]]] = queue.Queue()
+        self.jobs: queue.Queue[tuple[Callable[[], Worker], queue.Queue[Worker | BaseException]]] = queue.Queue()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
 
-    def start(self, make: Any) -> Any:
+    def start(self, make: Callable[[], Worker]) -> Worker:
         with self.lock:
             if self.thread is None:
                 self.thread = threading.Thread(target=self._run, daemon=True, name="fawen-spawner")
                 self.thread.start()
-        box: queue.Queue[Any] = queue.Queue(1)
+        box: queue.Queue[Worker | BaseException] = queue.Queue(1)
         self.jobs.put((make, box))
         made = box.get()
         if isinstance(made, BaseException):
@@ -396,7 +397,8 @@ def _named(job: dict[str, Any]) -> dict[str, Any]:
         raise
     except Exception:  # noqa: BLE001 — FawenError, or a bug: filing it says what is wrong
         return {"names": None}
-    items = raw.data.get("附件") if isinstance(raw.data.get("附件"), list) else []
+    found = raw.data.get("附件")
+    items = found if isinstance(found, list) else []
     names = [str(a["文件"]) for a in items if isinstance(a, dict) and a.get("文件")]
     ledger = raw.data.get("督查事项")
     return {"names": names + ([ledger] if isinstance(ledger, str) else [])}

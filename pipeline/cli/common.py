@@ -8,6 +8,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import NoReturn
 
 import click
 
@@ -54,7 +55,7 @@ def _workspace_if_any(ctx: click.Context) -> ws_store.Workspace | None:
     return _workspace(ctx) if (root / ws_store.CONFIG_NAME).is_file() else None
 
 
-def _fail(exc: FawenError) -> Any:
+def _fail(exc: FawenError) -> NoReturn:
     click.echo(f"错误：{exc.message}", err=True)
     sys.exit(exc.exit_code)
 

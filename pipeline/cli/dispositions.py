@@ -23,6 +23,7 @@ from pipeline.cli.common import _now
 from pipeline.cli.common import _today
 from pipeline.cli.common import _workspace
 from pipeline.errors import FawenError
+from pipeline.store.archive import Archive
 from pipeline.store.register import Register
 from pipeline.store.register import disposition_fields
 
@@ -153,16 +154,16 @@ def _catch_up(registry: Any, entry: Any, events: list[dict[str, object]], regist
         sys.exit(EXIT_INVALID)
     if len(events) == len(seen):
         return
-    logged = {(e.get("路径"), e.get("处置序号")) for e in register.entries()}
+    registered = {(e.get("路径"), e.get("处置序号")) for e in register.entries()}
     for event in events[len(seen) :]:
         number = registry.number_of(entry.identity) if event.get("行为") == disposition.WITHDRAW else None
         registry.record_disposition(event, number if number is not None and number.status == "issued" else None)
         fields = disposition_fields(event, entry.path)
-        if (fields["路径"], fields["处置序号"]) not in logged:
+        if (fields["路径"], fields["处置序号"]) not in registered:
             register.append(str(event.get("行为")), fields)
 
 
-def disposition_report(store: Any, workspace: Any) -> list[dict[str, object]]:
+def disposition_report(store: Archive, workspace: Any) -> list[dict[str, object]]:
     """archive verify's findings on every 件's 处置记录 (see Archive.check_dispositions)."""
     registry = run.open_registry(workspace)
     try:

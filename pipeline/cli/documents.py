@@ -145,7 +145,7 @@ def _record_result(path: Path, workspace: Workspace) -> dict[str, object] | None
     return {"文件": str(path), "有效": True, "文种": kind, "标题": what, "问题": [], "草稿": ""}
 
 
-def _validate_exit(results: list[dict]) -> int:
+def _validate_exit(results: list[dict[str, Any]]) -> int:
     """1 when any file is invalid; else 3 when any would be a 草稿; else 0."""
     if not all(r["有效"] for r in results):
         return EXIT_INVALID

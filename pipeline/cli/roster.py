@@ -6,6 +6,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
+from typing import NoReturn
 
 import click
 
@@ -117,7 +118,7 @@ def roster_set(ctx: click.Context, unit: str | None, liaison: str | None, phone:
                f"（电话 {e['电话']}），自 {e['备案日期']} 起有效；联络员备案第 {e['序号']} 行。")  # fmt: skip
 
 
-def _refuse(problems: list[str]) -> None:
+def _refuse(problems: list[str]) -> NoReturn:
     click.echo(f"错误：联络员变更有 {len(problems)} 处问题：", err=True)
     for i, p in enumerate(problems, 1):
         click.echo(f"  {i}. {p}", err=True)

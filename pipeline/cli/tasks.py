@@ -250,7 +250,7 @@ STATES = ("办理中", "已办结", "申请延期")
               type=click.Path(exists=True, dir_okay=False, path_type=Path), help="证明材料，可写多次。")  # fmt: skip
 @click.option("--by", default="", metavar="姓名", help="登记人（默认：工作区的操作员）。")
 @click.pass_context
-def tasks_update(ctx: click.Context, item_id: str, **given: Any) -> None:
+def tasks_update(ctx: click.Context, /, item_id: str, **given: Any) -> None:
     """登记一条办理反馈（与放入收件箱的「文种: 办理反馈」输入相同）：进展、状态、申请延期。"""
     workspace = _workspace(ctx)
     files: tuple[Path, ...] = given.pop("files")

@@ -23,6 +23,7 @@ import math
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from pypdf import PdfReader
 from pypdf import PdfWriter
@@ -275,11 +276,11 @@ def _num(v: object, default: float = 0.0) -> float:
     return out if math.isfinite(out) else default
 
 
-def _widths(font: object) -> tuple[int, dict[int, float], float]:
+def _widths(font: Any) -> tuple[int, dict[int, float], float]:
     """Bytes per character code, advance widths by code (in em) and the width of other codes,
     for estimating how far a string runs; unknown widths count as a full em."""
     try:
-        font = font.get_object()  # type: ignore[attr-defined]
+        font = font.get_object()
         if font.get("/Subtype") == "/Type0":
             cid = font["/DescendantFonts"][0].get_object()
             table: dict[int, float] = {}
@@ -358,6 +359,9 @@ def marks(page: object, reader: object) -> Iterator[Box | None]:
     yield from _marks(contents.operations, resources, _State(), walk, 0)
 
 
+_Operations = list[tuple[Any, bytes]]  # a content stream's (operands, operator), as pypdf parses it
+
+
 class _Walk:
     """What one look through a page shares: its file, the operations left, fonts read."""
 
@@ -366,7 +370,7 @@ class _Walk:
         self.budget = MAX_OPERATIONS
         self.bytes = MAX_CONTENT_BYTES
         self.fonts: dict[int, tuple[int, dict[int, float], float]] = {}
-        self.forms: dict[int, list] = {}  # a form's operations, parsed once however often it is drawn
+        self.forms: dict[int, _Operations] = {}  # a form's operations, parsed once however often it is drawn
 
     def spend(self, size: int) -> bool:
         """Count ``size`` bytes of content about to be parsed; False when over the limit."""
@@ -380,7 +384,7 @@ class _Walk:
         return self.fonts[key]
 
 
-def _marks(operations: list, resources: object, state: _State, walk: _Walk, depth: int) -> Iterator[Box | None]:
+def _marks(operations: _Operations, resources: object, state: _State, walk: _Walk, depth: int) -> Iterator[Box | None]:
     resources = resources.get_object() if resources is not None else {}  # type: ignore[attr-defined]
     stack: list[_State] = []
     path: list[tuple[float, float]] = []

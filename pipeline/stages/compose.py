@@ -355,6 +355,7 @@ def _meeting_notice_body(req: DocumentRequest) -> list[Block]:
     """会议通知 (第七、八条): the opening, then 时间, 地点, 主持, 参会人员, 议题, then the free text."""
     meeting = req.meeting
     assert meeting is not None
+    assert req.date is not None  # validation dates every request (成文日期, else the day it ran)
     m = re.match(r"^关于召开(.+)的通知$", req.title)
     # the year is left out within the year of the notice: 定于11月20日（星期五）上午9:00召开
     when = _meeting_time(meeting.time, with_year=not meeting.time.startswith(str(req.date.year)))
@@ -400,11 +401,6 @@ def series_name(req: DocumentRequest, cfg: WorkspaceConfig) -> str:
     if not req.kind.serial or req.number:
         return ""
     return f"{_meeting_name(cfg)}纪要" if req.kind == DocumentKind.MINUTES else "督查通报"
-
-
-def serial_label(series: str, year: int, issue: int) -> str:
-    """How a serial document is named everywhere: 罕台镇信访工作联席会议纪要 2026年第4期."""
-    return f"{series} {year}年第{issue}期"
 
 
 def document_date(req: DocumentRequest) -> dt.date | None:

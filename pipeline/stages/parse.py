@@ -169,8 +169,9 @@ def _canonicalise(name: str, node: Any, context: str, path: str, lines: dict[str
         for i, value in enumerate(node):
             sub = f"{path}[{i + 1}]"
             if isinstance(node, _LinedList):
-                if node.item_lines[i] is not None:
-                    lines[sub] = node.item_lines[i]
+                line = node.item_lines[i]
+                if line is not None:
+                    lines[sub] = line
             elif isinstance(node, CommentedSeq):
                 pos = node.lc.item(i)
                 if pos is not None:

@@ -75,7 +75,8 @@ def is_petition_info(data: Any) -> bool:
 
 class _Check:
     def __init__(self, raw: RawInput) -> None:
-        self.raw, self.problems = raw, []  # type: list[Problem]
+        self.raw = raw
+        self.problems: list[Problem] = []
 
     def add(self, key: str, problem: str, expected: str = "") -> None:
         self.problems.append(Problem(key, problem, expected, self.raw.line(key) if key else None))

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 from typing import ClassVar
+from typing import cast
 
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -80,7 +81,7 @@ class _Environment(SandboxedEnvironment):
 
     _compiled: ClassVar[dict[str, Template]] = {}
 
-    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:  # type: ignore[override]
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:
         if globals or template_class or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         key = hashlib.sha1(source.encode("utf-8")).hexdigest()
@@ -96,7 +97,7 @@ class _Environment(SandboxedEnvironment):
 _ENV = _Environment(autoescape=True)
 
 
-class _Template(DocxTemplate):
+class _Template(DocxTemplate):  # type: ignore[misc]  # docxtpl is untyped
     """docxtpl's preprocessing of the template XML (joining tags split across runs) depends on
     the template alone, so it is done once per template text rather than at every render."""
 
@@ -195,7 +196,7 @@ class _Styled:
     def runs(self) -> list[Any]:
         from docx.text.run import Run
 
-        return [Run(r, None) for r in self._p.iterchildren(qn("w:r"))]
+        return [Run(r, None) for r in self._p.iterchildren(qn("w:r"))]  # type: ignore[arg-type]  # text only: no part
 
 
 def _styled(doc: Any, *names: str) -> list[_Styled]:
@@ -799,7 +800,7 @@ class _Follower:
     def _row(self, wanted: list[str], k: int, edges: list[float]) -> tuple[list[int], list[list[str]]] | None:
         cells: list[list[str]] = [[] for _ in wanted]
         got = ["" for _ in wanted]
-        ids = []
+        ids: list[int] = []
         while got != wanted:
             if k >= len(self.lines) or (ids and self.lines[k].page != self.lines[ids[0]].page):
                 return None
@@ -1221,16 +1222,16 @@ def _all_blocks(comp: Composition) -> list[Block]:
     return out
 
 
-def _alignment(doc: Any, p: Any) -> str:
+def _alignment(doc: Any, p: Any) -> str | None:
     ppr = p.find(_W_PPR)
     if ppr is not None and ppr.find(qn("w:jc")) is not None:
-        return ppr.find(qn("w:jc")).get(qn("w:val"))
+        return cast("str | None", ppr.find(qn("w:jc")).get(qn("w:val")))  # lxml: untyped
     style_el = ppr.find(_W_PSTYLE) if ppr is not None else None
     style = doc.styles.element.get_by_id(style_el.get(qn("w:val"))) if style_el is not None else None
     while style is not None:
         jc = style.find(f"{_W_PPR}/{qn('w:jc')}")
         if jc is not None:
-            return jc.get(qn("w:val"))
+            return cast("str | None", jc.get(qn("w:val")))
         based = style.find(qn("w:basedOn"))
         style = doc.styles.element.get_by_id(based.get(qn("w:val"))) if based is not None else None
     return "left"

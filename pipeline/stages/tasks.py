@@ -119,8 +119,10 @@ def item_prefix(record: dict[str, Any]) -> str:
 
 def meeting_day(record: dict[str, Any]) -> dt.date | None:
     """The day the meeting was held (会议.时间), else the 成文日期."""
-    content = record.get("内容") if isinstance(record.get("内容"), dict) else {}
-    meeting = content.get("会议") if isinstance(content.get("会议"), dict) else {}
+    found = record.get("内容")
+    content: dict[str, Any] = found if isinstance(found, dict) else {}
+    found = content.get("会议")
+    meeting: dict[str, Any] = found if isinstance(found, dict) else {}
     return _date(meeting.get("时间", "")) or _date(record.get("成文日期", ""))
 
 
@@ -145,8 +147,10 @@ def _deadline(raw: dict[str, Any], start: dt.date | None, calendar: WorkCalendar
 
 def items_of(record: dict[str, Any], calendar: WorkCalendar) -> dict[int, TaskItem]:
     """The 议定事项 of one version record, by number."""
-    content = record.get("内容") if isinstance(record.get("内容"), dict) else {}
-    raw_items = content.get("议定事项") if isinstance(content.get("议定事项"), list) else []
+    found = record.get("内容")
+    content: dict[str, Any] = found if isinstance(found, dict) else {}
+    found = content.get("议定事项")
+    raw_items: list[Any] = found if isinstance(found, list) else []
     prefix, start = item_prefix(record), meeting_day(record)
     when = str(record.get("归档时间", ""))
     out: dict[int, TaskItem] = {}

@@ -12,6 +12,7 @@ import math
 import re
 import unicodedata
 from typing import Any
+from typing import TypeVar
 
 from pipeline import schema
 from pipeline.body import parse_body
@@ -1034,6 +1035,9 @@ def _signs(kind: DocumentKind, number: str) -> bool:
     return not (kind == DocumentKind.MINUTES or (kind == DocumentKind.BULLETIN and not number))
 
 
+_T = TypeVar("_T")
+
+
 class _Completion:
     """Values the pipeline supplies for keys an input left out, each noted so that the record
     can say the document was completed (补全), never hiding it."""
@@ -1043,7 +1047,7 @@ class _Completion:
         self.today = today
         self.fields: list[tuple[str, str, str]] = []  # (key, value used, where it came from)
 
-    def note(self, key: str, value: Any, source: str) -> Any:
+    def note(self, key: str, value: _T, source: str) -> _T:
         if value not in (None, ""):
             self.fields.append((key, value.isoformat() if isinstance(value, dt.date) else str(value), source))
         return value

@@ -9,10 +9,13 @@ import io
 import json
 import re
 import zipfile
+from typing import cast
 from xml.etree import ElementTree
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+from pypdf.generic import DictionaryObject
+from pypdf.generic import NumberObject
 
 from pipeline.dat22 import ARCHIVE_CODE_RE
 from pipeline.dat22 import parse_manifest
@@ -56,7 +59,8 @@ def check_version(files: dict[str, bytes], version_dir: str) -> tuple[list[str],
         date = str(record.get("成文日期", ""))
         if date and not DATE_RE.match(date):
             problems.append(f"成文日期格式不对：{date}")
-        for component in record.get("组件", []) or []:  # type: ignore[union-attr]
+        components = record.get("组件", []) or []
+        for component in components if isinstance(components, list) else []:
             name = component.get("文件")
             if name in files and digests[name] != component.get("SHA256"):
                 problems.append(f"元数据中的摘要与文件不符：{name}")
@@ -100,10 +104,17 @@ def _pdf_facts(data: bytes, with_info: bool) -> tuple[int, dict[str, str]]:
     forgiving way, so only a file that cannot be read at all is reported."""
     try:
         reader = PdfReader(io.BytesIO(data), strict=True)
-        return int(reader.trailer["/Root"]["/Pages"]["/Count"]), _info(reader, data) if with_info else {}
+        return _page_count(reader), _info(reader, data) if with_info else {}
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         reader = PdfReader(io.BytesIO(data))
-        return int(reader.trailer["/Root"]["/Pages"]["/Count"]), _info(reader, data) if with_info else {}
+        return _page_count(reader), _info(reader, data) if with_info else {}
+
+
+def _page_count(reader: PdfReader) -> int:
+    """/Root /Pages /Count of the trailer. pypdf resolves each lookup but types it a bare PdfObject."""
+    root = cast(DictionaryObject, reader.trailer["/Root"])
+    pages = cast(DictionaryObject, root["/Pages"])
+    return int(cast(NumberObject, pages["/Count"]))
 
 
 def _info(reader: PdfReader, data: bytes) -> dict[str, str]:
@@ -240,8 +251,9 @@ def entry_place(rel_entry: str, records: dict[int, dict[str, object]]) -> list[s
     where = "/".join(
         p for p in (str(first.get("年度", "")), str(first.get("保管期限", "")), str(first.get("机构问题", ""))) if p
     )
-    content = first.get("内容") if isinstance(first.get("内容"), dict) else {}
-    titles = {str(t) for t in (first.get("题名"), content.get("标题")) if t}  # type: ignore[union-attr]
+    found_content = first.get("内容")
+    content: dict[str, object] = found_content if isinstance(found_content, dict) else {}
+    titles = {str(t) for t in (first.get("题名"), content.get("标题")) if t}
     names = sorted({safe_name(f"{code} {safe_name(t, 30)}") for t in titles})
     parent, _, name = rel_entry.rpartition("/")
     found = []
@@ -283,7 +295,7 @@ def register_findings(entries: list[dict[str, object]], versions: dict[str, tupl
     when filed, every version there is recorded once, and so is every 处置记录 line."""
     found: Findings = {}
     seen: dict[str, int] = {}
-    lines: dict[tuple[object, object], tuple[int, object]] = {}
+    lines: dict[tuple[str, object], tuple[int, object]] = {}
     for n, e in enumerate(entries, 1):
         path = str(e.get("路径", ""))
         if "清单SHA256" in e:

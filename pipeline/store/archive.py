@@ -81,6 +81,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS bigrams USING fts5(grams, tokenize='unicode61
 """
 
 
+# DA/T 22's order of 件: by 年度, then 保管期限 永久, 30年, 10年 (not the codes' letters), 机构问题, 件号
+DAT22_ORDER = "year, CASE retention WHEN 'Y' THEN 0 WHEN 'D30' THEN 1 WHEN 'D10' THEN 2 ELSE 3 END, problem, item"
 INDEX_TABLES = ("entries", "versions", "links", "fulltext", "bigrams")
 # what filing looks up (a duplicate's digest, a 档号, a 文号), and the meeting chain
 SECONDARY_INDEXES = {
@@ -95,6 +97,7 @@ SECONDARY_INDEXES = {
 BROWSE_INDEXES = {
     "entries_facets": "entries (year, retention, kind, problem, status)",
     "entries_class": "entries (year, retention, problem, item)",
+    "entries_dat22": f"entries ({DAT22_ORDER})",  # the catalogue's order (an index on the expression)
     "entries_date": "entries (date)",
     "entries_title": "entries (title)",
     "entries_disposed": "entries (status) WHERE status != ''",
@@ -213,7 +216,8 @@ def _input_text(folder: Path, record: dict[str, object]) -> str:
     """The archived input as text: what search can read of a fawen 0.1 record, which kept only
     a few joined fields (no meeting block, no ledger rows). Found through the record's 组件 list,
     not by listing the folder: a reindex of 100 000 件 should not list 100 000 folders."""
-    for component in record.get("组件") or []:  # type: ignore[union-attr]
+    components = record.get("组件")
+    for component in components if isinstance(components, list) else []:
         name = str(component.get("文件", "")) if isinstance(component, dict) else ""
         if component.get("角色") == "输入" and "/" not in name and name.startswith("输入."):
             try:
@@ -299,7 +303,7 @@ class Archive:
             where.append("(title LIKE ? OR number LIKE ? OR archive_code LIKE ?)")
             args += [f"%{text}%"] * 3
         sql = f"SELECT {COLUMNS} FROM entries" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY year, retention, problem, item"
+        sql += f" ORDER BY {DAT22_ORDER}"
         return [EntryInfo(*r) for r in self._index.execute(sql, args)]
 
     def find(self, key: str) -> EntryInfo | None:
@@ -337,7 +341,7 @@ class Archive:
         return hits
 
     def _select(self, where: str, args: tuple[object, ...]) -> list[EntryInfo]:
-        sql = f"SELECT {COLUMNS} FROM entries WHERE {where} ORDER BY year, retention, problem, item"  # noqa: S608
+        sql = f"SELECT {COLUMNS} FROM entries WHERE {where} ORDER BY {DAT22_ORDER}"  # noqa: S608
         return [EntryInfo(*r) for r in self._index.execute(sql, args)]
 
     # ---- dispositions (处置: 撤销, 废止, 更正) ------------------------------------------------------
@@ -519,12 +523,14 @@ class Archive:
         name that is not a plain path inside the version folder (a link, ``..``). Bytes that are not
         the ones the record's SHA-256 names raise ComponentChanged: never served as if filed."""
         record = self.version_record(entry, version)
-        listed = [c for c in (record or {}).get("组件", []) if isinstance(c, dict) and c.get("文件") == name]  # type: ignore[union-attr]
+        components = (record or {}).get("组件", [])
+        listed = [c for c in (components if isinstance(components, list) else [])
+                  if isinstance(c, dict) and c.get("文件") == name]  # fmt: skip
         if not listed or not all(_plain(part) for part in name.split("/")):
             return None
         row = self._index.execute("SELECT path FROM versions WHERE identity=? AND version=?",
                                   (entry.identity, version)).fetchone()  # fmt: skip
-        folder = (self.root / row[0]).resolve()
+        folder: Path = (self.root / row[0]).resolve()
         target = folder.joinpath(*name.split("/"))
         if target.resolve() != target or not folder.is_relative_to(self.root.resolve()) or not target.is_file():
             return None  # a link anywhere on the way: archive verify reports it, nobody is served it
@@ -733,7 +739,8 @@ class Archive:
     def _tree_files(self) -> tuple[list[str], list[str]]:
         """One walk of the tree: the folders (relative, with /) holding a version's metadata
         record, and those holding a 件's 处置记录."""
-        records, logs = [], []
+        records: list[str] = []
+        logs: list[str] = []
         for name, folder in self._walk((METADATA, disposition.LOG_NAME)):
             (records if name == METADATA else logs).append(folder)
         return records, logs
@@ -819,7 +826,7 @@ VERSION_DIR = re.compile(r"^v[0-9]+$")
 # what a catalogue page may filter and sort by (the names people use -> index columns)
 PAGE_FILTERS = {"年度": "year", "保管期限": "retention", "文种": "kind", "机构问题": "problem"}
 PAGE_ORDERS = {
-    "档号": "year, retention, problem, item",
+    "档号": DAT22_ORDER,
     "日期": "date",
     "题名": "title",
     "文号": "number",

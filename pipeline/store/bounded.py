@@ -28,7 +28,7 @@ class Unreadable(Exception):
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, ValueError):
         return "路径中含有空字符"
-    code = getattr(exc, "errno", None)
+    code: int = getattr(exc, "errno", None) or 0  # OSError.errno may be None
     return {
         errno.ENOENT: "文件不存在",
         errno.ELOOP: "符号链接形成循环",

@@ -247,8 +247,8 @@ class Register:
             }
             versions.append((str(record.get("归档时间", "")), str(fields["路径"]), fields))
         adopted = [fields for *_key, fields in sorted(versions, key=lambda v: v[:2])]
-        for entry in archive.entries():
-            adopted += [disposition_fields(event, entry.path) for event in archive.dispositions(entry)]
+        for item in archive.entries():
+            adopted += [disposition_fields(event, item.path) for event in archive.dispositions(item)]
         now = dt.datetime.now(self.registry.zone) if self.registry.zone else dt.datetime.now().astimezone()
         chain: list[dict[str, object]] = []
         for fields in adopted:

@@ -21,6 +21,8 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NotRequired
+from typing import TypedDict
 
 from pipeline.errors import FawenError
 from pipeline.numbertext import ranges
@@ -267,7 +269,7 @@ class Registry:
     def witness(self, identity: str) -> list[tuple[int, str, str]]:
         """[(line number, action, digest)] recorded for one 件's 处置记录."""
         return [tuple(r) for r in self._db.execute("SELECT seq, action, digest FROM dispositions WHERE identity=? "
-                                                   "ORDER BY seq", (identity,))]  # type: ignore[misc]  # fmt: skip
+                                                   "ORDER BY seq", (identity,))]  # fmt: skip
 
     def witnesses(self) -> dict[str, list[tuple[int, str, str]]]:
         """identity -> [(line number, action, digest)] of every 处置记录 line recorded."""
@@ -313,7 +315,8 @@ class Registry:
 
     def records(self, kind: str | None = None, year: int | None = None) -> list[NumberRecord]:
         sql = f"SELECT {RECORD_COLUMNS} FROM numbers"  # noqa: S608
-        where, args = [], []
+        where: list[str] = []
+        args: list[str | int] = []
         if kind:
             where.append("kind=?")
             args.append(kind)
@@ -342,17 +345,42 @@ def _top(db: sqlite3.Connection, kind: str, series: str, year: int) -> int:
 GAP_CN = {"voided": "作废", "skipped": "跳过", "reserved": "预留中", "": "无记录"}
 
 
-def series_report(records: list[NumberRecord]) -> list[dict[str, object]]:
+class NumberGap(TypedDict):
+    """A run of numbers not used (起–止) with its explanation; 编号 is added once the run is complete."""
+
+    起: int
+    止: int
+    状态: str
+    原因: str
+    经办人: str
+    时间: str
+    编号: NotRequired[str]
+
+
+class SeriesReport(TypedDict):
+    """One series in ``series_report``."""
+
+    类别: str
+    系列: str
+    年度: int
+    已使用: str
+    已使用数: int
+    下一个: str
+    空号: list[NumberGap]
+    未说明: int
+
+
+def series_report(records: list[NumberRecord]) -> list[SeriesReport]:
     """Every series (kind, series, year): the numbers used as ranges, the next one, and each run
     of numbers not used with its explanation (作废/跳过: when, why, by whom; 预留中: a filing in
     progress or interrupted; 无记录: a hole nothing explains)."""
     groups: dict[tuple[str, str, int], dict[int, NumberRecord]] = {}
-    for r in records:
-        groups.setdefault((r.kind, r.series, r.year), {})[r.seq] = r
-    out = []
+    for record in records:
+        groups.setdefault((record.kind, record.series, record.year), {})[record.seq] = record
+    out: list[SeriesReport] = []
     for (kind, series, year), by_seq in sorted(groups.items()):
         top = max(by_seq)
-        gaps: list[dict[str, object]] = []
+        gaps: list[NumberGap] = []
         for seq in range(1, top + 1):
             r = by_seq.get(seq)
             if r is not None and r.status == "issued":
@@ -365,7 +393,7 @@ def series_report(records: list[NumberRecord]) -> list[dict[str, object]]:
                 continue
             gaps.append({"起": seq, "止": seq, "状态": why[0], "原因": why[1], "经办人": why[2], "时间": why[3]})
         for g in gaps:
-            g["编号"] = _label(kind, series, year, g["起"], g["止"])  # type: ignore[arg-type]
+            g["编号"] = _label(kind, series, year, g["起"], g["止"])
         issued = [seq for seq, r in by_seq.items() if r.status == "issued"]
         out.append(
             {
@@ -378,7 +406,7 @@ def series_report(records: list[NumberRecord]) -> list[dict[str, object]]:
                 "空号": gaps,
                 "未说明": sum(int(g["止"]) - int(g["起"]) + 1 for g in gaps if g["状态"] == "无记录"),
             }
-        )  # type: ignore[call-overload]
+        )
     return out
 
 

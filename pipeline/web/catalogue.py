@@ -127,13 +127,14 @@ def search_page(request: Request) -> Response:
              if all(getattr(h.entry, _ATTR[k]) == v for k, v in filters.items())] if query else []  # fmt: skip
     named = archive.lookup(query) if query else []
     start = (number - 1) * SEARCH_PAGE
+    pages = max(1, -(-len(found) // SEARCH_PAGE))
     data = {"检索词": query, "词": query_terms(query), "筛选": filters, "页": number, "共": len(found),
-            "已截断": len(found) >= SEARCH_LIMIT, "页数": max(1, -(-len(found) // SEARCH_PAGE)),
+            "已截断": len(found) >= SEARCH_LIMIT, "页数": pages,
             "对应": [e.as_dict() for e in named],
             "结果": [{**h.entry.as_dict(), "摘要": h.snippet} for h in found[start:start + SEARCH_PAGE]]}  # fmt: skip
     base = {"q": query, **filters}
     links = {"上一页": "/search?" + urlencode({**base, "page": number - 1}) if number > 1 else "",
-             "下一页": "/search?" + urlencode({**base, "page": number + 1}) if number < data["页数"] else ""}  # fmt: skip
+             "下一页": "/search?" + urlencode({**base, "page": number + 1}) if number < pages else ""}  # fmt: skip
     kinds = [k.value for k in DocumentKind]
     return page(request, "search.html", data, links=links, kinds=kinds, retentions=("Y", "D30", "D10"))
 

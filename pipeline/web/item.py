@@ -95,7 +95,7 @@ def item_page(request: Request) -> Response:
         return RedirectResponse(base_url(entry) + query, status_code=303)
     archive = site.archive()
     filed = {v: t for v, _d, _p, t in archive.versions(entry.identity)}
-    records = {v: archive.version_record(entry, v) or {} for v in filed}
+    records: dict[int, dict[str, Any]] = {v: archive.version_record(entry, v) or {} for v in filed}  # JSON as filed
     version, copy = _chosen(request, sorted(filed))
     latest = records[max(records)]
     events = archive.dispositions(entry)

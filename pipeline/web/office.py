@@ -128,10 +128,10 @@ def numbers(request: Request) -> Response:
         records = registry.records()
     finally:
         registry.close()
-    series = series_report([r for r in records if r.kind != "件号"])
-    for s in series:
+    series: list[dict[str, object]] = []
+    for s in series_report([r for r in records if r.kind != "件号"]):
         mine = [r for r in records if (r.kind, r.series, r.year) == (s["类别"], s["系列"], s["年度"])]
-        s["作废"] = [r.as_dict() for r in mine if r.status == "voided"]
-        s["预留"] = [r.as_dict() for r in mine if r.status == "reserved"]
-        s["已使用编号"] = [r.as_dict() for r in mine if r.status == "issued"]
+        series.append({**s, "作废": [r.as_dict() for r in mine if r.status == "voided"],
+                       "预留": [r.as_dict() for r in mine if r.status == "reserved"],
+                       "已使用编号": [r.as_dict() for r in mine if r.status == "issued"]})  # fmt: skip
     return page(request, "numbers.html", {"系列": series, "状态名": STATUS_CN})

@@ -19,11 +19,13 @@ import threading
 import time
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import quote
 
-Scope = dict[str, Any]
-Message = dict[str, Any]
+Scope = MutableMapping[str, Any]  # as ASGI servers and Starlette give them
+Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -126,7 +128,8 @@ def session_cookie(token: str, max_age: int = SESSION_SECONDS) -> str:
 
 
 def cookie_value(scope: Scope, name: str = COOKIE) -> str | None:
-    for key, value in scope.get("headers", []):
+    headers: Iterable[tuple[bytes, bytes]] = scope.get("headers", [])
+    for key, value in headers:
         if key == b"cookie":
             for part in value.decode("latin-1").split(";"):
                 k, _, v = part.strip().partition("=")
@@ -136,7 +139,8 @@ def cookie_value(scope: Scope, name: str = COOKIE) -> str | None:
 
 
 def header(scope: Scope, name: bytes) -> str:
-    for key, value in scope.get("headers", []):
+    headers: Iterable[tuple[bytes, bytes]] = scope.get("headers", [])
+    for key, value in headers:
         if key == name:
             return value.decode("latin-1")
     return ""

@@ -10,6 +10,7 @@ from pipeline import appraisal
 from pipeline import run
 from pipeline.cli.archive import archive
 from pipeline.cli.common import EXIT_INVALID
+from pipeline.cli.common import _day
 from pipeline.cli.common import _echo_json
 from pipeline.cli.common import _fail
 from pipeline.cli.common import _today
@@ -17,15 +18,6 @@ from pipeline.cli.common import _workspace
 from pipeline.errors import FawenError
 from pipeline.errors import InputError
 from pipeline.stages.appraisal import DECISIONS
-
-
-def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"「{value}」不是日期，请写成 2027-01-01 的形式") from None
 
 
 @archive.command("due")

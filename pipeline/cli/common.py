@@ -55,6 +55,16 @@ def _workspace_if_any(ctx: click.Context) -> ws_store.Workspace | None:
     return _workspace(ctx) if (root / ws_store.CONFIG_NAME).is_file() else None
 
 
+def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    """A click callback for a date option: 2026-12-01, or a Chinese message saying so."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"「{value}」不是日期，请写成 2026-12-01 的形式") from None
+
+
 def _fail(exc: FawenError) -> NoReturn:
     click.echo(f"错误：{exc.message}", err=True)
     sys.exit(exc.exit_code)

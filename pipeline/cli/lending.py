@@ -10,6 +10,7 @@ from pipeline import lending
 from pipeline import run
 from pipeline.cli.archive import archive
 from pipeline.cli.common import EXIT_INVALID
+from pipeline.cli.common import _day
 from pipeline.cli.common import _echo_json
 from pipeline.cli.common import _fail
 from pipeline.cli.common import _today
@@ -19,15 +20,6 @@ from pipeline.errors import InputError
 from pipeline.stages.lending import WAYS
 from pipeline.stages.lending import Loan
 from pipeline.stages.lending import selected
-
-
-def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"「{value}」不是日期，请写成 2026-12-01 的形式") from None
 
 
 def _refused(exc: InputError) -> None:

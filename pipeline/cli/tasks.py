@@ -19,6 +19,7 @@ from pipeline import feedback
 from pipeline import run
 from pipeline import tasks
 from pipeline.cli.common import EXIT_INVALID
+from pipeline.cli.common import _day
 from pipeline.cli.common import _echo_json
 from pipeline.cli.common import _fail
 from pipeline.cli.common import _today
@@ -36,15 +37,6 @@ from pipeline.stages.tasks import change_dict
 from pipeline.stages.tasks import progress_dict
 
 ID_HELP = "事项编号，如 纪要2026-4-2（2026年第4期纪要的第2项）；fawen tasks ls 列出全部。"
-
-
-def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"「{value}」不是日期，请写成 2026-12-01 的形式") from None
 
 
 @main.group("tasks")

@@ -9,7 +9,7 @@ from typing import Any
 
 from pipeline import logheads
 from pipeline.errors import InputError
-from pipeline.errors import Problem
+from pipeline.lending import entry_log
 from pipeline.stages import appraisal
 from pipeline.store.appraisallog import FOLDER
 from pipeline.store.appraisallog import LOG_NAME
@@ -57,27 +57,17 @@ def due(workspace: Workspace, at: dt.date) -> list[dict[str, object]]:
 
 def appraise(workspace: Workspace, key: str, decision: Decision, when: dt.datetime, by: str) -> dict[str, Any]:
     """Record one appraisal of the 件 ``key`` names; InputError saying why not."""
-    archive = Archive(workspace.outbox)
-    try:
-        with archive.locked():
-            hits = archive.lookup(key)
-            if len(hits) != 1:
-                raise InputError("鉴定", [Problem("档号", f"档案中没有「{key}」" if not hits else f"「{key}」对应 {len(hits)} 件",
-                                                  "一件的档号或文号")])  # fmt: skip
-            entry = hits[0]
-            log = AppraisalLog(archive.root)
-            records = log.read()
-            t = appraisal.term(entry.year, entry.retention, _by_identity(records).get(entry.identity, []))
-            day = decision.day or when.date()
-            found = appraisal.decision_problems(t.current, decision.decision, decision.new_term, decision.reason, day,
-                                                t.ends)  # fmt: skip
-            if found:
-                raise InputError("鉴定", found)
-            fields = {"档号": entry.archive_code, "标识": entry.identity, "题名": entry.title, "保管期限": t.current,
-                      "结论": decision.decision, "新保管期限": decision.new_term, "理由": decision.reason.strip(),
-                      "日期": day.isoformat(), "登记时间": when.isoformat(timespec="seconds"), "登记人": by}  # fmt: skip
-            written = log.append(fields, records)
-            logheads.witness(workspace, WITNESS, written)
-            return written
-    finally:
-        archive.close()
+    with entry_log(workspace, key, AppraisalLog, "鉴定") as (entry, log, records):
+        t = appraisal.term(entry.year, entry.retention, _by_identity(records).get(entry.identity, []))
+        day = decision.day or when.date()
+        found = appraisal.decision_problems(
+            t.current, decision.decision, decision.new_term, decision.reason, day, t.ends
+        )
+        if found:
+            raise InputError("鉴定", found)
+        fields = {"档号": entry.archive_code, "标识": entry.identity, "题名": entry.title, "保管期限": t.current,
+                  "结论": decision.decision, "新保管期限": decision.new_term, "理由": decision.reason.strip(),
+                  "日期": day.isoformat(), "登记时间": when.isoformat(timespec="seconds"), "登记人": by}  # fmt: skip
+        written = log.append(fields, records)
+        logheads.witness(workspace, WITNESS, written)
+        return written

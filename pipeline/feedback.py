@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import intake
 from pipeline import logheads
 from pipeline import tasks
 from pipeline.dat22 import content_digest
@@ -64,18 +65,17 @@ def record_file(path: Path, workspace: Workspace, now: dt.datetime, by: str = ""
     is when (its day in the workspace's zone is the latest 日期 accepted)."""
     from pipeline import run  # noqa: PLC0415 — run imports the whole rendering chain
 
-    data = run.read_input(path)
+    data = intake.read_input(path)
     raw = parse_input(path.name, path.suffix, data)
-    return record(raw, (data, path.parent), workspace, now.astimezone(run.workspace_zone(workspace)),
+    return record(raw, (data, path.parent), workspace, now.astimezone(intake.workspace_zone(workspace)),
                   run.operator(workspace, by))  # fmt: skip
 
 
 def checked_file(path: Path, workspace: Workspace, today: dt.date) -> Feedback:
     """A 办理反馈 file checked as recording it would (the ledger, its evidence beside it), nothing
     kept: ``fawen validate``. InputError when it would be rejected."""
-    from pipeline import run  # noqa: PLC0415 — run imports the whole rendering chain
 
-    raw = parse_input(path.name, path.suffix, run.read_input(path))
+    raw = parse_input(path.name, path.suffix, intake.read_input(path))
     archive = Archive(workspace.outbox)
     try:
         found = check(raw, tasks.items(workspace, archive), today)

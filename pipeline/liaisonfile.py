@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import intake
 from pipeline import liaisons
 from pipeline import logheads
 from pipeline.errors import InputError
@@ -107,7 +108,7 @@ def record_file(path: Path, workspace: Workspace, now: dt.datetime, by: str = ""
     if change is None:
         raise InputError(path.name, [Problem("", p) for p in problems])
     return record(
-        workspace, change, now.astimezone(run.workspace_zone(workspace)), run.operator(workspace, by), path.name
+        workspace, change, now.astimezone(intake.workspace_zone(workspace)), run.operator(workspace, by), path.name
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline import intake
 from pipeline import logheads
 from pipeline.dat22 import sha256
 from pipeline.model import RawInput
@@ -65,9 +66,8 @@ def _units(workspace: Workspace) -> tuple[str, ...]:
 def checked_file(path: Path, workspace: Workspace, today: dt.date) -> PetitionInfo:
     """A 信访信息 file checked as recording it would, nothing kept: ``fawen validate``.
     InputError when it would be rejected."""
-    from pipeline import run  # noqa: PLC0415 — run imports the whole rendering chain
 
-    raw = parse_input(path.name, path.suffix, run.read_input(path))
+    raw = parse_input(path.name, path.suffix, intake.read_input(path))
     return check(raw, _units(workspace), today)
 
 
@@ -76,9 +76,9 @@ def record_file(path: Path, workspace: Workspace, now: dt.datetime, by: str = ""
     latest 日期 accepted); ``by`` who records it (default: the workspace's 操作员)."""
     from pipeline import run  # noqa: PLC0415 — run imports the whole rendering chain
 
-    data = run.read_input(path)
+    data = intake.read_input(path)
     raw = parse_input(path.name, path.suffix, data)
-    return record(raw, data, workspace, now.astimezone(run.workspace_zone(workspace)), run.operator(workspace, by))
+    return record(raw, data, workspace, now.astimezone(intake.workspace_zone(workspace)), run.operator(workspace, by))
 
 
 def record(raw: RawInput, data: bytes, workspace: Workspace, when: dt.datetime, by: str) -> Recorded:

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline import intake
+
 try:
     import resource
 except ImportError:  # Windows: no RLIMIT_AS; the time budget still holds
@@ -363,7 +365,7 @@ def _file_one(path: Path, workspace: Any) -> dict[str, Any]:
 
     name = path.name
     try:
-        now = dt.datetime.now(run.workspace_zone(workspace))
+        now = dt.datetime.now(intake.workspace_zone(workspace))
         recorded = feedback.inbox_reply(path, workspace, now)  # a 办理反馈 is recorded, not filed
         recorded = recorded or liaisonfile.inbox_reply(path, workspace, now)  # so is a 联络员变更 (备案)
         recorded = recorded or petitioninfo.inbox_reply(path, workspace, now)  # and a 信访信息 (第十条)

@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from pipeline import appraisal
+from pipeline import intake
 from pipeline import run
 from pipeline.cli.archive import archive
 from pipeline.cli.common import EXIT_INVALID
@@ -57,7 +58,7 @@ def archive_appraise(ctx: click.Context, key: str, decision: str, new_term: str,
     workspace = _workspace(ctx)
     choice = appraisal.Decision(decision, reason, new_term.strip().upper(), day or _today(workspace))
     try:
-        written = appraisal.appraise(workspace, key, choice, dt.datetime.now(run.workspace_zone(workspace)),
+        written = appraisal.appraise(workspace, key, choice, dt.datetime.now(intake.workspace_zone(workspace)),
                                      run.operator(workspace, by))  # fmt: skip
     except InputError as exc:
         click.echo(f"错误：{'；'.join(p.describe() for p in exc.problems) or exc.message}", err=True)

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from pipeline import disposition
+from pipeline import intake
 from pipeline import run
 from pipeline.cli.archive import _entry_or_exit
 from pipeline.cli.archive import archive
@@ -116,7 +117,7 @@ def _append(workspace: Any, entry: Any, action: str, fields: dict[str, object]) 
             number = registry.number_of(entry.identity) if action == disposition.WITHDRAW else None
             if number is not None and number.status == "voided":  # voided before (older fawen): keep that record
                 number = None
-            when = _now().astimezone(run.workspace_zone(workspace))
+            when = _now().astimezone(intake.workspace_zone(workspace))
             fields = {"时间": when.isoformat(timespec="seconds"), **fields, "档号": entry.archive_code,
                       "文号": entry.number}  # fmt: skip
             event = store.append_disposition(entry, action, fields)

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from pipeline import intake
 from pipeline import run
 from pipeline.cli.common import _echo_json
 from pipeline.cli.common import _today
@@ -52,7 +53,7 @@ def watch(ctx: click.Context, once: bool, polling: bool, delay: float, timeout: 
     workspace = _workspace(ctx)
 
     def report(result: Any) -> None:
-        when = dt.datetime.now(run.workspace_zone(workspace)).strftime("%H:%M:%S")
+        when = dt.datetime.now(intake.workspace_zone(workspace)).strftime("%H:%M:%S")
         if result.outcome == "已归档":
             note = f"；{result.note}" if result.note else ""
             click.echo(f"{when} 收到 {result.name}：已归档 {result.archive_code}（{result.seconds:.2f} 秒{note}）")

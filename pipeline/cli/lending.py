@@ -6,6 +6,7 @@ import datetime as dt
 
 import click
 
+from pipeline import intake
 from pipeline import lending
 from pipeline import run
 from pipeline.cli.archive import archive
@@ -46,7 +47,7 @@ def archive_lend(ctx: click.Context, key: str, person: str, purpose: str, way: s
     request = lending.LoanRequest(person, purpose, way, unit, day or _today(workspace), due)
     try:
         loan = lending.lend(
-            workspace, key, request, dt.datetime.now(run.workspace_zone(workspace)), run.operator(workspace, by)
+            workspace, key, request, dt.datetime.now(intake.workspace_zone(workspace)), run.operator(workspace, by)
         )
     except InputError as exc:
         _refused(exc)
@@ -68,7 +69,7 @@ def archive_return(ctx: click.Context, key: str, day: dt.date | None, by: str) -
     """登记借出的件已归还。"""
     workspace = _workspace(ctx)
     try:
-        loan = lending.give_back(workspace, key, day or _today(workspace), dt.datetime.now(run.workspace_zone(workspace)),
+        loan = lending.give_back(workspace, key, day or _today(workspace), dt.datetime.now(intake.workspace_zone(workspace)),
                                  run.operator(workspace, by))  # fmt: skip
     except InputError as exc:
         _refused(exc)

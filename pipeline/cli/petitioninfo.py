@@ -11,13 +11,13 @@ import click
 
 from pipeline import petitioninfo
 from pipeline.cli.common import EXIT_USAGE
+from pipeline.cli.common import _day
 from pipeline.cli.common import _echo_json
 from pipeline.cli.common import _fail
 from pipeline.cli.common import _now
 from pipeline.cli.common import _workspace
 from pipeline.cli.common import main
 from pipeline.cli.tasks import _cut
-from pipeline.cli.tasks import _day
 from pipeline.cli.tasks import _pad
 from pipeline.cli.tasks import _width
 from pipeline.errors import FawenError

@@ -10,16 +10,17 @@ from typing import NoReturn
 
 import click
 
+from pipeline import intake
 from pipeline import liaisonfile
 from pipeline import liaisons
 from pipeline import run
 from pipeline.cli.common import EXIT_INVALID
+from pipeline.cli.common import _day
 from pipeline.cli.common import _echo_json
 from pipeline.cli.common import _now
 from pipeline.cli.common import _today
 from pipeline.cli.common import _workspace
 from pipeline.cli.common import main
-from pipeline.cli.tasks import _day
 from pipeline.cli.tasks import _pad
 from pipeline.cli.tasks import _width
 from pipeline.errors import InputError
@@ -103,7 +104,7 @@ def roster_set(ctx: click.Context, unit: str | None, liaison: str | None, phone:
         change, problems = liaisons.read_change(given, "命令行")
     if change is None:
         _refuse(problems)
-    when = _now().astimezone(run.workspace_zone(workspace))
+    when = _now().astimezone(intake.workspace_zone(workspace))
     try:
         done = liaisonfile.record(workspace, change, when, run.operator(workspace), source.name if source else "命令行")
     except InputError as exc:

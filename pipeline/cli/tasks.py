@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from pipeline import feedback
+from pipeline import intake
 from pipeline import run
 from pipeline import tasks
 from pipeline.cli.common import EXIT_INVALID
@@ -260,7 +261,7 @@ def tasks_update(ctx: click.Context, /, item_id: str, **given: Any) -> None:
         source.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         for path in files:
             shutil.copyfile(path, Path(tmp) / path.name)
-        now = dt.datetime.now(run.workspace_zone(workspace))
+        now = dt.datetime.now(intake.workspace_zone(workspace))
         try:
             done = feedback.record_file(source, workspace, now, given["by"])
         except InputError as exc:  # the options, not the lines of a file nobody wrote

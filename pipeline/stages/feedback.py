@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.daytext import parse_date
 from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.model import RawInput
@@ -49,20 +49,6 @@ class Feedback:
 
 # an item of the ledger as this stage reads it: stages.tasks.TaskItem (stages do not import each other)
 TaskItem = Any
-_DAY = re.compile(r"^(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*(?:-|/|\.|月)\s*(\d{1,2})\s*日?$")
-
-
-def parse_date(value: Any) -> dt.date | None:
-    """A date from YAML (a date already) or written 2026-11-28, 2026/11/28 or 2026年11月28日."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    m = _DAY.match(value.strip()) if isinstance(value, str) else None
-    try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3])) if m else None
-    except ValueError:
-        return None
 
 
 def is_feedback(data: Any) -> bool:

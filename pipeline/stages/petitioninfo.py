@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.daytext import parse_date
 from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.model import RawInput
@@ -51,22 +51,6 @@ class PetitionInfo:
     sensitivity: str  # one of LEVELS
     people: int | None = None  # 信访人数, when given
     reporter: str = ""  # 报送人, when given
-
-
-_DAY = re.compile(r"^(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*(?:-|/|\.|月)\s*(\d{1,2})\s*日?$")
-
-
-def parse_date(value: Any) -> dt.date | None:
-    """A date from YAML (a date already) or written 2026-11-28, 2026/11/28 or 2026年11月28日."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    m = _DAY.match(value.strip()) if isinstance(value, str) else None
-    try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3])) if m else None
-    except ValueError:
-        return None
 
 
 def is_petition_info(data: Any) -> bool:

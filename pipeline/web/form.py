@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pipeline import intake
 from pipeline import run
 from pipeline import schema
 from pipeline.errors import FawenError
@@ -143,7 +144,7 @@ async def _posted(request: Request) -> tuple[str, dict[str, str]]:
 
 
 def _today(site: Site) -> dt.date:
-    return dt.datetime.now(run.workspace_zone(site.workspace)).date()
+    return dt.datetime.now(intake.workspace_zone(site.workspace)).date()
 
 
 def check(site: Site, kind: str, posted: dict[str, str]) -> Checked:
@@ -159,7 +160,9 @@ def check(site: Site, kind: str, posted: dict[str, str]) -> Checked:
         return Checked(made, text, None, problems)
     inbox = site.workspace.inbox
     try:
-        req = run.read_request(inbox / "拟文.yaml", site.workspace, _today(site), data=text.encode("utf-8"), base=inbox)
+        req = intake.read_request(
+            inbox / "拟文.yaml", site.workspace, _today(site), data=text.encode("utf-8"), base=inbox
+        )
     except InputError as exc:
         found = [{"键": form_key(p.key, made.rows), "问题": p.problem, "应为": p.expected} for p in exc.problems]
         return Checked(made, text, None, found)
@@ -172,7 +175,7 @@ def _warm_up(site: Site) -> None:
     """Typeset a short 通知 once, so the fonts are loaded before the first preview."""
     inbox = site.workspace.inbox
     try:
-        req = run.read_request(inbox / "预热.yaml", site.workspace, _today(site), data=WARM_UP.encode("utf-8"))
+        req = intake.read_request(inbox / "预热.yaml", site.workspace, _today(site), data=WARM_UP.encode("utf-8"))
         run.typeset_request(req, site.workspace, inbox)
     except Exception:  # noqa: BLE001 — a warm-up that fails costs only the seconds it would have saved
         return
@@ -262,7 +265,7 @@ async def to_inbox(request: Request) -> Response:
         checked = check(site, kind, posted)
         if checked.request is None:
             return checked, None
-        stamp = dt.datetime.now(run.workspace_zone(site.workspace)).strftime("%Y%m%d-%H%M%S")
+        stamp = dt.datetime.now(intake.workspace_zone(site.workspace)).strftime("%Y%m%d-%H%M%S")
         stem = file_stem(checked.request.title, stamp)
         return checked, put_in_inbox(site.workspace.inbox, stem, checked.text.encode("utf-8"))
 

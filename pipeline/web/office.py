@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pipeline import intake
 from pipeline import run
 from pipeline.store import inbox as inbox_store
 from pipeline.store.registry import STATUS_CN
@@ -30,7 +31,7 @@ CODE_IN_TEXT = re.compile(r"[A-Za-z0-9]+-[A-Z]{2}·\d{4}[-·](?:Y|D30|D10)(?:[-�
 def desk(request: Request) -> Response:
     site: Site = request.app.state.site
     archive = site.archive()
-    year = dt.datetime.now(run.workspace_zone(site.workspace)).year
+    year = dt.datetime.now(intake.workspace_zone(site.workspace)).year
     this_year = [row for row in archive.class_counts() if row[0] == year]
     by_kind, by_retention = Counter[str](), Counter[str]()
     for _year, retention, kind, _problem, _status, n in this_year:
@@ -48,7 +49,7 @@ def desk(request: Request) -> Response:
 
 def inbox(request: Request) -> Response:
     site: Site = request.app.state.site
-    return page(request, "inbox.html", _inbox(site.workspace.inbox, run.workspace_zone(site.workspace)))
+    return page(request, "inbox.html", _inbox(site.workspace.inbox, intake.workspace_zone(site.workspace)))
 
 
 def _inbox(root: Path, zone: dt.tzinfo) -> dict[str, Any]:

@@ -54,6 +54,10 @@ class InputError(FawenError):
         super().__init__("\n".join(lines))
 
 
+class FilingError(FawenError):
+    """A document that must not go into the archive as it is."""
+
+
 class WorkspaceError(FawenError):
     """No usable workspace (工作区): missing or broken ``fawen.yaml``."""
 

@@ -459,3 +459,24 @@ class FilingPlan:
     @property
     def version_dir(self) -> str:
         return f"v{self.version}"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one version of a 件 goes (decided by stages.numbering, stated by stages.record): its
+    number as printed and named, its 全宗, class, 件号 and 档号, and its version."""
+
+    number: str  # 发文字号, or the series label of a serial document
+    series: str  # series name of a serial document, else ''
+    year: int
+    retention: str
+    problem: str
+    item: int  # 件号: 0 for a new 件 until it lands (no gaps, no reuse)
+    version: int
+    fonds: str = ""  # 全宗号
+    archive_code: str = ""  # 档号: the 件's own when it continues one; else set with the 件号
+
+    @property
+    def class_path(self) -> tuple[str, ...]:
+        """年度, 保管期限, 机构问题 as folders (the empty ones left out)."""
+        return tuple(p for p in (str(self.year), self.retention, self.problem) if p)

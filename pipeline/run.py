@@ -1,24 +1,37 @@
-"""The pipeline's one written order of stages, and the library calls the CLI (and later the
-inbox watcher) are thin shells over.
+"""The pipeline's one written order of stages, and the library calls the CLI and the inbox
+watcher are thin shells over.
+
+A one-off render (``render_file``):
 
     1 read the input file           (edge)
     2 parse                          stages.parse
     3 validate                       stages.validate
     4 check attachment files         (edge)
-    5 number (placeholder for now)   stages.numbering
+    5 the printed number             stages.numbering (a placeholder where none is allocated)
     6 compose: what goes where       stages.compose
-    7 render the DOCX                stages.render_docx
-    8 typeset the PDF                stages.typeset_pdf
+    7 typeset the PDF                stages.typeset_pdf, attachments merged by stages.attach
+    8 render the DOCX                stages.render_docx
     9 write both, atomically         (edge)
+
+Filing (``file_document``): steps 1–4, then two short sections under the archive lock with the
+typesetting between them:
+
+    lock   the 件 the archive holds; duplicate, refusals     (edge: store.archive, store.register)
+           the number: kept, claimed or allocated           stages.numbering decides, the registry draws
+           compose, typeset (outside the lock)              stages.compose, stages.typeset_pdf, stages.attach
+    lock   a new 件's 件号 and 档号                          stages.numbering (the highest 件号 from the edge)
+           the record                                       stages.record
+           the DOCX, the stamped copies                     stages.render_docx, stages.stamp
+           the version written, its numbers issued          stages.filing, then the edges
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import getpass
 import json
 import os
-import getpass
 import re
 import shutil
 import sqlite3
@@ -33,56 +46,67 @@ from pypdf.errors import PdfReadError
 from pypdf.errors import PyPdfError
 
 from pipeline import __version__
+from pipeline.dat22 import content_digest
+from pipeline.dat22 import safe_name
+from pipeline.dat22 import sha256
+from pipeline.errors import FawenError
+from pipeline.errors import FilingError
+from pipeline.errors import InputError
+from pipeline.errors import Problem
 from pipeline.intake import INFORMATION_SNAPSHOT  # steps 1–4 (read, parse, validate, resolve) live there
 from pipeline.intake import TASKS_SNAPSHOT
 from pipeline.intake import named_files
 from pipeline.intake import read_input
 from pipeline.intake import read_request
 from pipeline.intake import workspace_zone
-from pipeline.errors import FawenError
-from pipeline.errors import InputError
-from pipeline.errors import Problem
-from pipeline.model import DocumentRequest
-from pipeline.model import Rendered
+from pipeline.model import MANIFEST
+from pipeline.model import METADATA
 from pipeline.model import Composition
+from pipeline.model import DocumentRequest
+from pipeline.model import Placement
+from pipeline.model import Rendered
+from pipeline.relpath import safe_relative_path
 from pipeline.stages.attach import label_fits
 from pipeline.stages.attach import merge_attachments
 from pipeline.stages.attach import page_count
 from pipeline.stages.compose import compose
-from pipeline.dat22 import archive_code
-from pipeline.dat22 import content_digest
-from pipeline.dat22 import safe_name
-from pipeline.dat22 import sha256
-from pipeline.stages.filing import Component
-from pipeline.stages.filing import plan
-from pipeline.stages.numbering import DocumentNumber
-from pipeline.stages.stamp import StampData
-from pipeline.stages.stamp import docx_properties
-from pipeline.stages.stamp import stamp_copies
 from pipeline.stages.compose import document_date
 from pipeline.stages.compose import inspection_totals
 from pipeline.stages.compose import printed_issue
-from pipeline.stages.compose import serial_label
 from pipeline.stages.compose import series_name
-from pipeline.stages.tasks import snapshot_bytes
-from pipeline.stages.record import Filing
-from pipeline.stages.record import version_record
-from pipeline.model import MANIFEST
-from pipeline.model import METADATA
+from pipeline.stages.filing import Component
+from pipeline.stages.filing import plan
+from pipeline.stages.numbering import CLAIM
+from pipeline.stages.numbering import KEEP
+from pipeline.stages.numbering import Continued
+from pipeline.stages.numbering import NumberingFacts
+from pipeline.stages.numbering import NumberPlan
+from pipeline.stages.numbering import decide_number
+from pipeline.stages.numbering import identity_of
+from pipeline.stages.numbering import numbered
 from pipeline.stages.numbering import printed_number as printed_document_number
+from pipeline.stages.numbering import shelved
 from pipeline.stages.parse import parse_input
+from pipeline.stages.record import Arrival
+from pipeline.stages.record import Filing
+from pipeline.stages.record import filed_record
+from pipeline.stages.record import filing_of
 from pipeline.stages.render_docx import PrintedLayout
 from pipeline.stages.render_docx import layout_of
 from pipeline.stages.render_docx import render_docx
+from pipeline.stages.stamp import StampData
+from pipeline.stages.stamp import docx_properties
+from pipeline.stages.stamp import stamp_copies
+from pipeline.stages.tasks import snapshot_bytes
 from pipeline.stages.typeset_pdf import typeset
-from pipeline.relpath import safe_relative_path
 from pipeline.store import fonts as font_store
-from pipeline.store.convert import attachment_pdf
 from pipeline.store.archive import Archive
 from pipeline.store.archive import EntryInfo
+from pipeline.store.convert import attachment_pdf
 from pipeline.store.register import Register
 from pipeline.store.registry import Registry
 from pipeline.store.workspace import Workspace
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -162,7 +186,16 @@ def typeset_request(req: DocumentRequest, workspace: Workspace, base: Path | Non
     try:
         pdf = merge_attachments(result.pdf, result.placeholders, [d for d in files if d is not None])
     except (PyPdfError, ValueError, KeyError, TypeError, IndexError) as exc:  # a file pypdf opened but cannot merge
-        raise InputError(req.source, [Problem("附件", "附件 PDF 无法并入正文（文件结构有误）", "一个完好的 PDF 文件；可用 PDF 阅读器「另存为」后再试")]) from exc
+        raise InputError(
+            req.source,
+            [
+                Problem(
+                    "附件",
+                    "附件 PDF 无法并入正文（文件结构有误）",
+                    "一个完好的 PDF 文件；可用 PDF 阅读器「另存为」后再试",
+                )
+            ],
+        ) from exc
     return Typeset(pdf, result.pages, comp, layout_of(result.printed, result.numbered))
 
 
@@ -170,8 +203,9 @@ def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None
                    docx_properties: dict[str, object] | None = None) -> Rendered:  # fmt: skip
     """Steps 5–8: both renderings of a validated request, in memory."""
     done = typeset_request(req, workspace, base)
-    docx = render_docx(done.composition, workspace.template(req.kind.value).read_bytes(), docx_properties,
-                       done.layout)  # the PDF's lines and pages: LibreOffice lays the DOCX out alike
+    docx = render_docx(
+        done.composition, workspace.template(req.kind.value).read_bytes(), docx_properties, done.layout
+    )  # the PDF's lines and pages: LibreOffice lays the DOCX out alike
     return Rendered(Path(req.source).stem, done.pdf, docx, done.pages, done.draft, done.composition)
 
 
@@ -208,6 +242,11 @@ def render_file(path: Path, workspace: Workspace, out_dir: Path, today: dt.date)
 
 
 # ---- filing (归档) ------------------------------------------------------------------------------
+#
+# The order for one input: read, validate (intake); check it against the archive (_situation);
+# number it (stages.numbering decides, the registry draws); typeset it (outside the lock); then,
+# under the lock again, its 件号 and 档号 (stages.numbering), its record (stages.record), its
+# stamped copies (stages.stamp), the version written (store.archive), its numbers issued.
 
 
 @dataclass(frozen=True)
@@ -220,10 +259,6 @@ class Filed:
     folder: Path | None
     duplicate: bool = False
     completed: tuple[str, ...] = ()  # keys the pipeline supplied (补全)
-
-
-class FilingError(FawenError):
-    """A document that must not go into the archive as it is."""
 
 
 SOURCE_DIR = "源文件"  # in each version: the files the input names, under the names it uses
@@ -239,30 +274,6 @@ class Source:
     @property
     def digest(self) -> str:
         return content_digest(self.data, self.files)
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a version goes: its number as printed and named, its class and 件号, its version."""
-
-    number: str  # 发文字号, or the series label of a serial document
-    series: str  # series name of a serial document, else ''
-    year: int
-    retention: str
-    problem: str
-    item: int
-    version: int
-
-
-def identity_of(req: DocumentRequest, path: Path) -> str:
-    """What keeps a document the same document across versions."""
-    if req.identity:
-        return f"标识:{req.identity}"
-    if req.number:
-        return f"文号:{req.number}"
-    if req.kind.serial and req.issue is not None and req.date is not None:
-        return f"期号:{req.kind.value}:{req.date.year}:{req.issue}"
-    return f"文件:{req.kind.value}:{path.stem}"
 
 
 def open_registry(workspace: Workspace) -> Registry:
@@ -309,6 +320,24 @@ class _Situation:
         return (self.identity, e.archive_code, e.latest) if e else (self.identity, "", 0)
 
 
+Reserved = tuple[str, str, int, int]  # kind, series, year, number: drawn, not yet issued
+
+
+@dataclass(frozen=True)
+class _Filer:
+    """One filing under way: the input, the workspace, the open stores, the input's bytes, how it
+    was asked for, when, and the numbers drawn for it and not yet issued (voided if it fails)."""
+
+    path: Path
+    workspace: Workspace
+    archive: Archive
+    registry: Registry
+    source: Source
+    options: FilingOptions
+    when: dt.datetime  # aware: the workspace's time zone
+    reserved: list[Reserved] = dataclasses.field(default_factory=list)
+
+
 RACES = 3  # times an input is numbered afresh when another filer changed its 件 while it rendered
 
 
@@ -327,110 +356,71 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
     when = now.astimezone(workspace_zone(workspace))
     archive = Archive(workspace.outbox)
     registry = open_registry(workspace)
-    reserved: list[tuple[str, str, int, int]] = []
+    filer = _Filer(path, workspace, archive, registry, source, options, when)
     try:
         for _attempt in range(RACES):
-            with archive.locked():
-                seen = _situation(path, req, source, (archive, registry), options)
-                if isinstance(seen, Filed):
-                    return seen
-                numbered, place = _place(req, seen.existing, workspace, registry, reserved, seen.identity)
-            typeset = typeset_request(numbered, workspace, path.parent)
-            if typeset.draft:
-                raise FilingError(f"{path.name}：这是草稿，不能归档为正式文件：{typeset.draft}")
-            with archive.locked():
-                now_seen = _situation(path, req, source, (archive, registry), options)
-                if isinstance(now_seen, Filed):
-                    return now_seen
-                if now_seen.key == seen.key:
-                    return _land(numbered, place, typeset, _Landing(path, workspace, archive, registry, source),
-                                 (seen, options, when, reserved))  # fmt: skip
-                _void_all(registry, reserved, "归档时其他进程先归档了同一公文，编号作废不再使用")
+            filed = _file_once(req, filer)
+            if filed is not None:
+                return filed
         raise FilingError(f"{path.name}：归档时多次遇到其他进程同时归档同一公文，未归档。请稍后重新归档。")
     finally:
-        _void_all(registry, reserved, "归档失败，编号作废不再使用")  # accounted for, never reused
+        _void_all(registry, filer.reserved, "归档失败，编号作废不再使用")  # accounted for, never reused
         registry.close()
         archive.close()
 
 
-def _void_all(registry: Registry, reserved: list[tuple[str, str, int, int]], reason: str) -> None:
+def _file_once(req: DocumentRequest, f: _Filer) -> Filed | None:
+    """One attempt: check and number under the archive lock, typeset outside it, then land under
+    it again if the 件 is still as it was; None when another filer changed it in between (the
+    numbers drawn are voided, and the input is numbered afresh)."""
+    with f.archive.locked():
+        seen = _situation(req, f)
+        if isinstance(seen, Filed):
+            return seen
+        numbered_req, place = _number(req, seen, f)
+    typeset = typeset_request(numbered_req, f.workspace, f.path.parent)
+    if typeset.draft:
+        raise FilingError(f"{f.path.name}：这是草稿，不能归档为正式文件：{typeset.draft}")
+    with f.archive.locked():
+        now_seen = _situation(req, f)
+        if isinstance(now_seen, Filed):
+            return now_seen
+        if now_seen.key == seen.key:
+            return _land(numbered_req, place, typeset, seen, f)
+        _void_all(f.registry, f.reserved, "归档时其他进程先归档了同一公文，编号作废不再使用")
+    return None
+
+
+def _void_all(registry: Registry, reserved: list[Reserved], reason: str) -> None:
     for kind, series, y, seq in reserved:
         registry.void(kind, series, y, seq, reason)
     reserved.clear()
 
 
-def _situation(path: Path, req: DocumentRequest, source: Source, stores: tuple[Archive, Registry],
-               options: FilingOptions) -> _Situation | Filed:  # fmt: skip
+def _situation(req: DocumentRequest, f: _Filer) -> _Situation | Filed:
     """Under the archive lock: the input's 件 as the archive holds it now, a duplicate's Filed, or
     a FilingError when it may not be filed."""
-    archive, registry = stores
-    _recover(archive, registry)
-    refused = Register(archive.root, registry).prepare(archive)  # the first filing into an older archive adopts it
+    archive = f.archive
+    _recover(archive, f.registry)
+    refused = Register(archive.root, f.registry).prepare(archive)  # the first filing into an older archive adopts it
     if refused:
-        raise FilingError(f"{path.name}：{refused}。先不归档：请运行 fawen archive verify 核查。")
-    duplicate = archive.duplicate_of(source.digest)
+        raise FilingError(f"{f.path.name}：{refused}。先不归档：请运行 fawen archive verify 核查。")
+    duplicate = archive.duplicate_of(f.source.digest)
     if duplicate is not None:
         entry, version = duplicate
         return Filed(entry.archive_code, entry.number, version, None, duplicate=True)
-    identity = options.target or identity_of(req, path)  # target: the 件 a 更正 continues, whatever the input says
+    identity = f.options.target or identity_of(
+        req, f.path.stem
+    )  # target: the 件 a 更正 continues, whatever the input says
     existing = archive.entry(identity)
     if existing is not None and archive.status(existing):  # from the tree: its number may be voided
-        raise FilingError(f"{path.name}：{existing.archive_code}（{existing.number}）已{archive.status(existing)}，"
+        raise FilingError(f"{f.path.name}：{existing.archive_code}（{existing.number}）已{archive.status(existing)}，"
                           f"不能再归档新的版本。要重新发文，请作为新公文归档（去掉或改换「标识」、文号和文件名）。")  # fmt: skip
-    if options.correction and existing is None:
-        raise FilingError(f"{path.name}：档案中没有这份公文，无从更正；新公文请直接归档。")
-    if existing is None and not options.new:
-        _refuse_twins(path, req, archive)
+    if f.options.correction and existing is None:
+        raise FilingError(f"{f.path.name}：档案中没有这份公文，无从更正；新公文请直接归档。")
+    if existing is None and not f.options.new:
+        _refuse_twins(f.path, req, archive)
     return _Situation(identity, existing)
-
-
-@dataclass(frozen=True)
-class _Landing:
-    """Where a version lands: the input's path, the workspace, the open stores, its bytes."""
-
-    path: Path
-    workspace: Workspace
-    archive: Archive
-    registry: Registry
-    source: Source
-
-
-def _land(req: DocumentRequest, place: Placement, typeset: Typeset, at: _Landing,
-          how: tuple[_Situation, FilingOptions, dt.datetime, list[tuple[str, str, int, int]]]) -> Filed:  # fmt: skip
-    """Under the second lock: the 件号 (taken now, so a filer that fails leaves no gap), the
-    stamped copies, the record, the version in place, its numbers issued."""
-    seen, options, when, reserved = how
-    archive, registry, workspace = at.archive, at.registry, at.workspace
-    if seen.existing is None:
-        place = dataclasses.replace(place, item=archive.max_item(place.year, place.retention, place.problem) + 1)
-    existing = seen.existing
-    facts = Filing(seen.identity, "", place.number, workspace.config.organ.fonds or "F000", place.year,
-                   place.retention, place.problem, place.item, place.version, 0, sha256(at.source.data),
-                   at.source.digest, when, operator(workspace, options.by), existing.latest if existing else 0,
-                   _previous_content(archive, existing), options.correction, place.series)  # fmt: skip
-    archive.on_landed = Register(archive.root, registry).landed  # its line in the filing register, under the lock
-    folder, code = _build_and_write(req, typeset, at, facts)
-    for kind, series, y, seq in reserved:
-        registry.issue(kind, series, y, seq, seen.identity, req.plain_title)
-    reserved.clear()
-    if existing is None:
-        class_series = "/".join(p for p in (str(place.year), place.retention, place.problem) if p)
-        registry.claim("件号", class_series, place.year, place.item, seen.identity, req.plain_title)
-        registry.issue("件号", class_series, place.year, place.item, seen.identity, req.plain_title)
-    follow_tasks(workspace, archive)
-    return Filed(code, place.number, place.version, folder, completed=tuple(k for k, _v, _s in req.completed))
-
-
-def follow_tasks(workspace: Workspace, archive: Archive) -> None:
-    """The 督办台账 takes the version's 议定事项 now. The version is filed whatever happens here: a
-    ledger that cannot be written stays behind the filing register and catches up at the next
-    filing or ``fawen tasks`` command (pipeline.tasks)."""
-    from pipeline import tasks  # noqa: PLC0415
-
-    try:
-        tasks.sync(workspace, archive)
-    except (sqlite3.Error, OSError, ValueError, TypeError, KeyError):
-        pass
 
 
 def _refuse_twins(path: Path, req: DocumentRequest, archive: Archive) -> None:
@@ -449,52 +439,65 @@ def _refuse_twins(path: Path, req: DocumentRequest, archive: Archive) -> None:
                       f"  若确是另一份公文：用 fawen file --new 归档。")  # fmt: skip
 
 
-def _place(req: DocumentRequest, existing: EntryInfo | None, workspace: Workspace, registry: Registry,
-           reserved: list[tuple[str, str, int, int]], identity: str) -> tuple[DocumentRequest, Placement]:  # fmt: skip
-    """The number, class and 件号 of the version to file: those of its 件 when it continues one,
-    else newly allocated (numbers reserved until the version lands)."""
-    series = series_name(req, workspace.config)
-    if existing is not None:
-        number = existing.number
-        if series:  # fawen 0.1 named a serial 第4期 only: a new version carries the series
-            m = re.search(r"第(\d+)期", existing.number)
-            req = dataclasses.replace(req, issue=int(m[1]) if m else req.issue)
-            number = serial_label(series, existing.year, req.issue or 0)
-        else:
-            req = dataclasses.replace(req, number=existing.number)
-        return req, Placement(number, series, existing.year, existing.retention, existing.problem, existing.item,
-                              existing.latest + 1)  # fmt: skip
+def _number(req: DocumentRequest, seen: _Situation, f: _Filer) -> tuple[DocumentRequest, Placement]:
+    """Numbering (stages.numbering) decides; the registry draws what it decided (the numbers
+    drawn stay reserved until the version lands); the request comes back numbered and placed."""
+    decided = decide_number(req, _continued(seen.existing), _numbering_facts(req, f.workspace))
+    return numbered(decided, _draw(decided, f, seen.identity, req.plain_title))
+
+
+def _numbering_facts(req: DocumentRequest, workspace: Workspace) -> NumberingFacts:
+    """What numbering needs from the workspace: the series, the year, the 机关代字, the 全宗."""
+    cfg = workspace.config
     printed = document_date(req)
     year = printed.year if printed else req.date.year if req.date else dt.date.today().year
-    if series:
-        if req.issue is None:
-            req = dataclasses.replace(req, issue=registry.reserve("期号", req.kind.value, year, identity, req.plain_title))
-        else:
-            registry.claim("期号", req.kind.value, year, req.issue, identity, req.plain_title)
-        reserved.append(("期号", req.kind.value, year, req.issue or 0))
-        number = serial_label(series, year, req.issue or 0)
+    code = cfg.chosen_organs(req.organs)[0].codes.get(req.kind.value, "")
+    return NumberingFacts(series_name(req, cfg), year, code, cfg.organ.fonds or "F000")
+
+
+def _continued(existing: EntryInfo | None) -> Continued | None:
+    if existing is None:
+        return None
+    e = existing
+    return Continued(e.number, e.year, e.retention, e.problem, e.item, e.latest, e.archive_code)
+
+
+def _draw(decided: NumberPlan, f: _Filer, identity: str, title: str) -> int:
+    """Carry numbering's decision out in the registry: claim the number or reserve the next, and
+    count it as drawn for this filing (issued when it lands, else voided); 0 when kept."""
+    if decided.action == KEEP:
+        return 0
+    if decided.action == CLAIM:
+        f.registry.claim(decided.kind, decided.series, decided.year, decided.seq, identity, title)
+        seq = decided.seq
     else:
-        req = _document_number(req, workspace, registry, reserved, identity, year)
-        number = req.number or ""
-    # 件号: 0 until the version lands (``_land``), so a filer that fails leaves no gap (DA/T 22: no gaps, no reuse)
-    return req, Placement(number, series, year, req.retention, req.problem, 0, 1)
+        seq = f.registry.reserve(decided.kind, decided.series, decided.year, identity, title)
+    f.reserved.append((decided.kind, decided.series, decided.year, seq))
+    return seq
 
 
-def _document_number(req: DocumentRequest, workspace: Workspace, registry: Registry,
-                     reserved: list[tuple[str, str, int, int]], identity: str, year: int) -> DocumentRequest:  # fmt: skip
-    """The 发文字号 given in the input (claimed), or the next of its 机关代字 and year."""
-    parsed = DocumentNumber.parse(req.number) if req.number else None
-    if parsed is not None:
-        registry.claim("发文字号", parsed.code, parsed.year, parsed.seq or 0, identity, req.plain_title)
-        reserved.append(("发文字号", parsed.code, parsed.year, parsed.seq or 0))
-        return req
-    code = workspace.config.chosen_organs(req.organs)[0].codes.get(req.kind.value)
-    if not code:
-        raise FilingError(f"{req.source}：工作区没有为文种「{req.kind.value}」设置机关代字，无法编发文字号。"
-                          f"请在 fawen.yaml 的「机关代字」中补充，或在输入中写明发文字号。")  # fmt: skip
-    seq = registry.reserve("发文字号", code, year, identity, req.plain_title)
-    reserved.append(("发文字号", code, year, seq))
-    return dataclasses.replace(req, number=str(DocumentNumber(code, year, seq)))
+def _land(req: DocumentRequest, place: Placement, typeset: Typeset, seen: _Situation, f: _Filer) -> Filed:
+    """Under the second lock: the 件号 and 档号 (taken now, so a filer that fails leaves no gap),
+    the record, the stamped copies, the version in place, its numbers issued."""
+    existing = seen.existing
+    if existing is None:
+        highest = f.archive.max_item(place.year, place.retention, place.problem)
+        place = shelved(place, highest, f.workspace.config.code_profile)
+    filing = filing_of(place, _arrival(seen, f), typeset.pages)
+    f.archive.on_landed = Register(f.archive.root, f.registry).landed  # its line in the filing register, under the lock
+    folder = _write_version(req, typeset, filing, f, existing)
+    _issue_numbers(req, place, seen, f)
+    follow_tasks(f.workspace, f.archive)
+    return Filed(filing.archive_code, place.number, place.version, folder,
+                 completed=tuple(k for k, _v, _s in req.completed))  # fmt: skip
+
+
+def _arrival(seen: _Situation, f: _Filer) -> Arrival:
+    """How the version came: read at the edges (the input's bytes, the person, the version before)."""
+    existing = seen.existing
+    return Arrival(seen.identity, sha256(f.source.data), f.source.digest, f.when, operator(f.workspace, f.options.by),
+                   existing.latest if existing else 0, _previous_content(f.archive, existing),
+                   f.options.correction)  # fmt: skip
 
 
 def _previous_content(archive: Archive, existing: EntryInfo | None) -> dict[str, object] | None:
@@ -508,41 +511,78 @@ def _previous_content(archive: Archive, existing: EntryInfo | None) -> dict[str,
     return content if isinstance(content, dict) else {}
 
 
-def _build_and_write(req: DocumentRequest, typeset: Typeset, at: _Landing, facts: Filing) -> tuple[Path, str]:
+def _issue_numbers(req: DocumentRequest, place: Placement, seen: _Situation, f: _Filer) -> None:
+    """The version is in place: the numbers drawn for it are issued, and a new 件's 件号 with them."""
+    for kind, series, y, seq in f.reserved:
+        f.registry.issue(kind, series, y, seq, seen.identity, req.plain_title)
+    f.reserved.clear()
+    if seen.existing is None:
+        class_series = "/".join(place.class_path)
+        f.registry.claim("件号", class_series, place.year, place.item, seen.identity, req.plain_title)
+        f.registry.issue("件号", class_series, place.year, place.item, seen.identity, req.plain_title)
+
+
+def follow_tasks(workspace: Workspace, archive: Archive) -> None:
+    """The 督办台账 takes the version's 议定事项 now. The version is filed whatever happens here: a
+    ledger that cannot be written stays behind the filing register and catches up at the next
+    filing or ``fawen tasks`` command (pipeline.tasks)."""
+    from pipeline import tasks  # noqa: PLC0415
+
+    try:
+        tasks.sync(workspace, archive)
+    except (sqlite3.Error, OSError, ValueError, TypeError, KeyError):
+        pass
+
+
+def _write_version(req: DocumentRequest, typeset: Typeset, filing: Filing, f: _Filer,
+                   existing: EntryInfo | None) -> Path:  # fmt: skip
     """Stamp and record one typeset version, then put it in the archive in one step; returns its
-    folder and the 档号."""
-    cfg = at.workspace.config
-    f = facts
-    existing = at.archive.entry(f.identity)
-    code = existing.archive_code if existing else archive_code(f.fonds, f.year, f.retention, f.problem, f.item, cfg.code_profile)
+    folder."""
     comp = typeset.composition
-    meta = StampData(req.plain_title, f.number, code, f.fonds, f.year, f.item, f.problem, f.retention, typeset.pages,
-                     f.version, "正本", f.content_sha256, "、".join(comp.authors), req.kind.value, comp.date,
-                     created=f.when)  # fmt: skip
-    docx = render_docx(comp, at.workspace.template(req.kind.value).read_bytes(), docx_properties(meta),
+    meta = _stamp_data(req, comp, filing)
+    docx = render_docx(comp, f.workspace.template(req.kind.value).read_bytes(), docx_properties(meta),
                        typeset.layout)  # fmt: skip
-    totals = inspection_totals(req.inspection_rows, req.cutoff or req.date or dt.date.min) if req.inspection_rows else None
-    record = version_record(req, comp, dataclasses.replace(f, archive_code=code, pages=typeset.pages), totals)
-    record["时区"] = str(f.when.tzinfo)
-    record["生成器"] = f"fawen {__version__}"
-    distribution, archival = stamp_copies(typeset.pdf, meta, font_store.font_set(cfg.font_dirs))
+    totals = (
+        inspection_totals(req.inspection_rows, req.cutoff or req.date or dt.date.min) if req.inspection_rows else None
+    )
+    record = filed_record(req, comp, filing, totals, f"fawen {__version__}")
+    distribution, archival = stamp_copies(typeset.pdf, meta, font_store.font_set(f.workspace.config.font_dirs))
+    components = _components(req, (distribution, archival, docx), f)
+    entry_name = existing.path.rsplit("/", 1)[-1] if existing else safe_name(
+        f"{filing.archive_code} {safe_name(req.plain_title, 30)}")  # fmt: skip
+    class_path = tuple(p for p in (str(filing.year), filing.retention, filing.problem) if p)
+    return f.archive.write(plan(class_path, entry_name, filing.version, components, record), record)
+
+
+def _stamp_data(req: DocumentRequest, comp: Composition, filing: Filing) -> StampData:
+    """What the stamps and the files' own metadata say of the version."""
+    f = filing
+    return StampData(req.plain_title, f.number, f.archive_code, f.fonds, f.year, f.item, f.problem, f.retention,
+                     f.pages, f.version, "正本", f.content_sha256, "、".join(comp.authors), req.kind.value, comp.date,
+                     created=f.when)  # fmt: skip
+
+
+def _components(req: DocumentRequest, made: tuple[bytes, bytes, bytes], f: _Filer) -> list[Component]:
+    """The files of one version: the 正本 and 归档件 (``made``: both stamped, then the DOCX), the
+    input as received, the snapshots it was drawn from, and every file it names."""
+    distribution, archival, docx = made
     components = [
         Component("正本", "正本.pdf", "application/pdf", distribution),
         Component("归档件", "归档.pdf", "application/pdf", archival),
         Component("可编辑", "公文.docx", DOCX_MIME, docx),
-        Component("输入", "输入" + at.path.suffix.lower(), "text/plain", at.source.data),
+        Component("输入", "输入" + f.path.suffix.lower(), "text/plain", f.source.data),
     ]  # fmt: skip
     if req.inspection_snapshot is not None:  # what the 督查事项 were drawn from: the 通报 rebuilds from it
-        components.append(Component("台账快照", TASKS_SNAPSHOT, "application/json", snapshot_bytes(req.inspection_snapshot)))
+        components.append(
+            Component("台账快照", TASKS_SNAPSHOT, "application/json", snapshot_bytes(req.inspection_snapshot))
+        )
     if req.information_snapshot is not None:  # the 信息统计 as counted: the 报告 rebuilds from it
         components.append(Component("统计快照", INFORMATION_SNAPSHOT, "application/json",
                                     snapshot_bytes(req.information_snapshot)))  # fmt: skip
-    for rel, data in sorted(at.source.files.items()):
+    for rel, data in sorted(f.source.files.items()):
         role = "台账" if rel == req.inspection_ledger else "附件"
         components.append(Component(role, f"{SOURCE_DIR}/{rel}", _mime(rel), data))
-    entry_name = existing.path.rsplit("/", 1)[-1] if existing else safe_name(f"{code} {safe_name(req.plain_title, 30)}")
-    class_path = tuple(p for p in (str(f.year), f.retention, f.problem) if p)
-    return at.archive.write(plan(class_path, entry_name, f.version, components, record), record), code
+    return components
 
 
 def _mime(name: str) -> str:
@@ -568,7 +608,8 @@ def _recover(archive: Archive, registry: Registry) -> None:
         register.landed_if_missing(landed)  # it died between the rename and the register line
     for record in orphans:
         label = {"发文字号": f"{record.series}〔{record.year}〕{record.seq}号", "期号": f"第{record.seq}期"}.get(
-            record.kind, str(record.seq))
+            record.kind, str(record.seq)
+        )
         registry.settle(record, archive.holds(record.identity, record.kind, label))
 
 
@@ -713,13 +754,21 @@ def _verify_entries(archive: Archive, scan: object, tree: dict[str, tuple[dict[s
     for rel_entry, records in sorted(by_entry.items()):
         first = records[min(records)]
         identity = str(first.get("标识", ""))
-        v.add(found, rel_entry, v.entry_place(rel_entry, records) + v.missing_versions(set(records), known.get(identity, 0)))
-        where = "/".join(p for p in (str(first.get("年度", "")), str(first.get("保管期限", "")), str(first.get("机构问题", ""))) if p)
-        held[identity] = (where, int(first.get("件号", 0) or 0), rel_entry)
+        v.add(
+            found,
+            rel_entry,
+            v.entry_place(rel_entry, records) + v.missing_versions(set(records), known.get(identity, 0)),
+        )
+        where = "/".join(
+            p for p in (str(first.get("年度", "")), str(first.get("保管期限", "")), str(first.get("机构问题", ""))) if p
+        )
+        held[identity] = (where, int(str(first.get("件号", 0) or 0)), rel_entry)
         same[0].setdefault(identity, []).append(rel_entry)
         same[1].setdefault(str(first.get("档号", "")), []).append(rel_entry)
         if 1 in records:
-            items.setdefault((str(first.get("年度")), str(first.get("保管期限")), str(first.get("机构问题"))), []).append(held[identity][1])
+            items.setdefault(
+                (str(first.get("年度")), str(first.get("保管期限")), str(first.get("机构问题"))), []
+            ).append(held[identity][1])
     for table, what in ((same[0], "件"), (same[1], "档号")):
         for name, problems in v.duplicates(table, what).items():
             v.add(found, name, problems)
@@ -763,7 +812,9 @@ def _verify_witnesses(archive: Archive, scan: object, tree: dict[str, tuple[dict
         logs[rel] = [(e.get("序号"), e.get("摘要")) for e in events]
     for name, problems in v.register_findings(entries, tree, logs).items():
         v.add(found, name, problems)
-    items = [(r.series, r.seq, r.identity) for r in registry.records(kind="件号") if r.status == "issued" and r.identity]
+    items = [
+        (r.series, r.seq, r.identity) for r in registry.records(kind="件号") if r.status == "issued" and r.identity
+    ]
     for name, problems in v.registry_findings(items, held).items():
         v.add(found, name, problems)
 

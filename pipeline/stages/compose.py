@@ -403,11 +403,6 @@ def series_name(req: DocumentRequest, cfg: WorkspaceConfig) -> str:
     return f"{_meeting_name(cfg)}纪要" if req.kind == DocumentKind.MINUTES else "督查通报"
 
 
-def serial_label(series: str, year: int, issue: int) -> str:
-    """How a serial document is named everywhere: 罕台镇信访工作联席会议纪要 2026年第4期."""
-    return f"{series} {year}年第{issue}期"
-
-
 def document_date(req: DocumentRequest) -> dt.date | None:
     """成文日期 as printed: a 纪要's head carries its 印发 (else 审定) date; every other
     document prints its 成文日期."""

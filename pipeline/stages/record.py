@@ -12,6 +12,7 @@ from typing import Any
 from pipeline.model import Composition
 from pipeline.model import DocumentRequest
 from pipeline.model import Person
+from pipeline.model import Placement
 from pipeline.model import Resolution
 
 RECORD_FORMAT = 2  # 1: fawen 0.1 (内容 as a few joined texts); 2: the whole content, 补全, 源文件
@@ -35,7 +36,12 @@ def _meeting(req: DocumentRequest) -> dict[str, object]:
 
 def _resolution(r: Resolution) -> dict[str, object]:
     """One 议定事项: 完成时限 as the day; a relative one (会后15个工作日) also as written."""
-    out: dict[str, object] = {"事项": r.matter, "责任单位": r.lead, "配合单位": list(r.partners), "完成时限": _day(r.deadline)}
+    out: dict[str, object] = {
+        "事项": r.matter,
+        "责任单位": r.lead,
+        "配合单位": list(r.partners),
+        "完成时限": _day(r.deadline),
+    }
     if r.deadline_text:
         out["完成时限原文"] = r.deadline_text
     if r.assigned_by:
@@ -141,7 +147,9 @@ def changes(old: dict[str, object], new: dict[str, object]) -> list[dict[str, st
     """Every field that differs between two versions' content, with its old and new text."""
     before, after = flatten(old), flatten(new)
     keys = list(after) + [k for k in before if k not in after]
-    return [{"字段": k, "原值": before.get(k, ""), "新值": after.get(k, "")} for k in keys if before.get(k) != after.get(k)]
+    return [
+        {"字段": k, "原值": before.get(k, ""), "新值": after.get(k, "")} for k in keys if before.get(k) != after.get(k)
+    ]
 
 
 def changed_fields(record: dict[str, Any]) -> list[dict[str, str]]:
@@ -172,6 +180,30 @@ class Filing:
     previous_content: dict[str, object] | None = None
     correction: str = ""  # 更正: what the new version corrects
     series: str = ""
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """How one version came to be filed, as the edges found it: what keeps it the same document,
+    the bytes received, when and by whom, and the version it replaces."""
+
+    identity: str
+    input_sha256: str
+    content_sha256: str  # the input and every file it names
+    when: dt.datetime  # aware: the workspace's time zone
+    by: str
+    previous: int = 0  # the latest version of the 件 it continues, 0 for a new 件
+    previous_content: dict[str, object] | None = None  # that version's 内容 ({} when unreadable)
+    correction: str = ""  # 更正: what the new version corrects
+
+
+def filing_of(place: Placement, arrival: Arrival, pages: int) -> Filing:
+    """The facts the record states besides the document: where the version goes (numbering's
+    placement, 件号 and 档号 taken) and how it came."""
+    p, a = place, arrival
+    return Filing(a.identity, p.archive_code, p.number, p.fonds, p.year, p.retention, p.problem, p.item, p.version,
+                  pages, a.input_sha256, a.content_sha256, a.when, a.by, a.previous, a.previous_content,
+                  a.correction, p.series)  # fmt: skip
 
 
 def _events(req: DocumentRequest, filing: Filing) -> list[dict[str, str]]:
@@ -230,3 +262,13 @@ def version_record(req: DocumentRequest, comp: Composition, filing: Filing,
         "内容": body, "版面文字": printed_text(comp),
         **({"会议编号": req.meeting_id} if req.meeting_id else {}),
     }  # fmt: skip
+
+
+def filed_record(req: DocumentRequest, comp: Composition, filing: Filing, totals: dict[str, object] | None,
+                 generator: str) -> dict[str, object]:  # fmt: skip
+    """The record a filed version carries: ``version_record``, then the time zone of its times and
+    the program that wrote it (``generator``: fawen and its version)."""
+    record = version_record(req, comp, filing, totals)
+    record["时区"] = str(filing.when.tzinfo)
+    record["生成器"] = generator
+    return record

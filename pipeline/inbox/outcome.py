@@ -1,0 +1,73 @@
+"""Outcome: what became of an input, set down. Filed or recorded: it leaves the private folder (it
+is in the archive now); a duplicate goes to ``duplicates/`` with a note; a rejected input to
+``rejected/`` with its reason. Each outcome is a line in ``.fawen/watch.log`` and a ``Result``
+handed to whoever asked (the console, a test, a benchmark)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipeline import intake
+from pipeline.store.inbox import Claim
+from pipeline.store.inbox import Inbox
+from pipeline.store.workspace import Workspace
+from pipeline.worker import Reply
+
+
+@dataclass
+class Result:
+    name: str
+    outcome: str  # 已归档 / 已登记 / 重复 / 退回
+    archive_code: str = ""
+    seconds: float = 0.0
+    reason: str = ""
+    note: str = ""  # for a filed input: the fields the pipeline completed (补全)
+
+
+class Outcomes:
+    """Moves inputs to where their outcome puts them, keeps the log, reports each result."""
+
+    def __init__(self, workspace: Workspace, inbox: Inbox, report: Callable[[Result], None],
+                 clock: Callable[[], float]) -> None:  # fmt: skip
+        self.workspace = workspace
+        self.inbox = inbox
+        self.report = report
+        self.clock = clock
+        self.log_path = workspace.root / ".fawen" / "watch.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+
+    def apply(self, claim: Claim, reply: Reply, started: float) -> Result:
+        """The claimed input where its worker's reply puts it; the Result, timed from ``started``."""
+        name = claim.original.name
+        if reply.outcome == "重复":
+            said = reply.reason or f"{name} 与已归档的 {reply.archive_code} 第{reply.version}版内容相同，未重复归档。"
+            self.inbox.duplicate(claim, said)
+            result = Result(name, "重复", reply.archive_code)
+        elif reply.outcome == "已归档":
+            self.inbox.done(claim)
+            completed = f"补全：{'、'.join(reply.completed)}" if reply.completed else ""
+            result = Result(name, "已归档", reply.archive_code, note=completed)
+        elif (
+            reply.outcome == "已登记"
+        ):  # recorded, not filed (办理反馈, 联络员变更, 信访信息): kept in the archive all the same
+            self.inbox.done(claim)
+            result = Result(name, "已登记", reply.archive_code, note=reply.note)
+        else:
+            self.inbox.reject(claim, reply.reason)
+            result = Result(name, "退回", reason=reply.reason)
+        result.seconds = max(0.0, self.clock() - started)
+        return result
+
+    def record(self, result: Result) -> None:
+        """The log line, then the report (in the watcher's thread)."""
+        self._log(result)
+        self.report(result)
+
+    def _log(self, result: Result) -> None:
+        when = dt.datetime.now(intake.workspace_zone(self.workspace)).isoformat(timespec="seconds")
+        detail = result.reason.splitlines()[0] if result.reason else result.note
+        line = f"{when}\t{result.name}\t{result.outcome}\t{result.archive_code}\t{result.seconds:.2f}秒\t{detail}\n"
+        with self.log_path.open("a", encoding="utf-8") as fh:
+            fh.write(line)

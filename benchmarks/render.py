@@ -8,7 +8,10 @@ comparison — with the same words (fawen's composition, as JSON) in the same fo
 distinct documents in one process; and, where LibreOffice is installed, the usual alternative
 route — docxtpl, then ``soffice --convert-to pdf`` — timed in the same run.
 
-    .venv/bin/python benchmarks/render.py [-n 200] [--lo 10]
+    .venv/bin/python benchmarks/render.py [-n 200] [--lo 10] [--rounds 10]
+
+The engines are timed in interleaved rounds (n / rounds documents each per round), so a machine
+whose load changes during the run weighs on all of them alike.
 
 Targets (issue 2): PDF >= 40/s, DOCX >= 40/s, both >= 20/s, one process, after warm-up.
 Issue 13: fawen's PDF rate >= Typst's, PDF + DOCX >= 0.8 x Typst's, in the same run.
@@ -41,14 +44,36 @@ from pipeline.store import workspace as ws_store  # noqa: E402
 SEED = ROOT / "examples" / "001-印发制度的通知.yaml"
 
 
-def rate(label: str, n: int, fn) -> float:
-    start = time.perf_counter()
-    for _ in range(n):
-        fn()
-    seconds = time.perf_counter() - start
-    per_second = n / seconds
-    print(f"{label:<28} {per_second:8.1f} 份/秒   （{n} 份，{seconds:.2f} 秒，每份 {seconds / n * 1000:.1f} ms）")
-    return per_second
+class Meter:
+    """Time for each engine, taken in interleaved rounds: a machine that gets busier or quieter
+    during the run then weighs on every engine alike, so their ratio holds."""
+
+    def __init__(self, rounds: int) -> None:
+        self.rounds = rounds
+        self.engines: list[tuple[str, object]] = []
+        self.seconds: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, label: str, fn) -> None:
+        self.engines.append((label, fn))
+        self.seconds[label] = 0.0
+        self.counts[label] = 0
+
+    def run(self, n: int) -> dict[str, float]:
+        per_round = max(1, n // self.rounds)
+        for _ in range(self.rounds):
+            for label, fn in self.engines:
+                start = time.perf_counter()
+                for _ in range(per_round):
+                    fn()
+                self.seconds[label] += time.perf_counter() - start
+                self.counts[label] += per_round
+        rates = {}
+        for label, _ in self.engines:
+            count, seconds = self.counts[label], self.seconds[label]
+            rates[label] = count / seconds
+            print(f"{label:<28} {rates[label]:8.1f} 份/秒   （{count} 份，{seconds:.2f} 秒，每份 {seconds / count * 1000:.1f} ms）")
+        return rates
 
 
 def distinct(req, i: int):
@@ -88,13 +113,14 @@ def font_paths(fonts) -> list[str]:
     return sorted({str(Path(c.path).parent) for c in fonts.choices.values()} | {LATIN})  # folders: what Typst searches
 
 
-def typst_compile(n: int, comps: list, fonts) -> float:
-    """Typst's rate on the same documents, or 0 when its binding is not installed."""
+def typst_engine(comps: list, fonts):
+    """Typst compiling the same documents one after another, or None when its binding is not
+    installed."""
     try:
         import typst  # noqa: PLC0415
     except ImportError:
         print("Typst 未安装（pip install typst，或 pip install -e '.[bench]'）：跳过与 Typst 的对比。")
-        return 0.0
+        return None
     compiler = typst.Compiler(str(ROOT / "benchmarks" / "typst" / "notice.typ"), font_paths=font_paths(fonts),
                               ignore_system_fonts=True)  # fmt: skip
     docs = [as_typst(c, fonts) for c in comps]
@@ -106,13 +132,14 @@ def typst_compile(n: int, comps: list, fonts) -> float:
     pages = len(PdfReader(io.BytesIO(compiler.compile(sys_inputs={"doc": docs[0]}))).pages)
     print(f"Typst {getattr(typst, '__version__', '')}：benchmarks/typst/notice.typ，同样的文字和字体文件，{pages} 页")
     it = iter(docs)
-    return rate("PDF（Typst）", n, lambda: compiler.compile(sys_inputs={"doc": next(it)}))
+    return lambda: compiler.compile(sys_inputs={"doc": next(it)})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=200, help="documents per measurement")
     parser.add_argument("--lo", type=int, default=10, help="documents through LibreOffice (0: skip)")
+    parser.add_argument("--rounds", type=int, default=10, help="interleaved rounds over the engines")
     args = parser.parse_args()
 
     workspace = ws_store.Workspace(ws_store.SAMPLE_CONFIG.parent, ws_store.load_config_file(ws_store.SAMPLE_CONFIG))
@@ -122,6 +149,7 @@ def main() -> None:
     comp = compose_request(req, workspace)
 
     requests = [distinct(req, i) for i in range(3 * args.n + 10)]
+    typst_docs = [compose_request(distinct(req, i), workspace) for i in range(args.n + 5)]
     counter = iter(range(len(requests)))
 
     def pdf() -> bytes:
@@ -137,13 +165,19 @@ def main() -> None:
         both()
     pages = typeset_pdf.typeset(comp, fonts).pages
     print(f"种子通知：{SEED.name}，{pages} 页 PDF；每份各不相同；Python {sys.version.split()[0]}")
-    pdf_rate = rate("PDF（reportlab）", args.n, pdf)
-    docx_rate = rate("DOCX（docxtpl）", args.n, docx)
-    both_rate = rate("PDF + DOCX", args.n, both)
+    meter = Meter(args.rounds)
+    meter.add("PDF（reportlab）", pdf)
+    meter.add("DOCX（docxtpl）", docx)
+    meter.add("PDF + DOCX", both)
+    typst = typst_engine(typst_docs, fonts)
+    if typst is not None:
+        meter.add("PDF（Typst）", typst)
+    rates = meter.run(args.n)
+    pdf_rate, docx_rate, both_rate = rates["PDF（reportlab）"], rates["DOCX（docxtpl）"], rates["PDF + DOCX"]
     targets = [("PDF", pdf_rate, 40), ("DOCX", docx_rate, 40), ("PDF + DOCX", both_rate, 20)]
     for label, value, target in targets:
         print(f"  目标 {label} >= {target}/秒：{'达到' if value >= target else '未达到'}")
-    typst_rate = typst_compile(args.n, [compose_request(r, workspace) for r in requests[: args.n + 5]], fonts)
+    typst_rate = rates.get("PDF（Typst）", 0.0)
     if typst_rate:
         print(f"  fawen PDF ≥ Typst：{'达到' if pdf_rate >= typst_rate else '未达到'}（{pdf_rate / typst_rate:.2f} 倍）；"
               f"PDF + DOCX ≥ 0.8 × Typst：{'达到' if both_rate >= 0.8 * typst_rate else '未达到'}"

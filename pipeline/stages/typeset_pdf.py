@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import io
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 from typing import Protocol
 
 from reportlab.lib.pagesizes import A4
@@ -157,40 +159,48 @@ class Typesetter:
                    color: tuple[float, float, float] = BLACK) -> list[Run]:  # fmt: skip
         """Runs for (char, x, advance) triples; neighbours with one font and spacing merge."""
         runs: list[Run] = []
-        last_end = None
         glyph = self.fonts.glyph
+        run: Run | None = None
+        chars: list[str] = []  # the current run's text, joined once it ends
+        last_end = 0.0
         for ch, x, adv in pieces:
             font, em = glyph(ch, role)
             tc = adv * MM - em * size
-            prev = runs[-1] if runs else None
-            if (prev is not None and prev.font == font and abs(prev.char_space - tc) < EPS
-                    and last_end is not None and abs(last_end - x) < EPS):  # fmt: skip
-                prev.text += ch
+            if run is not None and run.font == font and abs(run.char_space - tc) < EPS and abs(last_end - x) < EPS:
+                chars.append(ch)
             else:
-                runs.append(Run(x, baseline, font, size, ch, tc, color))
+                if run is not None:
+                    run.text = "".join(chars)
+                run = Run(x, baseline, font, size, ch, tc, color)
+                runs.append(run)
+                chars = [ch]
             last_end = x + adv
+        if run is not None:
+            run.text = "".join(chars)
         return runs
 
     def line_runs(self, line: BrokenLine, left: float, baseline: float, role: str, size: float) -> list[Run]:
         pieces: list[tuple[str, float, float]] = []
         items = line.items
+        glyph = self.fonts.glyph
+        last = len(items) - 1
         for k, placed in enumerate(items):
             unit = placed.unit
             if unit.space:
                 continue
             x = left + placed.x
             # the justification space after a unit belongs to its advance, so runs stay whole
-            end = left + items[k + 1].x if k + 1 < len(items) else x + unit.placed
+            end = left + items[k + 1].x if k < last else x + unit.width - unit.squeeze
+            text = unit.text
             if unit.wide:
-                adv = (end - x) / len(unit.text)
-                for ch in unit.text:
+                adv = (end - x) / len(text)
+                for ch in text:
                     pieces.append((ch, x, adv))
                     x += adv
             else:
-                for i, ch in enumerate(unit.text):
-                    adv = self.fonts.glyph(ch, role)[1] * size / MM
-                    if i == len(unit.text) - 1:
-                        adv = end - x
+                final = len(text) - 1
+                for i, ch in enumerate(text):
+                    adv = end - x if i == final else glyph(ch, role)[1] * size / MM
                     pieces.append((ch, x, adv))
                     x += adv
         return self.glyph_runs(pieces, baseline, role, size)
@@ -653,12 +663,13 @@ class Typesetter:
     def _assign_subsets(self, c: canvas.Canvas) -> None:
         """Give each face's most frequent characters the first 256-glyph subset: lines then
         switch subsets (and fonts) less often."""
-        counts: dict[str, dict[str, int]] = {}
+        counts: dict[str, Counter[str]] = {}
         for page in self.pages:
             for run in page.runs:
-                per_font = counts.setdefault(run.font, {})
-                for ch in run.text:
-                    per_font[ch] = per_font.get(ch, 0) + 1
+                per_font = counts.get(run.font)
+                if per_font is None:
+                    per_font = counts[run.font] = Counter()
+                per_font.update(run.text)
         for name, per_font in counts.items():
             font = pdfmetrics.getFont(name)
             ordered = "".join(sorted(per_font, key=lambda ch: -per_font[ch]))
@@ -674,7 +685,7 @@ class Typesetter:
         size = fp_str(run.size)
         adjust = fp_str(-run.char_space * 1000 / run.size) if abs(run.char_space) > 1e-6 else ""
         out = []
-        for subset, chunk in font.splitString(run.text, doc):
+        for subset, chunk in _split(font, run.text, doc):
             name = font.getSubsetInternalName(subset, doc)
             if adjust:
                 body = f") {adjust} (".join([_ESCAPED[b] for b in chunk])
@@ -682,6 +693,24 @@ class Typesetter:
             else:
                 out.append(f"{name} {size} Tf ({escapePDF(chunk)}) Tj")
         return out
+
+
+def _split(font: Any, text: str, doc: Any) -> list[tuple[int, bytes]]:
+    """reportlab's ``splitString`` for characters already given their codes (as
+    ``_assign_subsets`` does for every run): the same chunks, without its per-character
+    bookkeeping. Anything else goes through reportlab."""
+    assignments = font.state[doc].assignments if doc in font.state else {}
+    try:
+        codes = [assignments[32 if ch == "\xa0" else ord(ch)] for ch in text]
+    except KeyError:
+        return font.splitString(text, doc)  # type: ignore[no-any-return]
+    chunks: list[tuple[int, bytes]] = []
+    start = 0
+    for i in range(1, len(codes) + 1):
+        if i == len(codes) or codes[i] >> 8 != codes[start] >> 8:
+            chunks.append((codes[start] >> 8, bytes(n & 0xFF for n in codes[start:i])))
+            start = i
+    return chunks
 
 
 def attachment_note_slots(ts: Typesetter, names: list[str]) -> list[Slot]:

@@ -3,7 +3,8 @@
 #   1. the open CJK fonts from Debian (黑体: WenQuanYi Micro Hei; 楷体: AR PL UKai; 宋体: AR PL UMing),
 #      LibreOffice when --libreoffice is given (used by the tests to open the DOCX), and with --tests
 #      LibreOffice plus Debian's chromium and chromium-driver (the browser tests of fawen serve drive
-#      that browser; none is ever downloaded by a test tool);
+#      that browser; none is ever downloaded by a test tool), PDFBox Preflight (libpdfbox2-java, with a
+#      headless Java) and poppler-utils (pdffonts): the tests' PDF/A cross-checks;
 #   2. a virtual environment .venv with fawen and its dependencies (and the test tools);
 #   3. the Fandol faces (仿宋, and a heavy 宋 for 小标宋) from Debian's texlive-lang-chinese,
 #      converted once from OpenType-CFF to TrueType (reportlab reads TrueType only) into the
@@ -29,6 +30,8 @@ if command -v apt-get >/dev/null 2>&1; then
   packages="fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming fontconfig"
   if [ "$with_libreoffice" = 1 ]; then packages="$packages libreoffice-writer-nogui fonts-liberation"; fi
   if [ "$with_browser" = 1 ]; then packages="$packages chromium chromium-driver"; fi
+  # the tests' second PDF/A validator (PDFBox Preflight) and pdffonts
+  if [ "$with_browser" = 1 ]; then packages="$packages default-jre-headless libpdfbox2-java libactivation-java libjaxb-api-java poppler-utils"; fi
   missing=""
   for p in $packages; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -30,6 +30,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.pagesizes import landscape
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from pipeline.stages import attach
@@ -44,6 +46,22 @@ P = (225 - 16 / MM) / 21  # grid pitch
 EM_3 = 16 / MM
 TOL = 0.5
 SIZE = 10.0  # pt, every generated text
+# Files "made by another tool" with their fonts embedded, as office software makes them (a file
+# with an unembedded font is rebuilt from a rendering on filing: tests/test_pdfa.py). Liberation
+# Sans has Helvetica's metrics; it comes with fonts-liberation (the test set-up installs it).
+LATIN = "/usr/share/fonts/truetype/liberation/LiberationSans-{}.ttf"
+pdfmetrics.registerFont(TTFont("AttachedSans", LATIN.format("Regular")))
+pdfmetrics.registerFont(TTFont("AttachedSans-Bold", LATIN.format("Bold")))
+DESCENT = pdfmetrics.getFont("AttachedSans").face.descent / 1000  # what pdfminer's em box uses
+
+
+def _own(char: dict) -> bool:
+    """One of the attachment's own characters (the clipped CUT is in the bold face)."""
+    return char["fontname"].endswith("+LiberationSans")
+
+
+def _cut(obj: dict) -> bool:
+    return str(obj.get("fontname", "")).endswith("+LiberationSans-Bold")
 MARGIN = 10 * MM  # generated text stays this far from its page's edges
 PAGE_NO = re.compile(r"^—\s?\d+\s?—$")
 A4_PAGE = (210.0, 297.0)
@@ -74,8 +92,8 @@ def _to_user(rotation: int, x0: float, y0: float, x1: float, y1: float) -> tuple
 def _draw(c: canvas.Canvas, sheet: Sheet, w: float, h: float) -> None:
     """Text from ``top_gap`` below the top to ``MARGIN`` above the bottom, ``MARGIN`` from the
     sides: a line flush left and a line flush right every 14 pt; corner tags; a frame."""
-    c.setFont("Helvetica", SIZE)
-    ascent = SIZE * (1 - 0.207)  # pdfminer's em box: descent -0.207 for Helvetica
+    c.setFont("AttachedSans", SIZE)
+    ascent = SIZE * (1 + DESCENT)  # pdfminer's em box: from the descriptor's descent
     first = h - sheet.top_gap - ascent
     c.drawString(MARGIN, first, f"TL-{sheet.tag}")
     c.drawRightString(w - MARGIN, first, f"TR-{sheet.tag}")
@@ -86,7 +104,7 @@ def _draw(c: canvas.Canvas, sheet: Sheet, w: float, h: float) -> None:
         c.drawString(MARGIN, y, f"line {n} of {sheet.tag} flush left")
         c.drawRightString(w - MARGIN, y, f"flush right {n}")
         y -= 14
-    last = MARGIN - SIZE * -0.207
+    last = MARGIN - SIZE * DESCENT
     c.drawString(MARGIN, last, f"BL-{sheet.tag}")
     c.drawRightString(w - MARGIN, last, f"BR-{sheet.tag}")
     c.setLineWidth(0.5)
@@ -97,7 +115,7 @@ def attachment_pdf(sheets: list[Sheet], cut: bool = False) -> bytes:
     """Pages drawn upright in display space, then given their /Rotate, media and crop boxes.
     ``cut``: text is also drawn in the part of the media box the crop box hides."""
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, invariant=1)
+    c = canvas.Canvas(buf, invariant=1, initialFontName="AttachedSans")
     boxes = []
     for sheet in sheets:
         w, h = sheet.size
@@ -112,7 +130,7 @@ def attachment_pdf(sheets: list[Sheet], cut: bool = False) -> bytes:
         else:
             left, bottom, right, top = sheet.crop
             if cut:
-                c.setFont("Helvetica-Bold", 20)  # 42 pt wide: wholly outside the crop box
+                c.setFont("AttachedSans-Bold", 20)  # 42 pt wide: wholly outside the crop box
                 for x, y in ((2, h / 2), (w - 60, h / 2), (w / 2, 4), (w / 2, h - 30)):
                     c.drawString(x, y, "CUT")
             c.translate(left, bottom)
@@ -173,7 +191,7 @@ class Placed:
 
     tag: str
     page: int  # 1-based
-    chars: list[dict]  # the attachment's own characters (Helvetica; the clipped CUT is Helvetica-Bold)
+    chars: list[dict]  # the attachment's own characters (Liberation Sans; the clipped CUT is its bold)
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +207,7 @@ def result(session_workspace, tmp_path_factory) -> tuple[Path, PdfFacts, dict[st
     facts = PdfFacts(pdf)
     placed: dict[str, Placed] = {}
     for number, page in enumerate(facts.pages, 1):
-        own = [c for c in page.chars if c["fontname"] == "Helvetica" and not c["text"].isspace()]
+        own = [c for c in page.chars if _own(c) and not c["text"].isspace()]
         tags = {m.group(1) for m in re.finditer(r"TL-(\S+?)(?=TR-|$)", "".join(c["text"] for c in own))}
         for tag in tags:
             placed[tag] = Placed(tag, number, own)
@@ -234,7 +252,7 @@ def test_attached_text_lies_inside_the_type_area(result):
 def test_scale_fits_the_type_area_and_is_never_above_one(result):
     _, _, placed = result
     for p in placed.values():
-        sizes = {round(c["size"], 3) for c in p.chars if c["fontname"] == "Helvetica"}
+        sizes = {round(c["size"], 3) for c in p.chars if _own(c)}
         assert len(sizes) == 1, (p.tag, sizes)
         scale = sizes.pop() / SIZE
         assert scale <= 1.0 + 1e-6, p.tag
@@ -249,7 +267,7 @@ def test_pages_are_upright_centred_and_keep_their_proportions(result):
     _, _, placed = result
     for p in placed.values():
         scale = expected_scale(p.tag)
-        assert all(c["upright"] for c in p.chars if c["fontname"] == "Helvetica"), p.tag
+        assert all(c["upright"] for c in p.chars if _own(c)), p.tag
         corner = {k: _mm(_word(p.chars, f"{k}-{p.tag}")[0]) for k in ("TL", "BL")}
         corner |= {k: _mm(_word(p.chars, f"{k}-{p.tag}")[-1]) for k in ("TR", "BR")}
         w, h = SIZES[p.tag]
@@ -272,9 +290,9 @@ def test_page_numbers_touch_no_attached_content(result):
             max(c["x1"] for c in number), max(c["bottom"] for c in number)  # fmt: skip
         assert ntop / MM >= B, p.tag  # below the 版心
         page = facts.pages[p.page - 1]
-        objects = [c for c in page.chars if c["fontname"].startswith("Helvetica")] + page.rects + page.lines + page.curves
+        objects = [c for c in page.chars if _own(c) or _cut(c)] + page.rects + page.lines + page.curves
         for o in objects:
-            if o.get("fontname") == "Helvetica-Bold":  # clipped away (see the raster test)
+            if _cut(o):  # clipped away (see the raster test)
                 continue
             assert o["x1"] <= nx0 or nx1 <= o["x0"] or o["bottom"] <= ntop or nbottom <= o["top"], (p.tag, o.get("text"))
             assert o["bottom"] / MM <= B + TOL, (p.tag, o.get("text"), o["bottom"] / MM)

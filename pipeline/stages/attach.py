@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,8 +30,11 @@ from pypdf import PdfReader
 from pypdf import PdfWriter
 from pypdf import Transformation
 from pypdf.generic import ContentStream
+from pypdf.generic import DictionaryObject
 from pypdf.generic import NameObject
+from pypdf.generic import NumberObject
 from pypdf.generic import RectangleObject
+from pypdf.generic import StreamObject
 
 from pipeline import gbt9704 as g
 
@@ -174,15 +178,27 @@ def label_fits(data: bytes) -> bool:
         return False
 
 
+class AttachmentMergeError(ValueError):
+    """An attachment file that cannot be merged: ``index`` counts the files from 0."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(reason)
+        self.index = index
+        self.reason = reason
+
+
 def merge_attachments(pdf: bytes, placeholders: tuple[int, ...], files: list[bytes]) -> bytes:
     """Fill the reserved pages, in order, with the pages of ``files`` (their content only),
-    each placed inside the 版心 (``placement``)."""
+    each placed inside the 版心 (``placement``). A page that an archival PDF may not hold as it
+    is (``archivable``) is rebuilt from a rendering of it first."""
     if not files:
         return pdf
     writer = PdfWriter(clone_from=io.BytesIO(pdf))
     slots = iter(placeholders)
-    for data in files:
-        for source in _read(data).pages:
+    for k, data in enumerate(files):
+        for number, source in enumerate(_read(data).pages):
+            if not archivable(source) and not (_idle_fonts_replaced(source) and archivable(source)):
+                source = _rebuilt(data, number, k)
             index = next(slots)
             for key in ACTIVE_PAGE_KEYS:
                 if key in source:
@@ -195,6 +211,142 @@ def merge_attachments(pdf: bytes, placeholders: tuple[int, ...], files: list[byt
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# What an attached page may use and still be kept as it is in a PDF/A-2b copy whose output
+# intent is sRGB. Anything else (an unembedded font, CMYK or spot colour, interpolated or
+# alternate images, PostScript) makes fawen rebuild the page from a rendering.
+_NOT_ARCHIVABLE = re.compile(rb"/DeviceCMYK|/Separation|/DeviceN|/Interpolate\s+true|/OPI|/Alternates|/PS\b")
+_CMYK_OPERATOR = re.compile(rb"(?:^|[\s\]])[kK](?=[\s]|$)")
+REBUILD_DPI = 300
+REBUILD_MAX_PIXELS = 40_000_000  # an A3 page at 300 dpi is 17.4 million; a huge page gets fewer dpi
+
+
+def archivable(page: Any) -> bool:
+    """Whether an attached page can go into an archival (PDF/A-2b) copy as it is: every font it
+    uses embedded, device-independent or RGB/grey colour only. Conservative: a page it is unsure
+    of is rebuilt, never let through."""
+    try:
+        return _resources_archivable(page.get("/Resources"), 0) and _content_archivable(page.get_contents())
+    except Exception:  # noqa: BLE001 — a structure pypdf cannot walk: rebuild from the rendering
+        return False
+
+
+def _content_archivable(contents: Any) -> bool:
+    if contents is None:
+        return True
+    data = contents.get_data()
+    return len(data) <= MAX_CONTENT_BYTES and not _NOT_ARCHIVABLE.search(data) and not _CMYK_OPERATOR.search(data)
+
+
+def _resources_archivable(resources: Any, depth: int) -> bool:
+    if resources is None:
+        return True
+    resources = resources.get_object()
+    if depth > MAX_FORM_DEPTH or _NOT_ARCHIVABLE.search(repr(resources).encode("latin-1", "replace")):
+        return False
+    fonts = resources.get("/Font")
+    if fonts is not None and not all(_embedded(f.get_object()) for f in fonts.get_object().values()):
+        return False
+    xobjects = resources.get("/XObject")
+    for ref in xobjects.get_object().values() if xobjects is not None else ():
+        xobject = ref.get_object()
+        if xobject.get("/Subtype") == "/PS":
+            return False
+        if xobject.get("/Subtype") == "/Form":
+            if not _resources_archivable(xobject.get("/Resources"), depth + 1):
+                return False
+            if not _content_archivable(xobject):
+                return False
+    return True
+
+
+def _embedded(font: Any) -> bool:
+    """A font with its program in the file (Type 3 fonts are drawn by the file itself)."""
+    subtype = font.get("/Subtype")
+    if subtype == "/Type3":
+        return _resources_archivable(font.get("/Resources"), MAX_FORM_DEPTH)
+    if subtype == "/Type0":
+        descendants = font.get("/DescendantFonts")
+        return descendants is not None and all(_embedded(d.get_object()) for d in descendants.get_object())
+    descriptor = font.get("/FontDescriptor")
+    if descriptor is None:
+        return False
+    descriptor = descriptor.get_object()
+    return any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+_SHOW_OPERATORS = {b"Tj", b"TJ", b"'", b'"'}
+
+
+def _idle_fonts_replaced(page: Any) -> bool:
+    """An unembedded font the page selects but draws nothing with (reportlab starts every page
+    with ``BT /F1 12 Tf ET`` in Helvetica) is pointed at one of the page's embedded fonts: what
+    the page shows stays the same, glyph for glyph. False when there is nothing to do so."""
+    try:
+        fonts = page["/Resources"].get_object()["/Font"].get_object()
+        idle = {name for name, ref in fonts.items() if not _embedded(ref.get_object())}
+        embedded = [ref for name, ref in fonts.items() if name not in idle]
+        if not idle or not embedded:
+            return False
+        current = None
+        for operands, operator in ContentStream(page.get_contents(), page.pdf).operations:
+            if operator == b"Tf" and operands:
+                current = operands[0]
+            elif operator in _SHOW_OPERATORS and current in idle and _shows_glyphs(operands):
+                return False
+        for name in idle:
+            fonts[NameObject(name)] = embedded[0]
+        return True
+    except Exception:  # noqa: BLE001 — a structure pypdf cannot walk: the page is rebuilt instead
+        return False
+
+
+def _shows_glyphs(operands: list[Any]) -> bool:
+    for operand in operands:
+        if isinstance(operand, (bytes, str)) and len(operand) > 0:
+            return True
+        if isinstance(operand, list) and any(isinstance(o, (bytes, str)) and len(o) > 0 for o in operand):
+            return True
+    return False
+
+
+def _rebuilt(data: bytes, number: int, index: int) -> Any:
+    """Page ``number`` of an attached file redrawn as one image of it, as a viewer shows it
+    (rotation and crop box applied), at REBUILD_DPI (fewer for a page so large that the picture
+    would pass REBUILD_MAX_PIXELS): what it looks like is kept; its text is not."""
+    import pypdfium2  # noqa: PLC0415 — only files with such pages need it
+
+    try:
+        document = pypdfium2.PdfDocument(data)
+        page = document[number]
+        width, height = page.get_size()
+        scale = min(REBUILD_DPI / 72, (REBUILD_MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+        image = page.render(scale=scale).to_pil().convert("RGB")
+    except Exception as exc:  # noqa: BLE001 — pdfium's errors for a file pypdf could read
+        raise AttachmentMergeError(index, f"第 {number + 1} 页无法绘制，不能转为可长期保存的页面") from exc
+    jpeg = io.BytesIO()
+    image.save(jpeg, "JPEG", quality=90, optimize=True)
+    width, height = image.width / scale, image.height / scale
+    writer = PdfWriter()
+    rebuilt = writer.add_blank_page(width, height)
+    picture = StreamObject()
+    picture._data = jpeg.getvalue()  # noqa: SLF001 — already DCT-encoded: pypdf writes it as it is
+    picture.update({
+        NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
+        NameObject("/Width"): NumberObject(image.width), NameObject("/Height"): NumberObject(image.height),
+        NameObject("/ColorSpace"): NameObject("/DeviceRGB"), NameObject("/BitsPerComponent"): NumberObject(8),
+        NameObject("/Filter"): NameObject("/DCTDecode"),
+    })  # fmt: skip
+    rebuilt[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/XObject"): DictionaryObject({NameObject("/Im0"): writer._add_object(picture)})}  # noqa: SLF001
+    )
+    content = StreamObject()
+    content._data = f"q {width:.4f} 0 0 {height:.4f} 0 0 cm /Im0 Do Q".encode()  # noqa: SLF001
+    rebuilt[NameObject("/Contents")] = writer._add_object(content)  # noqa: SLF001
+    out = io.BytesIO()
+    writer.write(out)
+    return _read(out.getvalue()).pages[0]
 
 
 def _visible(page: object) -> Box:

@@ -8,16 +8,14 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from typing import Protocol
-from xml.sax.saxutils import escape
 
 from pypdf import PdfReader
 from pypdf import PdfWriter
-from pypdf.generic import DecodedStreamObject
-from pypdf.generic import NameObject
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from pipeline import gbt9704 as g
+from pipeline import pdfa
 
 MM = g.MM
 STAMP_W, STAMP_H = 45.0, 16.0  # 归档章, mm
@@ -62,39 +60,34 @@ def _pdf_date(when: dt.datetime) -> str:
     return when.strftime("D:%Y%m%d%H%M%S") + f"{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
 
 
+def _info(meta: StampData) -> dict[str, str]:
+    """The document information entries that XMP mirrors (PDF/A: the two must agree)."""
+    return {"Title": meta.title, "Author": meta.author, "Subject": meta.number,
+            "Keywords": f"{meta.kind}；{meta.archive_code}", "Creator": meta.generator, "Producer": meta.generator}  # fmt: skip
+
+
 def _xmp(meta: StampData) -> bytes:
     created = meta.created.isoformat(timespec="seconds") if meta.created else ""
-    fields = {
-        "fawen:DocumentDate": meta.date.isoformat() if meta.date else "",
-        "fawen:DocumentNumber": meta.number, "fawen:ArchiveCode": meta.archive_code,
-        "fawen:Version": str(meta.version), "fawen:State": meta.state, "fawen:InputSHA256": meta.input_digest,
-        "fawen:Kind": meta.kind, "fawen:Retention": meta.retention,
-    }  # fmt: skip
-    custom = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields.items())
-    xml = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
-<x:xmpmeta xmlns:x="adobe:ns:meta/">
-<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
- xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:fawen="https://github.com/fawen/ns/1.0/">
-<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(meta.title)}</rdf:li></rdf:Alt></dc:title>
-<dc:creator><rdf:Seq><rdf:li>{escape(meta.author)}</rdf:li></rdf:Seq></dc:creator>
-<dc:identifier>{escape(meta.archive_code)}</dc:identifier>
-<pdf:Producer>{escape(meta.generator)}</pdf:Producer>
-<pdf:Keywords>{escape(meta.number)}</pdf:Keywords>
-<xmp:CreatorTool>{escape(meta.generator)}</xmp:CreatorTool>
-{f"<xmp:CreateDate>{created}</xmp:CreateDate><xmp:ModifyDate>{created}</xmp:ModifyDate>" if created else ""}
-{custom}
-</rdf:Description>
-</rdf:RDF>
-</x:xmpmeta>
-<?xpacket end="w"?>"""
-    return xml.encode("utf-8")
+    labelled = (("全宗号", meta.fonds), ("年度", str(meta.year)), ("件号", f"{meta.item:04d}"),
+                ("机构（问题）", meta.problem), ("保管期限", RETENTION_LABEL.get(meta.retention, meta.retention)),
+                ("页数", str(meta.pages)), ("文号", meta.number))  # fmt: skip
+    archival = pdfa.ArchivalMetadata(
+        meta.archive_code,
+        meta.date.isoformat() if meta.date else "",
+        meta.kind,
+        meta.version,
+        meta.state,
+        meta.input_digest,
+        tuple((k, v) for k, v in labelled if v),
+    )
+    return pdfa.xmp_packet(_info(meta), created, archival)
 
 
 def _archive_stamp(fonts: StampFonts, meta: StampData) -> bytes:
     """The 归档章 as a one-page PDF overlay: a red 2 x 3 box, 45 x 16 mm, top centre."""
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    initial = fonts.font_for("一", g.ROLE_SONG)  # not reportlab's unembedded Helvetica (PDF/A)
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1, initialFontName=initial)
     x0 = (g.PAGE_W - STAMP_W) / 2
     top = g.PAGE_H - STAMP_TOP
     c.setStrokeColorRGB(*g.RED_RGB)
@@ -125,23 +118,19 @@ def _archive_stamp(fonts: StampFonts, meta: StampData) -> bytes:
 
 def _metadata(writer: PdfWriter, meta: StampData) -> None:
     writer.add_metadata({
-        "/Title": meta.title, "/Author": meta.author, "/Subject": meta.number,
-        "/Keywords": f"{meta.kind}；{meta.archive_code}", "/Creator": meta.generator, "/Producer": meta.generator,
+        **{f"/{k}": v for k, v in _info(meta).items()},
         "/FawenArchiveCode": meta.archive_code, "/FawenVersion": str(meta.version), "/FawenState": meta.state,
         "/FawenInputSHA256": meta.input_digest,
         **({"/CreationDate": _pdf_date(meta.created), "/ModDate": _pdf_date(meta.created)} if meta.created else {}),
     })  # fmt: skip
-    stream = DecodedStreamObject()
-    stream.set_data(_xmp(meta))
-    stream[NameObject("/Type")] = NameObject("/Metadata")
-    stream[NameObject("/Subtype")] = NameObject("/XML")
-    writer.root_object[NameObject("/Metadata")] = writer._add_object(stream)  # noqa: SLF001
+    pdfa.set_metadata(writer, _xmp(meta))
 
 
 def stamp_copies(pdf: bytes, meta: StampData, fonts: StampFonts) -> tuple[bytes, bytes]:
     """The distribution copy (正本: metadata, no stamp) and the archival copy (归档件: metadata and
-    the 归档章 on page 1), from one parse of the typeset PDF."""
+    the 归档章 on page 1), from one parse of the typeset PDF; both PDF/A-2b."""
     writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    pdfa.make_archival(writer)
     _metadata(writer, meta)
     first = io.BytesIO()
     writer.write(first)

@@ -611,7 +611,10 @@ class Typesetter:
 
     def render(self, comp: Composition) -> bytes:
         buf = io.BytesIO()
-        c = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
+        # the canvas's initial font is one fawen embeds: reportlab's default, Helvetica, is never
+        # embedded and a PDF/A file may not reference it
+        initial = self.fonts.font_for("一", g.ROLE_FANGSONG)
+        c = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, initialFontName=initial)
         c.setTitle(comp.title + ("（草稿）" if comp.draft else ""))
         c.setAuthor("、".join(comp.authors))
         c.setSubject(comp.head.number)

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import zipfile
+from typing import Any
 from typing import cast
 from xml.etree import ElementTree
 
@@ -192,9 +193,17 @@ def _page_facts(pdf: bytes) -> list[tuple[str, tuple[str, ...]]]:
     facts = []
     for page in PdfReader(io.BytesIO(pdf)).pages:
         fonts = page.get("/Resources", {}).get_object().get("/Font", {}) if "/Resources" in page else {}
-        names = sorted({str(f.get_object().get("/BaseFont", "")).split("+", 1)[-1] for f in fonts.values()})
+        # fawen draws with embedded faces only: an unembedded one in a file filed before the copies
+        # were PDF/A is reportlab's idle initial font (Helvetica), which drew nothing
+        drawn = [f for f in (ref.get_object() for ref in fonts.values()) if _described(f)]
+        names = sorted({str(f.get("/BaseFont", "")).split("+", 1)[-1] for f in drawn})
         facts.append((page.extract_text(), tuple(names)))
     return facts
+
+
+def _described(font: Any) -> bool:
+    """A font that carries (or, for a composite or Type 3 font, leads to) its own description."""
+    return "/FontDescriptor" in font or "/DescendantFonts" in font or font.get("/Subtype") == "/Type3"
 
 
 def compare_renderings(archived: bytes, rebuilt: bytes) -> list[str]:

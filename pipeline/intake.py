@@ -27,12 +27,12 @@ from pipeline.stages.validate import shown
 from pipeline.stages.validate import table_text_problem
 from pipeline.stages.validate import validate
 from pipeline.store import fonts as font_store
-from pipeline.store.archive import Archive
 from pipeline.store.bounded import Unreadable
 from pipeline.store.bounded import read_bounded
 from pipeline.store.workspace import Workspace
 
 if TYPE_CHECKING:
+    from pipeline.store.archive import Archive
     from pipeline.store.archive import EntryInfo
 
 TASKS_SNAPSHOT = "督办台账快照.json"  # the 督办台账 rows a 督查通报 drew, filed beside it (stages.tasks.SNAPSHOT_NAME)
@@ -101,6 +101,8 @@ def _drawn_from_ledger(req: DocumentRequest, workspace: Workspace, snapshot: Pat
     if snapshot is not None:
         drawn = json.loads(snapshot.read_text(encoding="utf-8"))
     else:
+        from pipeline.store.archive import Archive  # noqa: PLC0415 — sqlite and the index, for such a 通报 only
+
         archive = Archive(workspace.outbox)
         try:
             wanted = inspection.ledger_filter(query, req.inspection_type)
@@ -122,6 +124,8 @@ def _drawn_from_ledger(req: DocumentRequest, workspace: Workspace, snapshot: Pat
 def _linked(req: DocumentRequest, workspace: Workspace, problems: list[Problem]) -> DocumentRequest:
     """The 件 this one names (DA/T 46 关联): a 纪要's 会议通知, whose 会议编号 it takes when it has
     none; the 纪要 whose 议定事项 a 通报 drawn from the ledger checks."""
+    from pipeline.store.archive import Archive  # noqa: PLC0415 — only an input that names a filed 件
+
     archive = Archive(workspace.outbox)
     try:
         links: list[dict[str, str]] = []

@@ -928,6 +928,9 @@ class Typeset:
     # top, size pt, text) of each run of text but the page numbers; and which pages are numbered
     printed: tuple[tuple[tuple[float, float, float, str], ...], ...] = ()
     numbered: tuple[bool, ...] = ()
+    # everything drawn, page by page (runs, rules, pictures, page numbers included), for other
+    # renderings of the same pages (the OFD); the pages reserved for attached files hold nothing
+    drawn: tuple[Page, ...] = ()
 
 
 def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | tuple[bytes | None, ...] | None = None,
@@ -976,4 +979,5 @@ def typeset(comp: Composition, fonts: Fonts, seal_image: bytes | tuple[bytes | N
         tuple((r.x, r.baseline, r.size, r.text.strip()) for r in p.runs if r.text.strip()) for p in ts.pages
     )
     ts.number_pages()
-    return Typeset(ts.render(comp), len(ts.pages), tuple(ts.placeholders), printed, tuple(p.numbered for p in ts.pages))
+    numbered = tuple(p.numbered for p in ts.pages)
+    return Typeset(ts.render(comp), len(ts.pages), tuple(ts.placeholders), printed, numbered, tuple(ts.pages))

@@ -137,12 +137,22 @@ def _make_subset(self: Any, subset: list[int]) -> bytes:
             glyph_set[original] = len(glyph_map)
             glyph_map.append(original)
         code_to_glyph.append(glyph_set[original])
+    # the glyphs' programs in order; a composite brings its components to the end of the list
+    # (hmtx, maxp and loca, made after, count them), with their new indices patched in
+    parts: list[bytes] = []
+    cache, read = glyphs.cache, glyphs.glyph
     n = 0
-    while n < len(glyph_map):  # composites bring their components
-        for _, component in glyphs.glyph(glyph_map[n])[1]:
-            if component not in glyph_set:
-                glyph_set[component] = len(glyph_map)
-                glyph_map.append(component)
+    while n < len(glyph_map):
+        data, components = cache.get(glyph_map[n]) or read(glyph_map[n])
+        if components:
+            fixed = bytearray(data)
+            for at, component in components:
+                if component not in glyph_set:
+                    glyph_set[component] = len(glyph_map)
+                    glyph_map.append(component)
+                pack_into(">H", fixed, at, glyph_set[component])
+            data = bytes(fixed)
+        parts.append(data)
         n += 1
 
     output = TTFontMaker()
@@ -153,16 +163,6 @@ def _make_subset(self: Any, subset: list[int]) -> bytes:
     output.add("maxp", _set_ushort(self.get_table("maxp"), 4, len(glyph_map)))
     cmap = [0, 1, 1, 0, 0, 12, 6, 10 + len(subset) * 2, 0, 0, len(subset), *code_to_glyph]
     output.add("cmap", pack(f">{len(cmap)}H", *cmap))
-
-    parts: list[bytes] = []
-    for original in glyph_map:
-        data, components = glyphs.glyph(original)
-        if components:
-            fixed = bytearray(data)
-            for at, component in components:
-                pack_into(">H", fixed, at, glyph_set[component])
-            data = bytes(fixed)
-        parts.append(data)
     offsets = [0, *accumulate(map(len, parts))]
     pos = offsets[-1]
     output.add("glyf", b"".join(parts))

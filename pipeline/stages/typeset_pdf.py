@@ -180,9 +180,13 @@ class Typesetter:
         return runs
 
     def line_runs(self, line: BrokenLine, left: float, baseline: float, role: str, size: float) -> list[Run]:
-        pieces: list[tuple[str, float, float]] = []
-        items = line.items
+        """A broken line's runs: ``glyph_runs`` of its glyphs, in one pass (the typesetter's hot path)."""
+        runs: list[Run] = []
         glyph = self.fonts.glyph
+        run: Run | None = None
+        chars: list[str] = []
+        last_end = 0.0
+        items = line.items
         last = len(items) - 1
         for k, placed in enumerate(items):
             unit = placed.unit
@@ -192,18 +196,25 @@ class Typesetter:
             # the justification space after a unit belongs to its advance, so runs stay whole
             end = left + items[k + 1].x if k < last else x + unit.width - unit.squeeze
             text = unit.text
-            if unit.wide:
-                adv = (end - x) / len(text)
-                for ch in text:
-                    pieces.append((ch, x, adv))
-                    x += adv
-            else:
-                final = len(text) - 1
-                for i, ch in enumerate(text):
-                    adv = end - x if i == final else glyph(ch, role)[1] * size / MM
-                    pieces.append((ch, x, adv))
-                    x += adv
-        return self.glyph_runs(pieces, baseline, role, size)
+            final = len(text) - 1
+            share = (end - x) / len(text) if unit.wide else 0.0
+            for i, ch in enumerate(text):
+                font, em = glyph(ch, role)
+                adv = share if unit.wide else end - x if i == final else em * size / MM
+                tc = adv * MM - em * size
+                if run is not None and run.font == font and abs(run.char_space - tc) < EPS and abs(last_end - x) < EPS:
+                    chars.append(ch)
+                else:
+                    if run is not None:
+                        run.text = "".join(chars)
+                    run = Run(x, baseline, font, size, ch, tc, BLACK)
+                    runs.append(run)
+                    chars = [ch]
+                last_end = x + adv
+                x += adv
+        if run is not None:
+            run.text = "".join(chars)
+        return runs
 
     def compose(self, text: str, role: str, size: float, first_width: float, rest_width: float,
                 pitch: float) -> list[BrokenLine]:  # fmt: skip
@@ -623,6 +634,7 @@ class Typesetter:
         c.setProducer("fawen (reportlab)")
         height = A4[1]
         self._assign_subsets(c)
+        codes = _Codes(c._doc)  # noqa: SLF001
         for page in self.pages:
             if comp.draft:
                 self._watermark(c)
@@ -644,7 +656,7 @@ class Typesetter:
                     hscale = run.hscale
                     ops.append(f"{fp_str(hscale)} Tz")
                 ops.append(f"1 0 0 1 {fp_str(run.x * MM, height - run.baseline * MM)} Tm")
-                ops.extend(self._show(c, run))
+                ops.extend(codes.show(run))
             ops.append("ET")
             c._code.append("\n".join(ops))  # noqa: SLF001 — the canvas's page content stream
             c.showPage()
@@ -678,42 +690,70 @@ class Typesetter:
             ordered = "".join(sorted(per_font, key=lambda ch: -per_font[ch]))
             font.splitString(ordered, c._doc)  # noqa: SLF001 — assigns codes in this order
 
-    @staticmethod
-    def _show(c: canvas.Canvas, run: Run) -> list[str]:
+
+# a face: reportlab's font, each character's code byte, its subset, the subsets' names, the characters
+_Face = tuple[Any, dict[int, str], dict[int, int], dict[int, str], frozenset[str]]
+
+
+class _Codes:
+    """Each face's characters as the one-byte codes of its 256-glyph subsets, once the typesetter
+    has given them out (``_assign_subsets``): runs are then encoded a string at a time, not
+    through reportlab's per-character bookkeeping. The operators are the same."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self.faces: dict[str, _Face] = {}
+
+    def _face(self, name: str) -> _Face:
+        known = self.faces.get(name)
+        if known is None:
+            font = pdfmetrics.getFont(name)
+            assigned = dict(font.state[self.doc].assignments) if self.doc in font.state else {}
+            if 32 in assigned:
+                assigned.setdefault(0xA0, assigned[32])  # reportlab draws a no-break space as a space
+            byte_of = {o: chr(n & 0xFF) for o, n in assigned.items()}
+            subset_of = {o: n >> 8 for o, n in assigned.items()}
+            names = {k: font.getSubsetInternalName(k, self.doc) for k in set(subset_of.values())}
+            chars = frozenset(chr(o) for o in assigned)
+            known = self.faces[name] = (font, byte_of, subset_of, names, chars)
+        return known
+
+    def chunks(self, run: Run) -> list[tuple[str, bytes]]:
+        """(subset font name, codes) for the run's text, split where the subset changes."""
+        font, byte_of, subset_of, names, chars = self._face(run.font)
+        text = run.text
+        if not text:
+            return []
+        if len(names) == 1 and chars.issuperset(text):  # most faces need one subset only
+            return [(next(iter(names.values())), text.translate(byte_of).encode("latin-1"))]
+        try:
+            subsets = [subset_of[ord(ch)] for ch in text]
+        except KeyError:  # a character not given out beforehand: reportlab assigns it
+            return [(font.getSubsetInternalName(k, self.doc), chunk) for k, chunk in font.splitString(text, self.doc)]
+        if subsets.count(subsets[0]) == len(subsets):
+            return [(names[subsets[0]], text.translate(byte_of).encode("latin-1"))]
+        out: list[tuple[str, bytes]] = []
+        start = 0
+        for i in range(1, len(text) + 1):
+            if i == len(text) or subsets[i] != subsets[start]:
+                out.append((names[subsets[start]], text[start:i].translate(byte_of).encode("latin-1")))
+                start = i
+        return out
+
+    def show(self, run: Run) -> list[str]:
         """Text-showing operators for a run, the way reportlab documents for its dynamic
         (subset) fonts. The spacing goes into TJ adjustments rather than Tc: every reader then
         agrees on each glyph's position, including after a subset change."""
-        font = pdfmetrics.getFont(run.font)
-        doc = c._doc  # noqa: SLF001
         size = fp_str(run.size)
         adjust = fp_str(-run.char_space * 1000 / run.size) if abs(run.char_space) > 1e-6 else ""
         out = []
-        for subset, chunk in _split(font, run.text, doc):
-            name = font.getSubsetInternalName(subset, doc)
+        for name, chunk in self.chunks(run):
             if adjust:
                 body = f") {adjust} (".join([_ESCAPED[b] for b in chunk])
                 out.append(f"{name} {size} Tf [({body}) {adjust}] TJ")
             else:
                 out.append(f"{name} {size} Tf ({escapePDF(chunk)}) Tj")
         return out
-
-
-def _split(font: Any, text: str, doc: Any) -> list[tuple[int, bytes]]:
-    """reportlab's ``splitString`` for characters already given their codes (as
-    ``_assign_subsets`` does for every run): the same chunks, without its per-character
-    bookkeeping. Anything else goes through reportlab."""
-    assignments = font.state[doc].assignments if doc in font.state else {}
-    try:
-        codes = [assignments[32 if ch == "\xa0" else ord(ch)] for ch in text]
-    except KeyError:
-        return font.splitString(text, doc)  # type: ignore[no-any-return]
-    chunks: list[tuple[int, bytes]] = []
-    start = 0
-    for i in range(1, len(codes) + 1):
-        if i == len(codes) or codes[i] >> 8 != codes[start] >> 8:
-            chunks.append((codes[start] >> 8, bytes(n & 0xFF for n in codes[start:i])))
-            start = i
-    return chunks
 
 
 def attachment_note_slots(ts: Typesetter, names: list[str]) -> list[Slot]:

@@ -232,6 +232,22 @@ class Approval:
 
     by: str
     date: dt.date | None = None
+    opinion: str = ""  # 意见: what the convener wrote (the 发文稿纸 shows it)
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """What the 发文稿纸 (dispatch form) records beyond the document itself: who drafted and
+    checked it, the 签发 opinion and day, and how it was produced. Every field optional."""
+
+    unit: str = ""  # 拟稿单位
+    drafter: str = ""  # 拟稿人
+    reviewer: str = ""  # 核稿人
+    opinion: str = ""  # 签发意见 (a 纪要's 审定 carries its own 意见)
+    signed: dt.date | None = None  # 签发日期
+    copies: int | None = None  # 份数
+    printed_by: str = ""  # 印制
+    proofread_by: str = ""  # 校对
 
 
 @dataclass(frozen=True)
@@ -323,6 +339,7 @@ class DocumentRequest:
     information_snapshot: dict[str, Any] | None = None  # the counts as computed: archived with the 报告
     cutoff: dt.date | None = None  # 统计截止日期
     completed: tuple[tuple[str, str, str], ...] = ()  # 补全: (key, value supplied, where from)
+    dispatch: Dispatch = Dispatch()  # 发文稿纸: 拟稿, 核稿, 签发意见/日期, 份数, 印制, 校对
 
     @property
     def plain_title(self) -> str:
@@ -445,6 +462,8 @@ class RawInput:
 
 METADATA = "元数据.json"
 MANIFEST = "manifest-sha256.txt"
+DISPATCH_FORM = "发文稿纸.pdf"  # the 发文稿纸 of a version (versions filed before it have none)
+DISPATCH_FORM_ROLE = "发文稿纸"  # its role in the record's 组件 and its 稿本 in its own metadata
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ typesetting between them:
     lock   a new 件's 件号 and 档号                          stages.numbering (the highest 件号 from the edge)
            the record                                       stages.record
            the DOCX, the stamped copies                     stages.render_docx, stages.stamp
+           the 发文稿纸 (dispatch form)                     stages.dispatch_form
            the version written, its numbers issued          stages.filing, then the edges
 """
 
@@ -66,6 +67,7 @@ from pipeline.model import DocumentRequest
 from pipeline.model import Placement
 from pipeline.model import Rendered
 from pipeline.relpath import safe_relative_path
+from pipeline.stages.attach import AttachmentMergeError
 from pipeline.stages.attach import label_fits
 from pipeline.stages.attach import merge_attachments
 from pipeline.stages.attach import page_count
@@ -74,6 +76,11 @@ from pipeline.stages.compose import document_date
 from pipeline.stages.compose import inspection_totals
 from pipeline.stages.compose import printed_issue
 from pipeline.stages.compose import series_name
+from pipeline.stages.dispatch_form import FORM_NAME
+from pipeline.stages.dispatch_form import FORM_ROLE
+from pipeline.stages.dispatch_form import FiledAs
+from pipeline.stages.dispatch_form import form_of
+from pipeline.stages.dispatch_form import render_form
 from pipeline.stages.filing import Component
 from pipeline.stages.filing import plan
 from pipeline.stages.numbering import CLAIM
@@ -183,8 +190,14 @@ def typeset_request(req: DocumentRequest, workspace: Workspace, base: Path | Non
     fonts = font_store.font_set(workspace.config.font_dirs)
     labels = tuple(data is not None and label_fits(data) for data in files)  # 附件N on the file's first page
     result = typeset(comp, fonts, seal_images(req, workspace), labels)
+    given = [(i, data) for i, data in enumerate(files) if data is not None]
     try:
-        pdf = merge_attachments(result.pdf, result.placeholders, [d for d in files if d is not None])
+        pdf = merge_attachments(result.pdf, result.placeholders, [data for _, data in given])
+    except AttachmentMergeError as exc:  # a page that can be neither kept nor rebuilt for the archive
+        i = given[exc.index][0]
+        name = Path(req.attachments[i].file or "").name
+        raise InputError(req.source, [Problem(f"附件[{i + 1}].文件", f"附件「{name}」{exc.reason}",
+                                              "一个完好的 PDF 文件；可用 PDF 阅读器「另存为」或「打印为 PDF」后再试")]) from exc  # fmt: skip
     except (PyPdfError, ValueError, KeyError, TypeError, IndexError) as exc:  # a file pypdf opened but cannot merge
         raise InputError(
             req.source,
@@ -547,7 +560,8 @@ def _write_version(req: DocumentRequest, typeset: Typeset, filing: Filing, f: _F
     )
     record = filed_record(req, comp, filing, totals, f"fawen {__version__}")
     distribution, archival = stamp_copies(typeset.pdf, meta, font_store.font_set(f.workspace.config.font_dirs))
-    components = _components(req, (distribution, archival, docx), f)
+    form = render_form(form_of(req, comp, _filed_as(filing)), font_store.font_set(f.workspace.config.font_dirs))
+    components = _components(req, (distribution, archival, docx, form), f)
     entry_name = existing.path.rsplit("/", 1)[-1] if existing else safe_name(
         f"{filing.archive_code} {safe_name(req.plain_title, 30)}")  # fmt: skip
     class_path = tuple(p for p in (str(filing.year), filing.retention, filing.problem) if p)
@@ -562,14 +576,20 @@ def _stamp_data(req: DocumentRequest, comp: Composition, filing: Filing) -> Stam
                      created=f.when)  # fmt: skip
 
 
-def _components(req: DocumentRequest, made: tuple[bytes, bytes, bytes], f: _Filer) -> list[Component]:
-    """The files of one version: the 正本 and 归档件 (``made``: both stamped, then the DOCX), the
-    input as received, the snapshots it was drawn from, and every file it names."""
-    distribution, archival, docx = made
+def _filed_as(filing: Filing) -> FiledAs:
+    """What the 发文稿纸 says of the version: its number, 档号, version, content digest, time."""
+    return FiledAs(filing.number, filing.archive_code, filing.version, filing.content_sha256, filing.when)
+
+
+def _components(req: DocumentRequest, made: tuple[bytes, bytes, bytes, bytes], f: _Filer) -> list[Component]:
+    """The files of one version: the 正本 and 归档件 (``made``: both stamped, then the DOCX and
+    the 发文稿纸), the input as received, the snapshots it was drawn from, and every file it names."""
+    distribution, archival, docx, form = made
     components = [
         Component("正本", "正本.pdf", "application/pdf", distribution),
         Component("归档件", "归档.pdf", "application/pdf", archival),
         Component("可编辑", "公文.docx", DOCX_MIME, docx),
+        Component(FORM_ROLE, FORM_NAME, "application/pdf", form),
         Component("输入", "输入" + f.path.suffix.lower(), "text/plain", f.source.data),
     ]  # fmt: skip
     if req.inspection_snapshot is not None:  # what the 督查事项 were drawn from: the 通报 rebuilds from it

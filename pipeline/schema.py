@@ -51,6 +51,17 @@ ALIASES: dict[str, dict[str, str]] = {
         "cutoff": "统计截止日期",
         "organ": "发文机关",
         "organs": "发文机关",
+        # the 发文稿纸 (dispatch form) filed with every version: who drafted, checked, signed, printed
+        "drafting_unit": "拟稿单位",
+        "drafter": "拟稿人",
+        "reviewer": "核稿人",
+        "sign_opinion": "签发意见",
+        "sign_date": "签发日期",
+        "copies": "份数",
+        "printed_by": "印制",
+        "印制人": "印制",
+        "proofread_by": "校对",
+        "校对人": "校对",
     },
     "附件": {"name": "名称", "body": "正文", "file": "文件"},
     "会议": {
@@ -71,8 +82,8 @@ ALIASES: dict[str, dict[str, str]] = {
         "assigned_by": "交办领导",
         "campaign": "专项",
     },
-    "审定": {"by": "审定人", "date": "日期"},
-    "会签": {"convener": "召集人", "date": "日期"},
+    "审定": {"by": "审定人", "date": "日期", "opinion": "意见"},
+    "会签": {"convener": "召集人", "date": "日期", "opinion": "意见"},
     "督查": {"time": "时间", "team": "督查组"},
     # 督查事项 drawn from the 督办台账: {来源: 督办台账, 会议: [...], 单位: [...], 专项: …, 截至: …}
     # 信访信息 counted for a 研判 专题报告: {来源: 信访信息, 起: …, 止: …, 按: [类别, 单位]}
@@ -96,8 +107,15 @@ COMMON_KEYS = frozenset(
         "文种", "标题", "发文字号", "期号", "主送", "正文", "附件", "署名", "成文日期", "印章",
         "签发人", "份号", "密级", "保密期限", "紧急程度", "附注", "联系人", "联系电话", "抄送",
         "印发机关", "印发日期", "保管期限", "机构问题", "标识", "发文机关", "会议编号",
+        "拟稿单位", "拟稿人", "核稿人", "签发意见", "签发日期", "份数", "印制", "校对",
     }
 )  # fmt: skip
+# Keys a clerk may write at the top level that belong under another key.
+NESTED_KEYS = {
+    "审定意见": "写在「审定」下：审定: {审定人: …, 日期: …, 意见: 同意印发}",
+    "审定日期": "写在「审定」下：审定: {审定人: …, 日期: 2026-11-22}",
+    "会签意见": "写在每一项「会签」下：- {召集人: …, 日期: …, 意见: 同意}",
+}
 KIND_KEYS: dict[str, frozenset[str]] = {
     "通知": frozenset(),
     "会议通知": frozenset({"会议"}),

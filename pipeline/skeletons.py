@@ -46,7 +46,7 @@ NOTICE = """\
 # 印发日期: 2026-11-24                # 不填则同成文日期
 # 紧急程度: 加急                      # 特急 或 加急
 # 份号: "000001"
-"""
+${processing_2026_11_24}"""
 
 
 MEETING_NOTICE = """\
@@ -70,7 +70,7 @@ MEETING_NOTICE = """\
 印章: true
 联系人: ${contact}                          # 印在附注中
 联系电话: "${phone}"
-"""
+${processing_2026_11_12}"""
 
 MINUTES = """\
 # 会议纪要（第七、八条）。未经召集人「审定」只生成加水印的草稿；
@@ -101,11 +101,12 @@ MINUTES = """\
 审定:                                # 召集人审定后方可印发
   审定人: ${chair}
   日期: 2026-11-22
+  # 意见: 同意印发                   # 印在发文稿纸上
 # 跨分管领域: true                    # 专题会议涉及跨分管领域时
 # 会签:
 #   - {召集人: ${convener2}, 日期: 2026-11-21}
 # 分送: 联席会议各成员单位            # 全体会议不填时分送全体成员单位
-"""
+${minutes_processing}"""
 
 BULLETIN = """\
 # 督查通报（第十二条：全面督查、交办督查、专项督查）。
@@ -130,7 +131,7 @@ BULLETIN = """\
 统计截止日期: 2027-01-20              # 超期 = 办理中且已过办理时限
 成文日期: 2027-01-22
 # 抄送: 区信访局
-"""
+${processing_2027_01_22}"""
 
 REPORT = """\
 # 专题报告（第十、十一条）：上行文，版头标注签发人。
@@ -149,7 +150,7 @@ REPORT = """\
 成文日期: 2026-11-08
 联系人: ${contact}
 联系电话: "${phone}"
-"""
+${upward_2026_11_08}"""
 
 REQUEST = """\
 # 请示（第九条：“三重一大”事项提交镇党委和政府研究决定）。
@@ -168,7 +169,40 @@ REQUEST = """\
 成文日期: 2026-11-12
 联系人: ${contact}                          # 必填
 联系电话: "${phone}"              # 必填
+${upward_2026_11_12}"""
+
+# the 发文稿纸 filed with every version (not printed in the document itself): who drafted, checked,
+# signed and produced it
+_SIGNING = """\
+# 签发意见: 同意印发                 # 须同时写签发人
+# 签发日期: {day}                # 不晚于成文日期
 """
+_PRODUCTION = """\
+# 拟稿单位: {unit}
+# 拟稿人: {drafter}
+# 核稿人: {reviewer}
+# 份数: 30
+# 印制: ×××
+# 校对: ×××
+"""
+_HEAD = "# 以下印在归档时生成的发文稿纸上，可不填。\n"
+
+
+SIGNED = ("2026-11-08", "2026-11-12", "2026-11-24", "2027-01-22")  # each skeleton's 成文日期
+
+
+def _processing(names: dict[str, str]) -> dict[str, str]:
+    """The 发文稿纸 blocks of the skeletons, with the workspace's names, signed on each one's
+    成文日期 (${processing_2026_11_24}: with the 签发人, for the kinds that print none)."""
+    production = _PRODUCTION.format(unit=names["lead"], drafter=names["contact"], reviewer=names["head"])
+    signer = f"# 签发人: {names['chair']}                     # 签发的领导（通知、通报只印在发文稿纸上）\n"
+    out = {"minutes_processing": _HEAD + production}
+    for day in SIGNED:
+        key = day.replace("-", "_")
+        out[f"processing_{key}"] = _HEAD + signer + _SIGNING.format(day=day) + production
+        out[f"upward_{key}"] = _HEAD + _SIGNING.format(day=day) + production
+    return out
+
 
 KINDS = {"通知": NOTICE, "会议通知": MEETING_NOTICE, "会议纪要": MINUTES, "督查通报": BULLETIN,
          "专题报告": REPORT, "请示": REQUEST}  # fmt: skip
@@ -206,7 +240,8 @@ UNKNOWN_PHONE = "××××-×××××××"
 def skeleton(kind: str, config: WorkspaceConfig | None) -> str | None:
     """The skeleton of ``kind`` filled with the workspace's names; None for an unknown 文种."""
     text = KINDS.get(kind) or RECORDS.get(kind)
-    return None if text is None else Template(text).substitute(_names(config))
+    names = _names(config)
+    return None if text is None else Template(text).substitute(names, **_processing(names))
 
 
 @dataclass(frozen=True)

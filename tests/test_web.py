@@ -322,6 +322,22 @@ def test_page_images_of_both_copies_are_rendered_and_cached_outside_the_archive(
     assert get(server, f"{base}/正本/99.png").status == 404
 
 
+def test_the_dispatch_form_is_a_tab_and_a_download_of_its_version(site):
+    server, root, entries, _ = site
+    entry = entries["罕政报〔2026〕1号"]
+    data = get_json(server, item_path(entry) + "?副本=稿纸")
+    assert data["页面"]["副本"] == "稿纸" and data["页面"]["页数"] == 1 and "稿纸" in data["页面"]["切换"]
+    files = {f["文件"]: f for f in data["版本"][0]["文件"]}
+    assert files["发文稿纸.pdf"]["角色"] == "发文稿纸"
+    download = get(server, unquote(files["发文稿纸.pdf"]["下载"]))
+    assert download.status == 200 and download.body == (root / "outbox" / entry["路径"] / "v1" / "发文稿纸.pdf").read_bytes()
+    image = get(server, unquote(data["页面"]["图像"][0]))
+    assert image.status == 200 and image.headers["content-type"] == "image/png"
+    assert get(server, f"{item_path(entry)}/v1/稿纸/2.png").status == 404
+    page = get(server, item_path(entry) + "?副本=稿纸").text
+    assert 'id="tab-稿纸"' in page and "发文稿纸" in page
+
+
 def red_pixels(image: Image.Image) -> int:
     data = image.convert("RGB").tobytes()
     return sum(1 for i in range(0, len(data), 3) if data[i] > 150 and data[i + 1] < 90 and data[i + 2] < 90)

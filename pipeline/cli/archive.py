@@ -20,6 +20,7 @@ from pipeline.cli.common import EXIT_USAGE
 from pipeline.cli.common import _echo_json
 from pipeline.cli.common import _workspace
 from pipeline.cli.common import main
+from pipeline.model import DISPATCH_FORM
 from pipeline.store import fonts as font_store
 from pipeline.store.register import REGISTER_NAME
 from pipeline.store.register import Register
@@ -79,10 +80,11 @@ def archive_show(ctx: click.Context, key: str, as_json: bool) -> None:
     events = store.dispositions(entry)
     chain = meetingchain.related(store, entry)
     store.close()
+    form = _form_of(record, versions[-1][2])
     if as_json:
         _echo_json({"件": entry.as_dict(), "版本": [{"版本": v, "输入SHA256": d, "路径": p, "归档时间": t}
                                                    for v, d, p, t in versions], "元数据": record, "处置": events,
-                    "关联": chain})  # fmt: skip
+                    "关联": chain, "发文稿纸": form})  # fmt: skip
         return
     from pipeline.disposition import describe
 
@@ -95,6 +97,7 @@ def archive_show(ctx: click.Context, key: str, as_json: bool) -> None:
         click.echo(f"  第{v}版  {t}  {path}")
     for c in record.get("组件", []):
         click.echo(f"    {c['文件']}（{c['角色']}，{c['大小']} 字节，SHA-256 {c['SHA256'][:16]}…）")
+    click.echo(f"  发文稿纸：{form['路径']}" if form else "  发文稿纸：最新版本归档时尚不生成发文稿纸")
     for e in record.get("事件", []):
         click.echo(f"  事件：{e['行为']} {e['时间']} {e['人']}")
     if record.get("会议编号"):
@@ -102,6 +105,15 @@ def archive_show(ctx: click.Context, key: str, as_json: bool) -> None:
     for link in chain:
         state = "" if link["状态"] == "有效" else f"〔已{link['状态']}〕"
         click.echo(f"  {link['关系']}：{link['档号']}  {link['文号']}  {link['题名']}{state}")
+
+
+def _form_of(record: dict[str, Any], version_path: str) -> dict[str, object] | None:
+    """The 发文稿纸 of a version as its record lists it (path relative to outbox/), or None for a
+    version filed before fawen made one."""
+    listed = next((c for c in record.get("组件", []) if c.get("文件") == DISPATCH_FORM), None)
+    if listed is None:
+        return None
+    return {"路径": f"{version_path}/{DISPATCH_FORM}", "大小": listed.get("大小"), "SHA256": listed.get("SHA256")}
 
 
 @archive.command("verify")
@@ -308,18 +320,18 @@ def archive_diff(ctx: click.Context, key: str, v1: int, v2: int, as_json: bool) 
         click.echo("  " + _change_line(change))
 
 
-COPIES = {"正本": "正本.pdf", "归档": "归档.pdf", "docx": "公文.docx"}  # what `archive open --copy` names
+COPIES = {"正本": "正本.pdf", "归档": "归档.pdf", "docx": "公文.docx", "稿纸": DISPATCH_FORM}  # `archive open --copy`
 
 
 @archive.command("open")
 @click.argument("key", metavar="档号或文号")
 @click.option("--copy", "copy", type=click.Choice(sorted(COPIES)), default="正本", show_default=True,
-              help="哪一份：正本（分发的原样）、归档（带归档章的归档件）、docx（可编辑的定稿）。")  # fmt: skip
+              help="哪一份：正本（分发的原样）、归档（带归档章的归档件）、docx（可编辑的定稿）、稿纸（发文稿纸）。")  # fmt: skip
 @click.option("--version", "version", type=click.IntRange(min=1), metavar="N", help="第几版，默认最新版本。")
 @click.option("--launch", is_flag=True, help="用系统默认程序打开。")
 @click.pass_context
 def archive_open(ctx: click.Context, key: str, copy: str, version: int | None, launch: bool) -> None:
-    """输出一件某一版本的正本、归档件或 DOCX 的路径（或直接打开）。"""
+    """输出一件某一版本的正本、归档件、DOCX 或发文稿纸的路径（或直接打开）。"""
     store = _archive(ctx)
     entry = _entry_or_exit(store, key)
     store.close()
@@ -329,14 +341,18 @@ def archive_open(ctx: click.Context, key: str, copy: str, version: int | None, l
         sys.exit(EXIT_USAGE)
     path = store.root / entry.path / f"v{chosen}" / COPIES[copy]
     if not path.is_file():
-        click.echo(
-            f"错误：{entry.archive_code} 第{chosen}版没有{copy}（{path.name}）：用 fawen archive verify 查明。",
-            err=True,
-        )
+        click.echo(f"错误：{entry.archive_code} 第{chosen}版没有{copy}（{path.name}）：{_why_missing(copy)}", err=True)
         sys.exit(EXIT_INVALID)
     click.echo(str(path))
     if launch:
         click.launch(str(path))
+
+
+def _why_missing(copy: str) -> str:
+    """A version filed before fawen made the 发文稿纸 has none; any other copy missing is a fault."""
+    if copy == "稿纸":
+        return "在归档时还不生成发文稿纸的版本没有这一份；否则用 fawen archive verify 查明。"
+    return "用 fawen archive verify 查明。"
 
 
 @archive.command("catalog")

@@ -12,6 +12,7 @@ none touches the disk, the clock, fonts on disk or the registry.
     7 attach       PDF + attachment files -> one PDF
     8 stamp        version metadata, and the 归档章 on the archival copy
    8b record       placement + arrival -> Filing -> the version's metadata record (DA/T 46)
+   8c dispatch_form request + composition + 档号 -> the 发文稿纸 (one A4 page) filed in each version
     9 filing       -> FilingPlan: files, metadata record, manifest
    10 verify       the 四性 checks of a filed version
    11 catalogue    archive entries -> 归档文件目录 (CSV, XLSX, PDF)

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.model import Approval
 from pipeline.model import Composition
 from pipeline.model import DocumentRequest
 from pipeline.model import Person
@@ -51,13 +52,18 @@ def _resolution(r: Resolution) -> dict[str, object]:
     return out
 
 
+def _approval(a: Approval, who: str) -> dict[str, object]:
+    """审定 or one 会签: the person and the day; the 意见 only when written (older records have none)."""
+    return {who: a.by, "日期": _day(a.date), **({"意见": a.opinion} if a.opinion else {})}
+
+
 def _minutes(req: DocumentRequest) -> dict[str, object]:
     return {
         "会议类型": req.meeting_type, "出席": _people(req.present), "请假": _people(req.absent),
         "列席": _people(req.attending),
         "议定事项": [_resolution(r) for r in req.resolutions],
-        "审定": {"审定人": req.approval.by, "日期": _day(req.approval.date)} if req.approval else {},
-        "会签": [{"召集人": s.by, "日期": _day(s.date)} for s in req.countersigns],
+        "审定": _approval(req.approval, "审定人") if req.approval else {},
+        "会签": [_approval(s, "召集人") for s in req.countersigns],
         "跨分管领域": req.cross_domain, "议题提出单位": req.proposer, "分送": list(req.distribution),
     }  # fmt: skip
 
@@ -75,6 +81,14 @@ def _bulletin(req: DocumentRequest, totals: dict[str, object] | None) -> dict[st
                       "状态": r.status, **({"编号": r.item_id} if r.item_id else {})} for r in req.inspection_rows],
         "统计": stats,
     }  # fmt: skip
+
+
+def _dispatch(req: DocumentRequest) -> dict[str, object]:
+    """The 发文稿纸's own keys, those given only: a record without them stays as it was."""
+    d = req.dispatch
+    given = {"拟稿单位": d.unit, "拟稿人": d.drafter, "核稿人": d.reviewer, "签发意见": d.opinion,
+             "签发日期": _day(d.signed), "份数": d.copies or "", "印制": d.printed_by, "校对": d.proofread_by}  # fmt: skip
+    return {k: v for k, v in given.items() if v}
 
 
 def content(req: DocumentRequest, totals: dict[str, object] | None = None) -> dict[str, object]:
@@ -96,6 +110,7 @@ def content(req: DocumentRequest, totals: dict[str, object] | None = None) -> di
         out["会议编号"] = req.meeting_id
     if req.meeting_notice:
         out["会议通知"] = req.meeting_notice
+    out.update(_dispatch(req))
     if req.kind.value == "会议纪要":
         out.update(_minutes(req))
     if req.kind.value == "督查通报":
@@ -212,6 +227,8 @@ def _events(req: DocumentRequest, filing: Filing) -> list[dict[str, str]]:
         events.append({"行为": "审定", "时间": _day(req.approval.date), "人": req.approval.by})
     for sign in req.countersigns:
         events.append({"行为": "会签", "时间": _day(sign.date), "人": sign.by})
+    if req.signers and req.dispatch.signed:
+        events.append({"行为": "签发", "时间": _day(req.dispatch.signed), "人": "、".join(req.signers)})
     if req.print_date:
         events.append({"行为": "印发", "时间": _day(req.print_date), "人": req.printer})
     action = "更正" if filing.correction else ("归档" if filing.version == 1 else "修订")

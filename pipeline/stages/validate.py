@@ -32,6 +32,7 @@ from pipeline.model import Approval
 from pipeline.model import Attachment
 from pipeline.model import Block
 from pipeline.model import BlockKind
+from pipeline.model import Dispatch
 from pipeline.model import DocumentKind
 from pipeline.model import DocumentRequest
 from pipeline.model import InformationQuery
@@ -78,7 +79,8 @@ TEXT_LIMITS = {
     "标题": 200, "发文字号": 40, "正文": 100_000, "附件.正文": 100_000, "附件.名称": 100, "附件.文件": 200,
     "主送": 2000, "抄送": 2000, "分送": 2000, "署名": 200, "印发机关": 100, "附注": 500, "标识": 100,
     "联系电话": 40, "份号": 10, "会议.参会人员": 1000, "会议.议题": 200, "议定事项.事项": 1000,
-    "督查事项": 200, "督查事项.事项": 500,
+    "督查事项": 200, "督查事项.事项": 500, "签发意见": 200, "审定.意见": 200, "会签.意见": 200,
+    "拟稿人": 50, "核稿人": 50, "印制": 50, "校对": 50,
 }  # fmt: skip
 DEFAULT_TEXT_LIMIT = 100
 LIST_LIMITS = {"附件": 20, "督查事项": 1000, "出席": 300, "请假": 300, "列席": 300, "议定事项": 200,
@@ -215,6 +217,8 @@ class _Checker:
             where = [k for k, keys in schema.KIND_KEYS.items() if key in keys]
             if where and not path:
                 expected = f"「{key}」只用于文种 {'、'.join(where)}"
+            if key in schema.NESTED_KEYS and not path:
+                expected = schema.NESTED_KEYS[key]
             self.add(sub, f"未知的键「{shown(key)}」{hint}", expected or "可用的键：" + "、".join(sorted(allowed)))
 
     def text(self, data: dict[str, Any], key: str, path: str = "", required: bool = False,
@@ -441,6 +445,7 @@ def _minutes(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
         out["approval"] = Approval(
             c.text(approval, "审定人", "审定", required=True, expected="审定的召集人姓名"),
             c.date(approval, "日期", "审定"),
+            c.text(approval, "意见", "审定", expected=OPINION_EXPECTED),
         )
     signs = []
     for i, item in enumerate(c.items(data, "会签"), 1):
@@ -452,7 +457,7 @@ def _minutes(c: _Checker, data: dict[str, Any]) -> dict[str, Any]:
             continue
         c.unknown_keys(item, schema.known_keys("会签"), path)
         signs.append(Approval(c.text(item, "召集人", path, required=True, expected="召集人姓名"),
-                              c.date(item, "日期", path)))  # fmt: skip
+                              c.date(item, "日期", path), c.text(item, "意见", path, expected=OPINION_EXPECTED)))  # fmt: skip
     out["countersigns"] = tuple(signs)
     out["cross_domain"] = c.boolean(data, "跨分管领域")
     out["proposer"] = c.text(data, "议题提出单位")
@@ -583,6 +588,7 @@ def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date,
     c.unknown_keys(data, allowed, "")
     fields = _head_fields(c, data, workspace)
     fields.update(_foot_fields(c, data, workspace))
+    fields["dispatch"] = _dispatch(c, data, fields["copy_number"])
     extra = _kind_fields(c, data, kind, fields) if kind is not None else {}
     fields["organs"] = _issuing_organs(c, data, workspace, kind, fields) if kind is not None else ()
     if kind is not None:
@@ -664,18 +670,83 @@ def _foot_fields(c: _Checker, data: dict[str, Any], workspace: WorkspaceConfig) 
     return f
 
 
+# ---- the 发文稿纸: 拟稿, 核稿, 签发, 份数, 印制, 校对 ------------------------------------------------
+
+OPINION_EXPECTED = "签署的意见，如 同意印发"
+PERSON_EXPECTED = "姓名，如 张丽（几人时用「、」分隔）"
+COPIES_EXPECTED = f"印制的份数：1 至 {MAX_ISSUE} 的整数，如 30"
+# a 纪要 is approved (审定) by the convener, not signed: where each 签发 key's content belongs
+MINUTES_SIGNING = {
+    "签发人": "审定的召集人写在「审定」下：审定: {审定人: …, 日期: …}",
+    "签发意见": "写在「审定」下：审定: {审定人: …, 日期: …, 意见: 同意印发}",
+    "签发日期": "写在「审定」下：审定: {审定人: …, 日期: 2026-11-22}",
+}
+
+
+def _dispatch(c: _Checker, data: dict[str, Any], copy_number: str) -> Dispatch:
+    """The 发文稿纸's own keys (all optional), each checked like every other key."""
+    copies = _copies(c, data)
+    if copies is not None and re.fullmatch(r"[0-9]{1,6}", copy_number) and int(copy_number) > copies:
+        c.add("份号", f"份号「{shown(copy_number)}」大于份数 {copies}", f"1 至 {copies} 之间的份号，或改正份数")
+    return Dispatch(
+        unit=c.text(data, "拟稿单位", expected="拟稿的单位或科室，如 党政综合办公室"),
+        drafter=_person(c, data, "拟稿人"),
+        reviewer=_person(c, data, "核稿人"),
+        opinion=c.text(data, "签发意见", expected=OPINION_EXPECTED),
+        signed=c.date(data, "签发日期"),
+        copies=copies,
+        printed_by=_person(c, data, "印制"),
+        proofread_by=_person(c, data, "校对"),
+    )
+
+
+def _person(c: _Checker, data: dict[str, Any], key: str) -> str:
+    """A person's name (or names joined by 、): text with a letter in it, never a number or a date."""
+    value = data.get(key)
+    if isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
+        kind = "日期" if isinstance(value, dt.date) else type_name(value)
+        c.add(key, f"应为姓名，实际是{kind}「{shown(value)}」", PERSON_EXPECTED)
+        return ""
+    text = c.text(data, key, expected=PERSON_EXPECTED)
+    if text and not re.search(r"[^\W\d_]|×", text):  # ××× is a blank still to fill (fawen new)
+        c.add(key, f"「{shown(text)}」不是姓名", PERSON_EXPECTED)
+        return ""
+    return text
+
+
+def _copies(c: _Checker, data: dict[str, Any]) -> int | None:
+    """份数: a whole number of copies (30, or as text 30 / 30份)."""
+    value = data.get("份数")
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ISSUE:
+        return value
+    m = re.fullmatch(r"([0-9]{1,6})\s*份?", value.strip()) if isinstance(value, str) else None
+    if m and int(m[1]) > 0:
+        return int(m[1])
+    c.add("份数", f"「{shown(value)}」不是份数", COPIES_EXPECTED)
+    return None
+
+
+def _signing_rules(c: _Checker, data: dict[str, Any], kind: DocumentKind, signers: tuple[str, ...]) -> None:
+    """签发人 is printed in the 版头 of a 上行文 only (GB/T 9704 §7.2.6) and on every 发文稿纸; a
+    纪要 is approved (审定) instead; a 签发意见 or 签发日期 needs the 签发人 it belongs to."""
+    if kind == DocumentKind.MINUTES:
+        for key, where in MINUTES_SIGNING.items():
+            if data.get(key) not in (None, "", []):
+                c.add(key, "会议纪要由召集人审定，不签发（工作制度第七条：报请召集人审定后印发）", where)
+        return
+    for key in ("签发意见", "签发日期"):
+        if data.get(key) not in (None, "") and not signers:
+            c.add(key, f"写了{key}，但没有写签发人", "同时写明 签发人：签发的领导姓名，如 李明")
+
+
 def _kind_fields(c: _Checker, data: dict[str, Any], kind: DocumentKind, f: dict[str, Any]) -> dict[str, Any]:
     """The rules of one 文种 (上行文, 请示, meetings, 纪要, 通报) and the keys only it has."""
     extra: dict[str, Any] = {}
     if kind.upward and not f["signers"]:
         c.add("签发人", f"{kind.value}是上行文，须标注签发人（GB/T 9704 §7.2.6）", "签发人姓名，如 刘海涛")
-    # a valid key this 文种 does not print would vanish without a word: said instead
-    if not kind.upward and f["signers"]:
-        c.add(
-            "签发人",
-            f"{kind.value}不标注签发人（GB/T 9704 §7.2.6：只有上行文标注）",
-            "删去此项；专题报告、请示才写签发人",
-        )
+    _signing_rules(c, data, kind, f["signers"])
     if not _signs(kind, f["number"]):
         for key in ("署名", "印章"):
             if data.get(key) not in (None, "", False):
@@ -756,6 +827,7 @@ ATTENDANCE_PAIRS = frozenset({("主持", "出席"), ("记录", "出席"), ("记�
 MINUTES_ORDER = ("会议.时间", "成文日期", "会签", "审定.日期", "印发日期")
 NOTICE_ORDER = ("成文日期", "印发日期", "会议.时间")  # a notice goes out before its meeting
 DATE_LABELS = {
+    "签发日期": "签发日期",
     "会议.时间": "会议日期",
     "成文日期": "成文日期",
     "会签": "会签日期",
@@ -916,8 +988,11 @@ def _deadlines(c: _Checker, resolutions: tuple[Resolution, ...], meeting: Meetin
 def _dates_in_order(c: _Checker, kind: DocumentKind, f: dict[str, Any], held: dt.date | None) -> None:
     """Each date no later than the dates that must follow it; said once, where the early one is."""
     order = MINUTES_ORDER if kind == DocumentKind.MINUTES else NOTICE_ORDER if held else NOTICE_ORDER[:2]
+    signed = f["dispatch"].signed if kind != DocumentKind.MINUTES else None
+    order = ("签发日期", *order) if signed else order  # 成文日期 is the day it was signed (条例第九条), not before
     approval = f.get("approval")
-    given = {"会议.时间": [("会议.时间", held)], "成文日期": [("成文日期", f["date"])], "印发日期": [("印发日期", f["print_date"])],
+    given = {"签发日期": [("签发日期", signed)], "会议.时间": [("会议.时间", held)], "成文日期": [("成文日期", f["date"])],
+             "印发日期": [("印发日期", f["print_date"])],
              "审定.日期": [("审定.日期", approval.date if approval else None)],
              "会签": [(f"会签[{i}].日期", s.date) for i, s in enumerate(f.get("countersigns", ()), 1)]}  # fmt: skip
     for rank, step in enumerate(order):
@@ -993,6 +1068,7 @@ def _request(source: str, kind: DocumentKind, f: dict[str, Any], extra: dict[str
         identity=f["identity"],
         meeting_id=f["meeting_id"],
         completed=tuple(completed.fields),
+        dispatch=f["dispatch"],
         **extra,
     )
 

@@ -22,6 +22,8 @@ from pipeline.dat22 import ARCHIVE_CODE_RE
 from pipeline.dat22 import parse_manifest
 from pipeline.dat22 import safe_name
 from pipeline.dat22 import sha256
+from pipeline.model import DISPATCH_FORM
+from pipeline.model import DISPATCH_FORM_ROLE
 from pipeline.model import MANIFEST
 from pipeline.model import METADATA
 
@@ -75,18 +77,25 @@ def check_version(files: dict[str, bytes], version_dir: str) -> tuple[list[str],
 
 def _pdf_problems(name: str, data: bytes, record: dict[str, object]) -> list[str]:
     """A PDF opens; the two copies also have the recorded page count (the page tree's /Count, as
-    viewers read it: walking every page would halve verify's speed) and carry the record inside."""
+    viewers read it: walking every page would halve verify's speed) and carry the record inside;
+    so does the 发文稿纸, on its one page."""
     try:
-        pages, info = _pdf_facts(data, name in COPIES)
+        pages, info = _pdf_facts(data, name in STATES)
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         return [f"PDF 无法打开：{name}（{exc}）"]
-    if not record or name not in COPIES:
+    if not record or name not in STATES:
         return []
-    found = [] if pages == record.get("页数") else [f"页数不符：{name} 有 {pages} 页，元数据记 {record.get('页数')} 页"]
+    if name in COPIES:
+        found = (
+            [] if pages == record.get("页数") else [f"页数不符：{name} 有 {pages} 页，元数据记 {record.get('页数')} 页"]
+        )
+    else:
+        found = [] if pages == 1 else [f"页数不符：{name} 有 {pages} 页，发文稿纸只有 1 页"]
     return found + _embedded(name, {k: str(info.get(k, "")) for k in PDF_KEYS}, _expected_pdf(record, name))
 
 
 COPIES = {"正本.pdf": "正本", "归档.pdf": "归档件"}  # the PDFs that carry the version's metadata, and their 稿本
+STATES = {**COPIES, DISPATCH_FORM: DISPATCH_FORM_ROLE}  # and the 发文稿纸, which carries it too
 PDF_KEYS = ("/Title", "/Subject", "/FawenArchiveCode", "/FawenVersion", "/FawenInputSHA256", "/FawenState")
 FIELD_CN = {"/Title": "题名", "/Subject": "文号", "/FawenArchiveCode": "档号", "/FawenVersion": "版本",
             "/FawenInputSHA256": "内容摘要", "/FawenState": "稿本", "title": "题名", "subject": "文号",
@@ -156,7 +165,7 @@ def _digest_of(record: dict[str, object]) -> str:
 def _expected_pdf(record: dict[str, object], name: str) -> dict[str, str]:
     return {"/Title": str(record.get("题名", "")), "/Subject": str(record.get("文号", "")),
             "/FawenArchiveCode": str(record.get("档号", "")), "/FawenVersion": str(record.get("版本", "")),
-            "/FawenInputSHA256": _digest_of(record), "/FawenState": COPIES[name]}  # fmt: skip
+            "/FawenInputSHA256": _digest_of(record), "/FawenState": STATES[name]}  # fmt: skip
 
 
 def _embedded(name: str, found: dict[str, str], expected: dict[str, str]) -> list[str]:

@@ -49,7 +49,7 @@ FIELDS: dict[str, Field] = {
         Field("期号", "期号", "不填则归档时按年度自动编号", "number"),
         Field("会议类型", "会议类型", "", "choice", choices=MEETING_TYPES),
         Field("督查类型", "督查类型", "", "choice", choices=("全面督查", "交办督查", "专项督查")),
-        Field("签发人", "签发人", "上行文必填：签发的领导", roster="召集人"),
+        Field("签发人", "签发人", "签发的领导；上行文必填并印在版头，其他文种只印在发文稿纸上", roster="召集人"),
         Field("主送", "主送机关", "请示只写一个机关", example="联席会议各成员单位", roster="主送"),
         Field("会议.类型", "会议类型", "", "choice", choices=MEETING_TYPES),
         Field("会议.时间", "会议时间", "如 2026-11-20 09:00", example="2026-11-20 09:00"),
@@ -103,10 +103,12 @@ FIELDS: dict[str, Field] = {
         Field("统计截止日期", "统计截止日期", "超期 = 办理中且已过办理时限", "date"),
         Field("审定.审定人", "审定人", "召集人审定后方可印发；不填则生成草稿", roster="召集人"),
         Field("审定.日期", "审定日期", "", "date"),
+        Field("审定.意见", "审定意见", "印在发文稿纸上", example="同意印发"),
         Field("跨分管领域", "跨分管领域", "专题会议涉及跨分管领域时勾选，并填写会签", "check"),
-        Field("会签", "会签", "", "rows", columns=("会签.召集人", "会签.日期")),
+        Field("会签", "会签", "", "rows", columns=("会签.召集人", "会签.日期", "会签.意见")),
         Field("会签.召集人", "召集人", roster="召集人"),
         Field("会签.日期", "日期", "", "date"),
+        Field("会签.意见", "意见", example="同意"),
         Field("议题提出单位", "议题提出单位", roster="单位"),
         Field("分送", "分送", "全体会议不填时分送全体成员单位", roster="主送"),
         Field(
@@ -127,6 +129,14 @@ FIELDS: dict[str, Field] = {
         Field("附注", "附注", example="此件公开发布"),
         Field("抄送", "抄送", "印在版记中", roster="主送"),
         Field("紧急程度", "紧急程度", "", "choice", choices=("特急", "加急")),
+        Field("签发意见", "签发意见", "须同时写签发人", example="同意印发"),
+        Field("签发日期", "签发日期", "不晚于成文日期", "date"),
+        Field("拟稿单位", "拟稿单位", "拟稿的单位或科室", roster="单位"),
+        Field("拟稿人", "拟稿人", roster="人员"),
+        Field("核稿人", "核稿人", roster="人员"),
+        Field("份数", "份数", "印制的份数", "number"),
+        Field("印制", "印制", "印制人", roster="人员"),
+        Field("校对", "校对", "校对人", roster="人员"),
         Field(
             "会议编号",
             "会议编号",
@@ -143,19 +153,25 @@ FIELDS: dict[str, Field] = {
 }
 
 _TAIL = ("成文日期", "印发日期", "联系人", "联系电话", "附注", "抄送")
+_PROCESSING = ("拟稿单位", "拟稿人", "核稿人", "份数", "印制", "校对")  # the 发文稿纸 filed with the document
+_SIGNING = ("签发意见", "签发日期")
 _MEETING = ("会议.类型", "会议.时间", "会议.地点", "会议.主持", "会议.参会人员", "会议.议题")
 KINDS: dict[str, tuple[str, ...]] = {
-    "通知": ("标题", "发文字号", "主送", "正文", "附件", "署名", "印章", *_TAIL, "紧急程度", "会议编号"),
-    "会议通知": ("标题", "发文字号", "主送", *_MEETING, "正文", "附件", "印章", *_TAIL, "紧急程度", "会议编号"),
+    "通知": ("标题", "发文字号", "主送", "正文", "附件", "署名", "印章", *_TAIL, "紧急程度", "会议编号", "签发人", *_SIGNING,
+             *_PROCESSING),
+    "会议通知": ("标题", "发文字号", "主送", *_MEETING, "正文", "附件", "印章", *_TAIL, "紧急程度", "会议编号", "签发人",
+                 *_SIGNING, *_PROCESSING),
     "会议纪要": ("会议类型", "期号", "标题", "会议.时间", "会议.地点", "会议.主持", "会议.记录", "出席", "请假", "列席",
-                 "正文", "议定事项", "审定.审定人", "审定.日期", "跨分管领域", "会签", "议题提出单位", "分送", "成文日期", "印发日期",
-                 "会议通知", "会议编号"),
+                 "正文", "议定事项", "审定.审定人", "审定.日期", "审定.意见", "跨分管领域", "会签", "议题提出单位", "分送", "成文日期",
+                 "印发日期", "会议通知", "会议编号", *_PROCESSING),
     "督查通报": ("督查类型", "期号", "标题", "主送", "督查.时间", "督查.督查组", "正文", "督查事项", "统计截止日期",
-                 "成文日期", "印发日期", "抄送", "会议编号"),
-    "专题报告": ("标题", "签发人", "主送", "正文", "附件", "署名", *_TAIL, "会议编号"),
-    "请示": ("标题", "签发人", "主送", "正文", "附件", *_TAIL, "会议编号"),
+                 "成文日期", "印发日期", "抄送", "会议编号", "签发人", *_SIGNING, *_PROCESSING),
+    "专题报告": ("标题", "签发人", "主送", "正文", "附件", "署名", *_TAIL, "会议编号", *_SIGNING, *_PROCESSING),
+    "请示": ("标题", "签发人", "主送", "正文", "附件", *_TAIL, "会议编号", *_SIGNING, *_PROCESSING),
 }  # fmt: skip
-GROUPS = {"会议": "会议", "督查": "督查", "审定": "审定"}  # a mapping key -> its fieldset's legend
+GROUPS = {"会议": "会议", "督查": "督查", "审定": "审定", "发文稿纸": "发文稿纸"}  # a group -> its fieldset's legend
+# top-level keys shown together: the 发文稿纸's (签发人 too where it is not in the 版头)
+SECTION_OF = dict.fromkeys(_PROCESSING + _SIGNING, "发文稿纸")
 
 
 @dataclass
@@ -170,7 +186,9 @@ class Section:
 def layout(kind: str) -> list[Section]:
     out: list[Section] = []
     for path in KINDS[kind]:
-        group = path.split(".", 1)[0] if "." in path else ""
+        group = path.split(".", 1)[0] if "." in path else SECTION_OF.get(path, "")
+        if path == "签发人" and kind in ("通知", "会议通知", "督查通报"):
+            group = "发文稿纸"
         if not (out and group and out[-1].legend == GROUPS[group]):
             out.append(Section(GROUPS[group], group) if group else Section(""))
         out[-1].fields.append(FIELDS[path])

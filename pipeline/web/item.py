@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from pipeline import disposition
 from pipeline import meetingchain
+from pipeline.model import DISPATCH_FORM_ROLE
 from pipeline.stages.record import changed_fields
 from pipeline.store.archive import EntryInfo
 from pipeline.web import images
@@ -30,7 +31,11 @@ from pipeline.web.site import page
 METADATA = ("档号", "全宗号", "门类", "年度", "保管期限", "机构问题", "件号", "题名", "文号", "责任者", "成文日期", "文种",
             "密级", "保密期限", "紧急程度", "主送", "抄送", "附件", "签发人", "页数", "稿本", "版本", "归档时间", "归档人",
             "时区", "UUID", "内容SHA256", "生成器")  # fmt: skip
-COPIES = {"正本": "正本", "归档": "归档件"}  # the copy as the URL names it -> its role in 组件
+COPIES = {
+    "正本": "正本",
+    "归档": "归档件",
+    "稿纸": DISPATCH_FORM_ROLE,
+}  # the copy as the URL names it -> its role in 组件
 DOWNLOAD_TYPES = ("application/pdf", "text/csv", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
 
@@ -82,8 +87,21 @@ def _chosen(request: Request, versions: list[int]) -> tuple[int, str]:
         raise WebError(404, f"没有第{raw}版", "现有版本：" + "、".join(f"第{v}版" for v in versions))
     copy = request.query_params.get("副本", "正本")
     if copy not in COPIES:
-        raise WebError(404, f"没有「{copy[:20]}」这一份", "可看：正本、归档")
+        raise WebError(404, f"没有「{copy[:20]}」这一份", "可看：正本、归档、稿纸")
     return version, copy
+
+
+def _copies(record: dict[str, Any]) -> list[str]:
+    """The copies a version has pages of: 正本 and 归档 always, the 发文稿纸 when it was filed with one."""
+    roles = {c.get("角色") for c in record.get("组件", []) if isinstance(c, dict)}
+    return [copy for copy, role in COPIES.items() if copy != "稿纸" or role in roles]
+
+
+def _pages(record: dict[str, Any], version: int, copy: str) -> int:
+    """Pages of the copy shown: the document's for 正本 and 归档, the one page of the 发文稿纸."""
+    if copy not in _copies(record):
+        raise WebError(404, f"第{version}版没有发文稿纸", "这一版归档时还不生成发文稿纸；可看：正本、归档")
+    return 1 if copy == "稿纸" else int(record.get("页数") or 0)
 
 
 def item_page(request: Request) -> Response:
@@ -99,7 +117,7 @@ def item_page(request: Request) -> Response:
     version, copy = _chosen(request, sorted(filed))
     latest = records[max(records)]
     events = archive.dispositions(entry)
-    pages = int(records[version].get("页数") or 0)
+    pages = _pages(records[version], version, copy)
     data = {
         "件": {**entry.as_dict(), "状态": archive.status(entry) or "有效"},
         "元数据": [{"项": k, "值": _shown(latest[k])} for k in METADATA if _shown(latest.get(k))],
@@ -110,7 +128,8 @@ def item_page(request: Request) -> Response:
         "关联": meetingchain.related(archive, entry),
         "页面": {"版本": version, "副本": copy, "页数": pages,
                  "图像": [f"{base_url(entry)}/v{version}/{quote(copy)}/{p}.png" for p in range(1, pages + 1)],
-                 "切换": {c: base_url(entry) + "?" + urlencode({"版本": version, "副本": c}) + "#pages" for c in COPIES}},
+                 "切换": {c: base_url(entry) + "?" + urlencode({"版本": version, "副本": c}) + "#pages"
+                        for c in _copies(records[version])}},
     }  # fmt: skip
     return page(request, "item.html", data)
 

@@ -463,6 +463,7 @@ class RawInput:
 METADATA = "元数据.json"
 MANIFEST = "manifest-sha256.txt"
 DISPATCH_FORM = "发文稿纸.pdf"  # the 发文稿纸 of a version (versions filed before it have none)
+ARCHIVAL_OFD = "归档.ofd"  # the 归档件 as OFD-A (versions filed before it have none)
 DISPATCH_FORM_ROLE = "发文稿纸"  # its role in the record's 组件 and its 稿本 in its own metadata
 
 

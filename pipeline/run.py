@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import getpass
 import json
 import os
@@ -60,12 +61,14 @@ from pipeline.intake import named_files
 from pipeline.intake import read_input
 from pipeline.intake import read_request
 from pipeline.intake import workspace_zone
+from pipeline.model import ARCHIVAL_OFD as OFD_NAME
 from pipeline.model import MANIFEST
 from pipeline.model import METADATA
 from pipeline.model import Composition
 from pipeline.model import DocumentRequest
 from pipeline.model import Placement
 from pipeline.model import Rendered
+from pipeline.ofdfonts import EmbeddedFonts
 from pipeline.relpath import safe_relative_path
 from pipeline.stages.attach import AttachmentMergeError
 from pipeline.stages.attach import label_fits
@@ -93,6 +96,10 @@ from pipeline.stages.numbering import identity_of
 from pipeline.stages.numbering import numbered
 from pipeline.stages.numbering import printed_number as printed_document_number
 from pipeline.stages.numbering import shelved
+from pipeline.stages.ofd import OfdMetadata
+from pipeline.stages.ofd import attached_renderings
+from pipeline.stages.ofd import ofd_package
+from pipeline.stages.ofd import stamp_of
 from pipeline.stages.parse import parse_input
 from pipeline.stages.record import Arrival
 from pipeline.stages.record import Filing
@@ -101,10 +108,12 @@ from pipeline.stages.record import filing_of
 from pipeline.stages.render_docx import PrintedLayout
 from pipeline.stages.render_docx import layout_of
 from pipeline.stages.render_docx import render_docx
+from pipeline.stages.stamp import RETENTION_LABEL
 from pipeline.stages.stamp import StampData
 from pipeline.stages.stamp import docx_properties
 from pipeline.stages.stamp import stamp_copies
 from pipeline.stages.tasks import snapshot_bytes
+from pipeline.stages.typeset_pdf import Page
 from pipeline.stages.typeset_pdf import typeset
 from pipeline.store import fonts as font_store
 from pipeline.store.archive import Archive
@@ -167,6 +176,8 @@ class Typeset:
     pages: int
     composition: Composition
     layout: PrintedLayout | None = None  # where the PDF put each line: the DOCX follows it
+    drawn: tuple[Page, ...] = ()  # every page as the typesetter drew it: the OFD draws them again
+    placeholders: tuple[int, ...] = ()  # the pages that hold an attached file's pages
 
     @property
     def draft(self) -> str:
@@ -209,7 +220,8 @@ def typeset_request(req: DocumentRequest, workspace: Workspace, base: Path | Non
                 )
             ],
         ) from exc
-    return Typeset(pdf, result.pages, comp, layout_of(result.printed, result.numbered))
+    layout = layout_of(result.printed, result.numbered)
+    return Typeset(pdf, result.pages, comp, layout, result.drawn, result.placeholders)
 
 
 def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None = None,
@@ -560,8 +572,10 @@ def _write_version(req: DocumentRequest, typeset: Typeset, filing: Filing, f: _F
     )
     record = filed_record(req, comp, filing, totals, f"fawen {__version__}")
     distribution, archival = stamp_copies(typeset.pdf, meta, font_store.font_set(f.workspace.config.font_dirs))
-    form = render_form(form_of(req, comp, _filed_as(filing)), font_store.font_set(f.workspace.config.font_dirs))
-    components = _components(req, (distribution, archival, docx, form), f)
+    fonts = font_store.font_set(f.workspace.config.font_dirs)
+    form = render_form(form_of(req, comp, _filed_as(filing)), fonts)
+    made = Made(distribution, archival, docx, form, _ofd_copy(typeset, meta, f.workspace))
+    components = _components(req, made, f)
     entry_name = existing.path.rsplit("/", 1)[-1] if existing else safe_name(
         f"{filing.archive_code} {safe_name(req.plain_title, 30)}")  # fmt: skip
     class_path = tuple(p for p in (str(filing.year), filing.retention, filing.problem) if p)
@@ -576,20 +590,51 @@ def _stamp_data(req: DocumentRequest, comp: Composition, filing: Filing) -> Stam
                      created=f.when)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Made:
+    """The files rendered for one version: the stamped PDFs, the DOCX, the 发文稿纸, the OFD."""
+
+    distribution: bytes
+    archival: bytes
+    docx: bytes
+    form: bytes
+    ofd: bytes
+
+
+def _ofd_copy(typeset: Typeset, meta: StampData, workspace: Workspace) -> bytes:
+    """The 归档件 as an OFD-A package (GB/T 33190, GB/T 42133): the typesetter's pages drawn again,
+    the attached files' pages as pictures, the 归档章 as an annotation."""
+    fonts = _ofd_fonts(tuple(workspace.config.font_dirs))
+    about = OfdMetadata(
+        meta.title, meta.author, (meta.created or dt.datetime.now(dt.UTC)).date(), meta.archive_code, meta.fonds,
+        meta.year, meta.item, meta.problem, RETENTION_LABEL.get(meta.retention, meta.retention), meta.number,
+        meta.date.isoformat() if meta.date else "", meta.kind, meta.pages, meta.version, "归档件", meta.input_digest,
+        f"fawen {__version__}",
+    )  # fmt: skip
+    attached = attached_renderings(typeset.pdf, typeset.drawn, typeset.placeholders)
+    return ofd_package(typeset.drawn, fonts, about, stamp_of(about), attached)
+
+
+@functools.cache
+def _ofd_fonts(font_dirs: tuple[str, ...]) -> EmbeddedFonts:
+    """One per font set: the font programs it cuts are kept for the next version."""
+    return EmbeddedFonts(font_store.font_set(font_dirs))
+
+
 def _filed_as(filing: Filing) -> FiledAs:
     """What the 发文稿纸 says of the version: its number, 档号, version, content digest, time."""
     return FiledAs(filing.number, filing.archive_code, filing.version, filing.content_sha256, filing.when)
 
 
-def _components(req: DocumentRequest, made: tuple[bytes, bytes, bytes, bytes], f: _Filer) -> list[Component]:
-    """The files of one version: the 正本 and 归档件 (``made``: both stamped, then the DOCX and
-    the 发文稿纸), the input as received, the snapshots it was drawn from, and every file it names."""
-    distribution, archival, docx, form = made
+def _components(req: DocumentRequest, made: Made, f: _Filer) -> list[Component]:
+    """The files of one version: the 正本 and 归档件 (both stamped), the 归档件 as OFD, the DOCX and
+    the 发文稿纸, the input as received, the snapshots it was drawn from, and every file it names."""
     components = [
-        Component("正本", "正本.pdf", "application/pdf", distribution),
-        Component("归档件", "归档.pdf", "application/pdf", archival),
-        Component("可编辑", "公文.docx", DOCX_MIME, docx),
-        Component(FORM_ROLE, FORM_NAME, "application/pdf", form),
+        Component("正本", "正本.pdf", "application/pdf", made.distribution),
+        Component("归档件", "归档.pdf", "application/pdf", made.archival),
+        Component("归档件（OFD）", OFD_NAME, "application/ofd", made.ofd),
+        Component("可编辑", "公文.docx", DOCX_MIME, made.docx),
+        Component(FORM_ROLE, FORM_NAME, "application/pdf", made.form),
         Component("输入", "输入" + f.path.suffix.lower(), "text/plain", f.source.data),
     ]  # fmt: skip
     if req.inspection_snapshot is not None:  # what the 督查事项 were drawn from: the 通报 rebuilds from it

@@ -106,3 +106,22 @@ def test_boxes_by_class_with_cover_spine_and_notes_page(archive, tmp_path):
     assert "F071" in cover and "0001—0002" in cover and "盒号" in cover
     assert "第1盒" in spine and "永久" in spine
     assert "本盒共 2 件" in notes and "整理人" in notes and "检查人" in notes
+
+
+def test_the_catalogue_pdf_has_a_title_block_per_retention_group_in_dat22_order(archive, tmp_path):
+    fawen(archive, "archive", "catalog", "--year", "2026", "-o", str(tmp_path))
+    with pdfplumber.open(tmp_path / "2026年度归档文件目录.pdf") as pdf:
+        texts = [(page.extract_text() or "").replace(" ", "").replace("\u3000", "") for page in pdf.pages]
+        assert all(page.width > page.height for page in pdf.pages)  # A4 landscape
+    total = len(texts)
+    headings = []
+    for n, text in enumerate(texts, 1):
+        assert "2026年度归档文件目录" in text and f"第{n}页共{total}页" in text, n
+        assert "序号" in text and "档号" in text  # the header row on every page
+        for term in ("永久", "30年", "10年"):
+            if f"保管期限：{term}" in text:
+                headings.append(term)
+    assert headings[0] == "永久" and headings[-1] == "10年"  # DA/T 22: 永久, 30年, 10年
+    assert headings == sorted(headings, key=["永久", "30年", "10年"].index)
+    first_d10 = next(n for n, t in enumerate(texts) if "保管期限：10年" in t)
+    assert "-Y-" not in texts[first_d10]  # a group starts on its own page: no 永久 件 on it

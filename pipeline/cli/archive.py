@@ -20,6 +20,7 @@ from pipeline.cli.common import EXIT_USAGE
 from pipeline.cli.common import _echo_json
 from pipeline.cli.common import _workspace
 from pipeline.cli.common import main
+from pipeline.model import ARCHIVAL_OFD
 from pipeline.model import DISPATCH_FORM
 from pipeline.store import fonts as font_store
 from pipeline.store.register import REGISTER_NAME
@@ -320,18 +321,20 @@ def archive_diff(ctx: click.Context, key: str, v1: int, v2: int, as_json: bool) 
         click.echo("  " + _change_line(change))
 
 
-COPIES = {"正本": "正本.pdf", "归档": "归档.pdf", "docx": "公文.docx", "稿纸": DISPATCH_FORM}  # `archive open --copy`
+# `archive open --copy`
+COPIES = {"正本": "正本.pdf", "归档": "归档.pdf", "ofd": ARCHIVAL_OFD, "docx": "公文.docx", "稿纸": DISPATCH_FORM}
 
 
 @archive.command("open")
 @click.argument("key", metavar="档号或文号")
 @click.option("--copy", "copy", type=click.Choice(sorted(COPIES)), default="正本", show_default=True,
-              help="哪一份：正本（分发的原样）、归档（带归档章的归档件）、docx（可编辑的定稿）、稿纸（发文稿纸）。")  # fmt: skip
+              help="哪一份：正本（分发的原样）、归档（带归档章的归档件）、ofd（归档件的 OFD 版）、docx（可编辑的定稿）、"
+                   "稿纸（发文稿纸）。")  # fmt: skip
 @click.option("--version", "version", type=click.IntRange(min=1), metavar="N", help="第几版，默认最新版本。")
 @click.option("--launch", is_flag=True, help="用系统默认程序打开。")
 @click.pass_context
 def archive_open(ctx: click.Context, key: str, copy: str, version: int | None, launch: bool) -> None:
-    """输出一件某一版本的正本、归档件、DOCX 或发文稿纸的路径（或直接打开）。"""
+    """输出一件某一版本的正本、归档件（PDF 或 OFD）、DOCX 或发文稿纸的路径（或直接打开）。"""
     store = _archive(ctx)
     entry = _entry_or_exit(store, key)
     store.close()
@@ -349,9 +352,10 @@ def archive_open(ctx: click.Context, key: str, copy: str, version: int | None, l
 
 
 def _why_missing(copy: str) -> str:
-    """A version filed before fawen made the 发文稿纸 has none; any other copy missing is a fault."""
-    if copy == "稿纸":
-        return "在归档时还不生成发文稿纸的版本没有这一份；否则用 fawen archive verify 查明。"
+    """A version filed before fawen made the 发文稿纸 (or the OFD) has none; any other copy missing is
+    a fault."""
+    if copy in ("稿纸", "ofd"):
+        return "在归档时还不生成这一份的版本没有它；否则用 fawen archive verify 查明。"
     return "用 fawen archive verify 查明。"
 
 
@@ -377,7 +381,8 @@ def archive_catalog(ctx: click.Context, year: int, out_dir: Path, as_json: bool)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"{year}年度归档文件目录"
     outputs = {".xlsx": catalogue.to_xlsx(table, year), ".csv": catalogue.to_csv(table),
-               ".pdf": catalogue.to_pdf(table, f"{workspace.config.organ.name} {name}", fonts)}  # fmt: skip
+               ".pdf": catalogue.sections_pdf(catalogue.sections(entries, workspace.config.organ.fonds or "F000"),
+                                              f"{workspace.config.organ.name} {name}", fonts)}  # fmt: skip
     for suffix, data in outputs.items():
         run.write_atomically(out_dir / f"{name}{suffix}", data)
     click.echo(f"已生成 {name}（{len(table)} 件）：" + "、".join(str(out_dir / f"{name}{s}") for s in outputs))

@@ -8,6 +8,8 @@ import io
 from typing import Any
 from typing import Protocol
 
+from pypdf import PdfReader
+from pypdf import PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.pagesizes import landscape
 from reportlab.pdfgen import canvas
@@ -91,37 +93,76 @@ def printable(sheet: Any) -> None:
     sheet.print_title_rows = "1:1"
 
 
+Section = tuple[str, list[list[str]]]  # a heading under the title, and the rows under it
+
+
+def sections(entries: list[dict[str, object]], fonds: str) -> list[Section]:
+    """The catalogue's rows grouped as DA/T 22 lists them: per 年度 and 保管期限 (永久, 30年, 10年),
+    each group under its own heading (全宗号, 年度, 保管期限, how many 件)."""
+    table = rows(entries)
+    ordered = in_order(entries)
+    out: list[Section] = []
+    for entry, row in zip(ordered, table, strict=True):
+        term = TERMS.get(str(entry.get("保管期限")), str(entry.get("保管期限", "")))
+        heading = f"全宗号：{fonds}　　年度：{entry.get('年度', '')}　　保管期限：{term}"
+        if not out or out[-1][0] != heading:
+            out.append((heading, []))
+        out[-1][1].append(row)
+    return [(f"{heading}　　（共 {len(group)} 件）", group) for heading, group in out]
+
+
 def to_pdf(table: list[list[str]], title: str, fonts: CatalogueFonts, layout: TableLayout | None = None,
            closing: tuple[str, ...] = ()) -> bytes:  # fmt: skip
     """A4 landscape, the header row on every page, long titles wrapped in their cell; ``layout``
     the columns and widths (default: the catalogue's), ``closing`` lines printed after the table
     (a 移交清单's totals and signatures)."""
-    columns, widths_mm = layout or (COLUMNS, WIDTHS_MM)
-    mm = g.MM
-    page_w, page_h = landscape(A4)
-    left, top, bottom = 5 * mm, page_h - 15 * mm, 15 * mm
-    size = 9.0
-    line = size * 1.35
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=(page_w, page_h), invariant=1)
-    c.setTitle(title)
+    return sections_pdf([("", table)], title, fonts, layout, closing)
 
-    def text(x: float, y: float, s: str, role: str = g.ROLE_SONG) -> None:
-        run, run_font = "", ""
-        for ch in s + "\0":
-            font = fonts.font_for(ch, role) if ch != "\0" else ""
-            if font != run_font and run:
-                c.setFont(run_font, size)
-                c.drawString(x, y, run)
-                x += c.stringWidth(run, run_font, size)
-                run = ""
-            run_font = font
-            run += ch if ch != "\0" else ""
 
-    def wrap(s: str, width: float) -> list[str]:
+def sections_pdf(parts: list[Section], title: str, fonts: CatalogueFonts, layout: TableLayout | None = None,
+                 closing: tuple[str, ...] = ()) -> bytes:  # fmt: skip
+    """``to_pdf`` for rows in sections: each section starts on a new page under the title block
+    (the title, the section's heading) and the header row; pages are numbered 第 n 页 / 共 m 页."""
+    sheet = _Sheet(title, fonts, layout or (COLUMNS, WIDTHS_MM))
+    for k, (heading, table) in enumerate(parts):
+        if k:
+            sheet.new_page()
+        sheet.heading = heading
+        sheet.start()
+        for cells in table:
+            sheet.row(cells)
+    sheet.close(closing)
+    return sheet.finish()
+
+
+class _Sheet:
+    """A landscape table being drawn: rows flow onto new pages under the title block."""
+
+    SIZE = 9.0
+
+    def __init__(self, title: str, fonts: CatalogueFonts, layout: TableLayout) -> None:
+        self.title, self.fonts, self.heading = title, fonts, ""
+        self.columns, self.widths = layout
+        self.page_w, self.page_h = landscape(A4)
+        self.left, self.bottom = 5 * g.MM, 15 * g.MM
+        self.line = self.SIZE * 1.35
+        self.buf = io.BytesIO()
+        initial = fonts.font_for("一", g.ROLE_SONG)  # not reportlab's unembedded Helvetica
+        self.c = canvas.Canvas(self.buf, pagesize=(self.page_w, self.page_h), invariant=1, initialFontName=initial)
+        self.c.setTitle(title)
+        self.pages: list[int] = [1]
+        self.y = 0.0
+
+    def text(self, x: float, y: float, s: str, role: str = g.ROLE_SONG, size: float = SIZE) -> None:
+        for font, run in _runs(s, role, self.fonts):
+            self.c.setFont(font, size)
+            self.c.drawString(x, y, run)
+            x += self.c.stringWidth(run, font, size)
+
+    def wrap(self, s: str, width: float) -> list[str]:
         lines, cur, w = [], "", 0.0
         for ch in s:
-            cw = c.stringWidth(ch, fonts.font_for(ch, g.ROLE_SONG), size)
+            cw = self.c.stringWidth(ch, self.fonts.font_for(ch, g.ROLE_SONG), self.SIZE)
             if cur and w + cw > width:
                 lines.append(cur)
                 cur, w = "", 0.0
@@ -129,38 +170,87 @@ def to_pdf(table: list[list[str]], title: str, fonts: CatalogueFonts, layout: Ta
             w += cw
         return [*lines, cur] if cur else lines or [""]
 
-    def header(y: float) -> float:
-        c.setFont(fonts.font_for(title[0], g.ROLE_HEI), 14)
-        text(left, page_h - 10 * mm, title, g.ROLE_HEI)
-        return row(list(columns), y, g.ROLE_HEI)
+    def start(self) -> None:
+        """The title block and the header row at the top of the page."""
+        top = self.page_h - 10 * g.MM
+        self.text(self.left, top, self.title, g.ROLE_HEI, 14)
+        self.y = self.page_h - 15 * g.MM
+        if self.heading:
+            self.text(self.left, top - 7 * g.MM, self.heading, g.ROLE_SONG, 10.5)
+            self.y -= 5 * g.MM
+        self._cells(list(self.columns), g.ROLE_HEI)
 
-    def row(cells: list[str], y: float, role: str = g.ROLE_SONG) -> float:
-        wrapped = [wrap(cell, w * mm - 2 * mm) for cell, w in zip(cells, widths_mm, strict=True)]
-        height = max(len(w) for w in wrapped) * line + 2 * mm
-        x = left
-        for lines, w in zip(wrapped, widths_mm, strict=True):
-            c.rect(x, y - height, w * mm, height)
+    def row(self, cells: list[str]) -> None:
+        lines = max(len(self.wrap(cell, w * g.MM - 2 * g.MM)) for cell, w in zip(cells, self.widths, strict=True))
+        if self.y - lines * self.line - 2 * g.MM < self.bottom:
+            self.new_page()
+            self.start()
+        self._cells(cells, g.ROLE_SONG)
+
+    def _cells(self, cells: list[str], role: str) -> None:
+        wrapped = [self.wrap(cell, w * g.MM - 2 * g.MM) for cell, w in zip(cells, self.widths, strict=True)]
+        height = max(len(w) for w in wrapped) * self.line + 2 * g.MM
+        x = self.left
+        for lines, w in zip(wrapped, self.widths, strict=True):
+            self.c.rect(x, self.y - height, w * g.MM, height)
             for k, s in enumerate(lines):
-                text(x + 1 * mm, y - 1 * mm - (k + 1) * line + 2, s, role)
-            x += w * mm
-        return y - height
+                self.text(x + 1 * g.MM, self.y - 1 * g.MM - (k + 1) * self.line + 2, s, role)
+            x += w * g.MM
+        self.y -= height
 
-    y = header(top)
-    for cells in table:
-        lines = max(len(wrap(cell, w * mm - 2 * mm)) for cell, w in zip(cells, widths_mm, strict=True))
-        if y - lines * line - 2 * mm < bottom:
-            c.showPage()
-            y = header(top)
-        y = row(cells, y)
-    for closing_line in closing:
-        if y - 2 * line < bottom:
-            c.showPage()
-            y = top
-        y -= 1.6 * line
-        text(left, y, closing_line)
-    c.showPage()
-    c.save()
-    return buf.getvalue()
+    def new_page(self) -> None:
+        self.c.showPage()
+        self.pages.append(len(self.pages) + 1)
+
+    def close(self, closing: tuple[str, ...]) -> None:
+        for closing_line in closing:
+            if self.y - 2 * self.line < self.bottom:
+                self.new_page()
+                self.y = self.page_h - 15 * g.MM
+            self.y -= 1.6 * self.line
+            self.text(self.left, self.y, closing_line)
+
+    def finish(self) -> bytes:
+        """Number the pages (第 n 页 共 m 页) and return the file."""
+        self.c.showPage()
+        writer = PdfWriter(clone_from=io.BytesIO(self._saved()))
+        total = len(writer.pages)
+        for n, page in enumerate(writer.pages, 1):
+            page.merge_page(PdfReader(io.BytesIO(self._folio(n, total))).pages[0])
+        writer.add_metadata({"/Title": self.title})
+        numbered = io.BytesIO()
+        writer.write(numbered)
+        return numbered.getvalue()
+
+    def _saved(self) -> bytes:
+        self.c.save()
+        return self.buf.getvalue()
+
+    def _folio(self, n: int, total: int) -> bytes:
+        buf = io.BytesIO()
+        initial = self.fonts.font_for("一", g.ROLE_SONG)
+        c = canvas.Canvas(buf, pagesize=(self.page_w, self.page_h), invariant=1, initialFontName=initial)
+        label = f"第 {n} 页　共 {total} 页"
+        x = self.page_w / 2 - sum(c.stringWidth(t, f, 9) for f, t in _runs(label, g.ROLE_SONG, self.fonts)) / 2
+        for font, run in _runs(label, g.ROLE_SONG, self.fonts):
+            c.setFont(font, 9)
+            c.drawString(x, 7 * g.MM, run)
+            x += c.stringWidth(run, font, 9)
+        c.showPage()
+        c.save()
+        return buf.getvalue()
+
+
+def _runs(s: str, role: str, fonts: CatalogueFonts) -> list[tuple[str, str]]:
+    """(font, text) runs of ``s``: each character in the face that draws it."""
+    runs: list[tuple[str, str]] = []
+    for ch in s:
+        font = fonts.font_for(ch, role)
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + ch)
+        else:
+            runs.append((font, ch))
+    return runs
 
 
 # ---- 移交清单 (DA/T 22: the list that goes with a year's 件 to the archive) ----------------------

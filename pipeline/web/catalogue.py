@@ -113,7 +113,8 @@ def catalog_file(request: Request) -> Response:
     else:
         config = site.workspace.config
         with _reportlab:
-            data = catalogue.to_pdf(table, f"{config.organ.name} {name}", font_store.font_set(config.font_dirs))
+            parts = catalogue.sections(entries, config.organ.fonds or "F000")
+            data = catalogue.sections_pdf(parts, f"{config.organ.name} {name}", font_store.font_set(config.font_dirs))
     return Response(data, media_type=CATALOG_TYPES[kind],
                     headers={"content-disposition": attachment_header(f"{name}.{kind}"), "cache-control": "no-store"})  # fmt: skip
 

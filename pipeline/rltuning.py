@@ -9,8 +9,8 @@
 - Each face's glyph programs are read once and kept, and a subset is assembled from them;
   reportlab's own ``makeSubset`` seeks through the font file for every glyph of every subset.
   The subset's bytes are the same.
-- Glyph-width arrays (hundreds of integers per subset) are formatted in one join; the bytes
-  are the same.
+- Glyph-width arrays (hundreds of integers per subset) are formatted in one join, and a
+  dictionary key's name is escaped once per process; the bytes are the same.
 
 - Streams are not ASCII85-encoded on top of deflate (``rl_config.useA85``): that text
   encoding exists for 7-bit channels, costs 13 % of the time in pure Python and makes the file
@@ -24,6 +24,7 @@ All keep the output a valid PDF that every reader opens the same way.
 from __future__ import annotations
 
 import zlib
+from collections import OrderedDict
 from itertools import accumulate
 from struct import pack
 from struct import pack_into
@@ -208,12 +209,43 @@ def _array_format(self: Any, document: Any, IND: bytes = b"\n ") -> bytes:  # re
     return b"[ " + b" \n  ".join(lines) + b" ]"  # reportlab inserts "\n " between groups, joined by spaces
 
 
+# ---- dictionary keys ---------------------------------------------------------------------------
+
+_original_dict_format = pdfdoc.PDFDictionary.format
+_NAMES: dict[str, bytes] = {}  # a dictionary key as written: "/Type", "/F1+0" ... (a small, fixed set)
+_NAMES_MAX = 10_000
+
+
+def _dict_format(self: Any, document: Any, IND: bytes = b"\n ") -> bytes:  # reportlab names it IND
+    """reportlab's ``PDFDictionary.format`` with each key's name written once per process
+    rather than escaped and encoded again in every dictionary. The bytes are the same."""
+    d = self.dict
+    keys = list(d.keys())
+    if not isinstance(d, OrderedDict):
+        keys.sort()
+    items = []
+    for k in keys:
+        name = _NAMES.get(k)
+        if name is None:
+            name = pdfdoc.format(pdfdoc.PDFName(k), document)
+            if len(_NAMES) < _NAMES_MAX:
+                _NAMES[k] = name
+        items.append(name + b" " + pdfdoc.format(d[k], document))
+    if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
+        return b"<<\n" + IND.join(items) + b"\n>>"
+    for i in reversed(range(6, len(items), 6)):  # reportlab breaks the line every 6 entries
+        items.insert(i, b"\n ")
+    return b"<<\n" + b" ".join(items) + b"\n>>"
+
+
 def install() -> None:
     rl_config.useA85 = 0
     if TTFontFile.get_table is not _cached_get_table:
         TTFontFile.get_table = _cached_get_table
     if TTFontFile.makeSubset is not _make_subset:
         TTFontFile.makeSubset = _make_subset
+    if pdfdoc.PDFDictionary.format is not _dict_format:
+        pdfdoc.PDFDictionary.format = _dict_format
     if pdfdoc.PDFArray.format is not _array_format:
         pdfdoc.PDFArray.format = _array_format
     if not isinstance(pdfdoc.PDFZCompress, _Flate):

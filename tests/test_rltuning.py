@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections import OrderedDict
 
 import pytest
 from reportlab.pdfbase import pdfdoc
@@ -73,3 +74,21 @@ def test_number_arrays_are_reportlabs_bytes(values, multiline):
 def test_streams_are_standard_deflate():
     data = bytes(range(256)) * 400
     assert zlib.decompress(rltuning._Flate().encode(data)) == data  # noqa: SLF001
+
+
+ORIGINAL_DICT = rltuning._original_dict_format  # noqa: SLF001
+
+
+@pytest.mark.parametrize("multiline", [True, False, "forced"])
+@pytest.mark.parametrize(
+    "entries",
+    [{"Type": "/Page", "Count": 3}, {f"K{i}": i for i in range(15)}, {"F1+0": 1, "Odd Name#(x)": "/V", "Ünï": 2.5}],
+)
+def test_dictionaries_are_reportlabs_bytes(entries, multiline):
+    for mapping in (entries, OrderedDict(reversed(list(entries.items())))):
+        d = pdfdoc.PDFDictionary()
+        d.dict = mapping
+        d.multiline = multiline
+        document = pdfdoc.PDFDocument()
+        assert rltuning._dict_format(d, document) == ORIGINAL_DICT(d, document)  # noqa: SLF001
+        assert rltuning._dict_format(d, document) == ORIGINAL_DICT(d, document)  # noqa: SLF001 — names cached

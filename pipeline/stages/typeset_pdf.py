@@ -202,7 +202,12 @@ class Typesetter:
                 font, em = glyph(ch, role)
                 adv = share if unit.wide else end - x if i == final else em * size / MM
                 tc = adv * MM - em * size
-                if run is not None and run.font == font and abs(run.char_space - tc) < EPS and abs(last_end - x) < EPS:
+                if (
+                    run is not None
+                    and run.font == font
+                    and -EPS < run.char_space - tc < EPS
+                    and -EPS < last_end - x < EPS
+                ):
                     chars.append(ch)
                 else:
                     if run is not None:
@@ -210,8 +215,8 @@ class Typesetter:
                     run = Run(x, baseline, font, size, ch, tc, BLACK)
                     runs.append(run)
                     chars = [ch]
-                last_end = x + adv
                 x += adv
+                last_end = x
         if run is not None:
             run.text = "".join(chars)
         return runs

@@ -266,7 +266,7 @@ class FontSet:
         self._char_cache: dict[tuple[str, str], str] = {}
         self._ink: dict[tuple[str, str], tuple[float, float, float, float]] = {}
         self._em: dict[tuple[str, str], float] = {}
-        self._glyphs: dict[tuple[str, str], tuple[str, float]] = {}
+        self._glyphs: dict[str, dict[str, tuple[str, float]]] = {}  # role -> char -> (font, em)
         fallback_names = [self._register(p, i) for p, i in glyph_fallbacks]
         for role, choice in choices.items():
             name = self._register(Path(choice.path), choice.subfont)
@@ -315,11 +315,13 @@ class FontSet:
 
     def glyph(self, char: str, role: str) -> tuple[str, float]:
         """(font, advance in em) for a character in a role: the typesetter's hot path."""
-        key = (char, role)
-        hit = self._glyphs.get(key)
+        table = self._glyphs.get(role)
+        if table is None:
+            table = self._glyphs[role] = {}
+        hit = table.get(char)
         if hit is None:
             name = self.font_for(char, role)
-            hit = self._glyphs[key] = (name, self.width(name, char, 1000) / 1000)
+            hit = table[char] = (name, self.width(name, char, 1000) / 1000)
         return hit
 
     def has_char(self, char: str) -> bool:

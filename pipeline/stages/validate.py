@@ -11,6 +11,7 @@ import difflib
 import math
 import re
 import unicodedata
+from collections.abc import Container
 from typing import Any
 from typing import TypeVar
 
@@ -113,7 +114,7 @@ def date_range(today: dt.date) -> tuple[dt.date, dt.date]:
     return FIRST_DATE, last
 
 
-def character_problems(text: str, multiline: bool, coverage: frozenset[int] | None) -> list[tuple[str, str]]:
+def character_problems(text: str, multiline: bool, coverage: Container[int] | None) -> list[tuple[str, str]]:
     """(problem, expected) for the characters of ``text`` that cannot be printed as themselves."""
     hidden: list[str] = []
     missing: list[str] = []
@@ -182,7 +183,7 @@ class _Checker:
     def add(self, key: str, problem: str, expected: str = "") -> None:
         self.problems.append(Problem(shown(key, 80), problem, expected, self.raw.line(key)))
 
-    def values(self, node: Any, path: str, coverage: frozenset[int] | None) -> None:
+    def values(self, node: Any, path: str, coverage: Container[int] | None) -> None:
         """Every value of the input, known key or not: lengths, list sizes, numbers, characters."""
         if isinstance(node, dict):
             for key, value in node.items():
@@ -562,7 +563,7 @@ def _ledger_query(c: _Checker, query: dict[str, Any], cutoff: dt.date | None, ki
 
 
 def validate(raw: RawInput, workspace: WorkspaceConfig, today: dt.date,
-             coverage: frozenset[int] | None = None) -> DocumentRequest:  # fmt: skip
+             coverage: Container[int] | None = None) -> DocumentRequest:  # fmt: skip
     """Check a parsed input against the contract and the workspace; build the request.
     ``coverage`` holds the code points the installed fonts draw (None: not checked). Every key is
     checked before anything is built, so no value is dropped or replaced without a word."""
@@ -1177,7 +1178,7 @@ def table_text_problem(rows: tuple[InspectionRow, ...] | list[InspectionRow], ke
 
 
 def ledger_rows(source: str, ledger: str, table: list[list[str]], today: dt.date,
-                coverage: frozenset[int] | None = None, *, year_from: dt.date | None = None) -> tuple[InspectionRow, ...]:  # fmt: skip
+                coverage: Container[int] | None = None, *, year_from: dt.date | None = None) -> tuple[InspectionRow, ...]:  # fmt: skip
     """Rows of a 督查事项 ledger as the sheet holds them (title rows, then the header) ->
     InspectionRows. Rows 合计/小计/总计 and repeats of the header are skipped (not counted); a
     date written without its year (10月8日) takes the year of ``year_from`` (the 统计截止日期).
@@ -1272,7 +1273,7 @@ def _ledger_date(text: str, year_from: dt.date | None) -> tuple[dt.date | None, 
     return parse_date(text), False
 
 
-def _ledger_row(where: dict[str, str], cells: dict[str, str], today: dt.date, coverage: frozenset[int] | None,
+def _ledger_row(where: dict[str, str], cells: dict[str, str], today: dt.date, coverage: Container[int] | None,
                 problems: list[Problem], year_from: dt.date | None = None) -> InspectionRow | None:  # fmt: skip
     """One ledger row, or None with its problems added (``where``: each column's row-and-column key)."""
     before = len(problems)

@@ -9,6 +9,7 @@ fontTools into a cache folder.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import hashlib
 import json
@@ -526,10 +527,32 @@ def install_fontconfig(choices: dict[str, FontChoice]) -> Path | None:
 
 # ---- coverage: what validation lets through -----------------------------------------------------
 
-_COVERAGE: dict[tuple[str, ...], frozenset[int]] = {}
+
+class CodePoints:
+    """A set of code points kept as sorted ranges: membership by bisection, without building a
+    set of tens of thousands of integers at every start (validation needs only ``in``)."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self, ranges: Iterable[tuple[int, int]]) -> None:
+        pairs = sorted((int(a), int(b)) for a, b in ranges)
+        self.starts = [a for a, _ in pairs]
+        self.ends = [b for _, b in pairs]
+
+    def __contains__(self, code: object) -> bool:
+        if not isinstance(code, int):
+            return False
+        i = bisect.bisect_right(self.starts, code) - 1
+        return i >= 0 and code <= self.ends[i]
+
+    def __len__(self) -> int:
+        return sum(b - a + 1 for a, b in zip(self.starts, self.ends, strict=True))
 
 
-def coverage(extra_dirs: Iterable[str | Path] = ()) -> frozenset[int]:
+_COVERAGE: dict[tuple[str, ...], CodePoints] = {}
+
+
+def coverage(extra_dirs: Iterable[str | Path] = ()) -> CodePoints:
     """The code points the faces in use draw, as plain data for validation.
 
     Only the Basic Multilingual Plane: reportlab writes each ToUnicode entry as four hex digits,
@@ -552,23 +575,27 @@ def coverage(extra_dirs: Iterable[str | Path] = ()) -> frozenset[int]:
     digest = hashlib.sha256("\n".join((*key, "", *tuple(listing))).encode("utf-8", "surrogateescape")).hexdigest()[:16]
     cache = cache_dir() / f"coverage-{digest}.json"
     try:
-        ranges = json.loads(cache.read_text(encoding="utf-8"))
-        codes = frozenset(c for a, b in ranges for c in range(a, b + 1))
+        codes = CodePoints((a, b) for a, b in json.loads(cache.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         fs = font_set(key)
-        codes = frozenset(c for f in fs._rl.values() for c in f.face.charToGlyph if c <= 0xFFFF)
-        _write_ranges(cache, codes)
+        ranges = _ranges(c for f in fs._rl.values() for c in f.face.charToGlyph if c <= 0xFFFF)
+        _write_ranges(cache, ranges)
+        codes = CodePoints((a, b) for a, b in ranges)
     _COVERAGE[key] = codes
     return codes
 
 
-def _write_ranges(path: Path, codes: frozenset[int]) -> None:
+def _ranges(codes: Iterable[int]) -> list[list[int]]:
     ranges: list[list[int]] = []
-    for c in sorted(codes):
+    for c in sorted(set(codes)):
         if ranges and ranges[-1][1] == c - 1:
             ranges[-1][1] = c
         else:
             ranges.append([c, c])
+    return ranges
+
+
+def _write_ranges(path: Path, ranges: list[list[int]]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -232,6 +232,23 @@ def test_a_watcher_killed_at_random_moments_loses_and_duplicates_nothing(workspa
     assert verify.exit_code == 0, verify.output[-2000:]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="lease probes are made on Linux only")
+def test_a_lease_probe_left_by_a_killed_watcher_is_swept_and_a_live_ones_is_kept(workspace):
+    """A watcher killed between making its lease probe and removing it leaves the probe: the next
+    watcher (any Inbox) removes it; a probe whose process still runs is left alone."""
+    from pipeline.store.inbox import Inbox
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()  # fmt: skip
+    stale = workspace.inbox / f".fawen-probe-{dead}-0123abcd"
+    live = workspace.inbox / f".fawen-probe-{os.getppid()}-89abcdef"
+    lookalike = workspace.inbox / ".fawen-probe-notes.yaml"
+    for path in (stale, live, lookalike):
+        path.write_bytes(b"probe")
+    Inbox(workspace.inbox)
+    assert not stale.exists() and live.exists() and lookalike.exists()
+
+
 def test_status_counts_waiting_rejected_and_filed_today(workspace):
     from click.testing import CliRunner
 

@@ -236,7 +236,7 @@ def _content_archivable(contents: Any) -> bool:
     if contents is None:
         return True
     data = contents.get_data()
-    return len(data) <= MAX_CONTENT_BYTES and not _NOT_ARCHIVABLE.search(data) and not _CMYK_OPERATOR.search(data)
+    return not _NOT_ARCHIVABLE.search(data) and not _CMYK_OPERATOR.search(data)
 
 
 def _resources_archivable(resources: Any, depth: int) -> bool:

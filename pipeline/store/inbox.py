@@ -102,11 +102,33 @@ class Claim:
     moved: tuple[tuple[Path, Path], ...] = ()  # attachments: (original, claimed)
 
 
+PROBE = re.compile(r"\.fawen-probe-(\d+)-[0-9a-f]{8}")  # the lease probe's name: pid, random part
+
+
 class Inbox:
     def __init__(self, root: Path) -> None:
         self.root = root
         for sub in (PROCESSING, REJECTED, DUPLICATES):
             (root / sub).mkdir(parents=True, exist_ok=True)
+        self._sweep_probes()
+
+    def _sweep_probes(self) -> None:
+        """Remove the lease probes of watchers that died between making and removing one (a
+        probe is fawen's own empty file, never an input: its pid's process is gone). Probes are
+        made on Linux only (``leases``)."""
+        if not sys.platform.startswith("linux"):
+            return
+        try:
+            entries = list(os.scandir(self.root))
+        except OSError:
+            return
+        for entry in entries:
+            found = PROBE.fullmatch(entry.name)
+            if found and int(found.group(1)) != os.getpid() and not _alive(int(found.group(1))):
+                try:
+                    os.unlink(entry.path)
+                except OSError:
+                    pass  # another watcher swept it first, or the folder is read-only
 
     def candidates(self) -> list[Path]:
         out = []
@@ -128,7 +150,7 @@ class Inbox:
             return False
         if fs_type(str(self.root.resolve())).split(".")[0] in REMOTE_FS:
             return False
-        probe = self.root / f".fawen-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        probe = self.root / f".fawen-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # PROBE
         try:
             with probe.open("wb") as writer:
                 while_open = _holds(probe)
@@ -272,3 +294,14 @@ def _holds(path: Path) -> bool | None:
         return writer_holds(fd)
     finally:
         os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or no way to tell: leave its file alone
+    return True

@@ -196,6 +196,25 @@ class Typesetter:
             # the justification space after a unit belongs to its advance, so runs stay whole
             end = left + items[k + 1].x if k < last else x + unit.width - unit.squeeze
             text = unit.text
+            if len(text) == 1:  # almost every unit: one CJK character, whose advance runs to the next
+                font, em = glyph(text, role)
+                adv = end - x
+                tc = adv * MM - em * size
+                if (
+                    run is not None
+                    and run.font == font
+                    and -EPS < run.char_space - tc < EPS
+                    and -EPS < last_end - x < EPS
+                ):
+                    chars.append(text)
+                else:
+                    if run is not None:
+                        run.text = "".join(chars)
+                    run = Run(x, baseline, font, size, text, tc, BLACK)
+                    runs.append(run)
+                    chars = [text]
+                last_end = x + adv
+                continue
             final = len(text) - 1
             share = (end - x) / len(text) if unit.wide else 0.0
             for i, ch in enumerate(text):

@@ -196,30 +196,10 @@ class Typesetter:
             # the justification space after a unit belongs to its advance, so runs stay whole
             end = left + items[k + 1].x if k < last else x + unit.width - unit.squeeze
             text = unit.text
-            if len(text) == 1:  # almost every unit: one CJK character, whose advance runs to the next
-                font, em = glyph(text, role)
-                adv = end - x
-                tc = adv * MM - em * size
-                if (
-                    run is not None
-                    and run.font == font
-                    and -EPS < run.char_space - tc < EPS
-                    and -EPS < last_end - x < EPS
-                ):
-                    chars.append(text)
-                else:
-                    if run is not None:
-                        run.text = "".join(chars)
-                    run = Run(x, baseline, font, size, text, tc, BLACK)
-                    runs.append(run)
-                    chars = [text]
-                last_end = x + adv
-                continue
-            final = len(text) - 1
-            share = (end - x) / len(text) if unit.wide else 0.0
-            for i, ch in enumerate(text):
+            # almost every unit is one CJK character, whose advance runs to the next unit
+            steps = ((text, end - x),) if len(text) == 1 else self._advances(text, x, end, unit.wide, role, size)
+            for ch, adv in steps:
                 font, em = glyph(ch, role)
-                adv = share if unit.wide else end - x if i == final else em * size / MM
                 tc = adv * MM - em * size
                 if (
                     run is not None
@@ -239,6 +219,20 @@ class Typesetter:
         if run is not None:
             run.text = "".join(chars)
         return runs
+
+    def _advances(self, text: str, x: float, end: float, wide: bool, role: str, size: float) -> list[tuple[str, float]]:  # fmt: skip
+        """Each character of a unit with its advance: a wide unit's share the same, a narrow
+        unit's its own width, the last taking what is left up to ``end``."""
+        if wide:
+            share = (end - x) / len(text)
+            return [(ch, share) for ch in text]
+        out = []
+        final = len(text) - 1
+        for i, ch in enumerate(text):
+            adv = end - x if i == final else self.fonts.glyph(ch, role)[1] * size / MM
+            out.append((ch, adv))
+            x += adv
+        return out
 
     def compose(self, text: str, role: str, size: float, first_width: float, rest_width: float,
                 pitch: float) -> list[BrokenLine]:  # fmt: skip

@@ -66,17 +66,28 @@ def to_csv(table: list[list[str]]) -> bytes:
 
 
 def to_xlsx(table: list[list[str]], year: int) -> bytes:
+    rows = [[int(row[0]), *row[1:7], int(row[7]), row[8]] for row in table]
+    return _saved(_workbook(f"{year}年度", (COLUMNS, WIDTHS_MM), rows))
+
+
+def _workbook(title: str, layout: TableLayout, rows: list[list[object]]) -> Any:
+    """A workbook whose one sheet holds the header and rows, columns sized, set up to print."""
     from openpyxl import Workbook  # noqa: PLC0415
 
     book = Workbook()
     sheet = book.active
-    sheet.title = f"{year}年度"
-    sheet.append(list(COLUMNS))
-    for row in table:
-        sheet.append([int(row[0]), *row[1:7], int(row[7]), row[8]])
-    for col, width in zip("ABCDEFGHI", WIDTHS_MM, strict=True):
+    sheet.title = title
+    columns, widths = layout
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append(row)
+    for col, width in zip("ABCDEFGHIJKLMNOP", widths, strict=False):
         sheet.column_dimensions[col].width = width / 2.2
     printable(sheet)
+    return book
+
+
+def _saved(book: Any) -> bytes:
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
@@ -281,23 +292,12 @@ def handover_totals(table: list[list[str]]) -> list[str]:
 
 
 def handover_xlsx(table: list[list[str]], year: int) -> bytes:
-    from openpyxl import Workbook  # noqa: PLC0415
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{year}年度移交清单"
-    sheet.append(list(HANDOVER_COLUMNS))
-    for row in table:
-        sheet.append([int(row[0]), row[1], row[2], row[3], int(row[4]), int(row[5]), int(row[6]), int(row[7]), row[8]])
-    for col, width in zip("ABCDEFGHI", HANDOVER_WIDTHS, strict=True):
-        sheet.column_dimensions[col].width = width / 2.2
-    printable(sheet)
+    rows: list[list[object]] = [[int(r[0]), r[1], r[2], r[3], *(int(v) for v in r[4:8]), r[8]] for r in table]
+    book = _workbook(f"{year}年度移交清单", (HANDOVER_COLUMNS, HANDOVER_WIDTHS), rows)
     totals = book.create_sheet("汇总")
     for line in handover_totals(table):
         totals.append([line])
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+    return _saved(book)
 
 
 # ---- 档案盒 (boxes): cover, spine and 备考表 ------------------------------------------------------

@@ -148,12 +148,14 @@ def break_lines(
             queue.pop(0)
         if not queue:
             break
-        line: list[Unit] = []
-        used = 0.0
-        while queue and used + queue[0].width <= width + EPS:
-            u = queue.pop(0)
-            line.append(u)
+        used, taken, limit = 0.0, 0, width + EPS
+        for u in queue:  # as many as fit, taken off the queue at once
+            if used + u.width > limit:
+                break
             used += u.width
+            taken += 1
+        line = queue[:taken]
+        del queue[:taken]
         if not line:  # a single unit wider than the line
             head = queue.pop(0)
             pieces = _split_long(head, width, narrow_width)

@@ -78,26 +78,27 @@ class BrokenLine:
 def units(text: str, wide_width: float, narrow_width: Callable[[str], float]) -> list[Unit]:
     """Cut ``text`` into units. ``wide_width`` is the grid pitch; ``narrow_width`` measures a run."""
     out: list[Unit] = []
+    append, wide = out.append, is_wide
     i = 0
     n = len(text)
     while i < n:
         ch = text[i]
         if ch == " ":
-            out.append(Unit(" ", narrow_width(" "), False, space=True))
+            append(Unit(" ", narrow_width(" "), False, space=True))
             i += 1
-        elif is_wide(ch):
+        elif wide(ch):
             if ch in "—…" and i + 1 < n and text[i + 1] == ch:
-                out.append(Unit(ch * 2, 2 * wide_width, True))
+                append(Unit(ch * 2, 2 * wide_width, True))
                 i += 2
             else:
-                out.append(Unit(ch, wide_width, True))
+                append(Unit(ch, wide_width, True))
                 i += 1
         else:
             j = i + 1
-            while j < n and text[j] != " " and not is_wide(text[j]):
+            while j < n and text[j] != " " and not wide(text[j]):
                 j += 1
             run = text[i:j]
-            out.append(Unit(run, narrow_width(run), False))
+            append(Unit(run, narrow_width(run), False))
             i = j
     return out
 

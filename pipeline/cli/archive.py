@@ -354,8 +354,9 @@ def archive_open(ctx: click.Context, key: str, copy: str, version: int | None, l
 def _why_missing(copy: str) -> str:
     """A version filed before fawen made the 发文稿纸 (or the OFD) has none; any other copy missing is
     a fault."""
-    if copy in ("稿纸", "ofd"):
-        return "在归档时还不生成这一份的版本没有它；否则用 fawen archive verify 查明。"
+    made_later = {"稿纸": "发文稿纸", "ofd": "OFD 版"}
+    if copy in made_later:
+        return f"在归档时还不生成{made_later[copy]}的版本没有这一份；否则用 fawen archive verify 查明。"
     return "用 fawen archive verify 查明。"
 
 

@@ -198,7 +198,8 @@ def main() -> None:
 
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None or args.lo <= 0:
-        print("LibreOffice 未安装：跳过 docxtpl + LibreOffice 路线的对比。")
+        why = "未安装 LibreOffice" if soffice is None else "--lo 0"
+        print(f"跳过 docxtpl + LibreOffice 路线的对比（{why}）。")
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

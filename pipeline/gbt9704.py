@@ -40,6 +40,12 @@ FOOTER_RULE_THIN = 0.25
 PAGE_NUMBER_DASH_Y = BOTTOM + 7.0  # 269 mm
 
 RED_RGB = (230 / 255, 0.0, 18 / 255)  # #E60012
+
+# 归档章 (DA/T 22): a red 2 x 3 box on the archival copy's first page, in the blank above the 版心
+ARCHIVE_STAMP_W, ARCHIVE_STAMP_H = 45.0, 16.0  # mm
+ARCHIVE_STAMP_TOP = 12.0  # mm from the page top (the 版心 starts at 37 mm)
+ARCHIVE_STAMP_SIZE = 10.0  # pt, the cells' text
+ARCHIVE_STAMP_OUTER, ARCHIVE_STAMP_INNER = 0.5, 0.3  # mm: the box's outline, the lines between cells
 RED_HEX = "E60012"
 
 # Word/WPS implementation of model B (GB/T 33476.2 figures).

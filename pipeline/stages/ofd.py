@@ -51,11 +51,10 @@ MM = g.MM  # points per mm
 DOC = "Doc_0"
 
 # The 归档章 as stamp._archive_stamp draws it (mm, y down): a 2 x 3 box, top centre.
-STAMP_W, STAMP_H = 45.0, 16.0
-STAMP_TOP = 12.0
-STAMP_SIZE = 10.0  # pt
-STAMP_OUTER = 0.5  # mm: the box's outline
-STAMP_INNER = 0.3  # mm: the lines between the cells
+STAMP_W, STAMP_H = g.ARCHIVE_STAMP_W, g.ARCHIVE_STAMP_H  # the 归档章 where the PDF copy has it
+STAMP_TOP = g.ARCHIVE_STAMP_TOP
+STAMP_SIZE = g.ARCHIVE_STAMP_SIZE  # pt
+STAMP_OUTER, STAMP_INNER = g.ARCHIVE_STAMP_OUTER, g.ARCHIVE_STAMP_INNER
 STAMP_LABELS = (("全宗号", "年度", "件号"), ("机构（问题）", "保管期限", "页数"))
 
 # How far a text object's boundary reaches around its glyphs' origins (ems): GB/T 33190 clips

@@ -18,8 +18,8 @@ from pipeline import gbt9704 as g
 from pipeline import pdfa
 
 MM = g.MM
-STAMP_W, STAMP_H = 45.0, 16.0  # 归档章, mm
-STAMP_TOP = 12.0  # mm from the page top: in the blank above the 版心 (which starts at 37 mm)
+STAMP_W, STAMP_H = g.ARCHIVE_STAMP_W, g.ARCHIVE_STAMP_H  # 归档章, mm
+STAMP_TOP = g.ARCHIVE_STAMP_TOP
 
 
 class StampFonts(Protocol):
@@ -92,15 +92,15 @@ def _archive_stamp(fonts: StampFonts, meta: StampData) -> bytes:
     top = g.PAGE_H - STAMP_TOP
     c.setStrokeColorRGB(*g.RED_RGB)
     c.setFillColorRGB(*g.RED_RGB)
-    c.setLineWidth(0.5 * MM)
+    c.setLineWidth(g.ARCHIVE_STAMP_OUTER * MM)
     c.rect(x0 * MM, (top - STAMP_H) * MM, STAMP_W * MM, STAMP_H * MM)
-    c.setLineWidth(0.3 * MM)
+    c.setLineWidth(g.ARCHIVE_STAMP_INNER * MM)
     c.line(x0 * MM, (top - STAMP_H / 2) * MM, (x0 + STAMP_W) * MM, (top - STAMP_H / 2) * MM)
     for k in (1, 2):
         c.line((x0 + k * STAMP_W / 3) * MM, top * MM, (x0 + k * STAMP_W / 3) * MM, (top - STAMP_H) * MM)
     cells = [[meta.fonds, str(meta.year), f"{meta.item:04d}"],
              [meta.problem, RETENTION_LABEL.get(meta.retention, meta.retention), str(meta.pages)]]  # fmt: skip
-    size = 10
+    size = g.ARCHIVE_STAMP_SIZE
     for r, row in enumerate(cells):
         for k, text in enumerate(row):
             cx = (x0 + (k + 0.5) * STAMP_W / 3) * MM

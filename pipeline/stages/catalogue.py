@@ -341,13 +341,7 @@ def boxes_pdf(items: list[dict[str, object]], fonds: tuple[str, str], fonts: Cat
     c.setTitle(f"{fonds[0]} 档案盒封面、脊背和备考表")
 
     def text(x: float, y: float, s: str, size: float, role: str = g.ROLE_SONG, centre: bool = False) -> None:
-        runs: list[tuple[str, str]] = []
-        for ch in s:
-            font = fonts.font_for(ch, role)
-            if runs and runs[-1][0] == font:
-                runs[-1] = (font, runs[-1][1] + ch)
-            else:
-                runs.append((font, ch))
+        runs = _runs(s, role, fonts)
         if centre:
             x -= sum(c.stringWidth(t, f, size) for f, t in runs) / 2
         for font, t in runs:

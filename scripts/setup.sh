@@ -70,7 +70,9 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 echo "== 安装 fawen 及其依赖"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# editable_mode=compat: a plain path in a .pth file. The default mode installs an import hook whose
+# module (pathlib, fnmatch, importlib.util) every start of python pays, 25 ms of each `fawen` command.
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 # fawen's own modules compiled now: an editable install is not, and a command should start at once
 # even where the environment forbids writing bytecode at run time (PYTHONDONTWRITEBYTECODE)
 .venv/bin/python -m compileall -q pipeline >/dev/null

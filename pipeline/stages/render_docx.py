@@ -21,13 +21,16 @@ or digit: a hidden soft hyphen between them stops it (``_unspace``).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 import hashlib
 import io
 import itertools
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass
 from dataclasses import field
@@ -38,8 +41,9 @@ from typing import cast
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
+from docx.oxml.ns import NamespacePrefixedTag
 from docx.oxml.ns import qn
+from docx.oxml.parser import oxml_parser
 from docx.shared import Mm
 from docx.shared import Pt
 from docxtpl import DocxTemplate
@@ -214,7 +218,7 @@ def _set_right_indent(paragraph: Any, mm: float) -> None:
     ppr = paragraph._p.get_or_add_pPr()
     ind = ppr.find(qn("w:ind"))
     if ind is None:
-        ind = OxmlElement("w:ind")
+        ind = _element("w:ind")
         ppr.append(ind)
     ind.set(qn("w:right"), str(max(0, round(mm * TWIPS_PER_MM))))
 
@@ -268,9 +272,9 @@ def _joint_mark(doc: Any, head: Head) -> None:
 
 def _no_cell_margins(table: Any) -> None:
     tbl_pr = table._tbl.tblPr
-    margins = OxmlElement("w:tblCellMar")
+    margins = _element("w:tblCellMar")
     for side in ("left", "right"):
-        el = OxmlElement(f"w:{side}")
+        el = _element(f"w:{side}")
         el.set(qn("w:w"), "0")
         el.set(qn("w:type"), "dxa")
         margins.append(el)
@@ -442,7 +446,7 @@ def _child(parent: Any, name: str, order: tuple[str, ...]) -> Any:
     found = parent.find(tag)
     if found is not None:
         return found
-    el = OxmlElement(f"w:{name}")
+    el = _element(f"w:{name}")
     rank = order.index(name)
     for sibling in parent:
         local = sibling.tag.rsplit("}", 1)[-1]
@@ -456,7 +460,7 @@ def _child(parent: Any, name: str, order: tuple[str, ...]) -> Any:
 def _ppr(p: Any) -> Any:
     ppr = p.find(_W_PPR)
     if ppr is None:
-        ppr = OxmlElement("w:pPr")
+        ppr = _element("w:pPr")
         p.insert(0, ppr)
     return ppr
 
@@ -471,7 +475,7 @@ def _pset(p: Any, name: str, **attrs: str) -> Any:
 def _rset(r: Any, name: str, **attrs: str) -> Any:
     rpr = r.find(_W_RPR)
     if rpr is None:
-        rpr = OxmlElement("w:rPr")
+        rpr = _element("w:rPr")
         r.insert(0, rpr)
     el = _child(rpr, name, RPR_ORDER)
     for key, val in attrs.items():
@@ -479,28 +483,41 @@ def _rset(r: Any, name: str, **attrs: str) -> Any:
     return el
 
 
-def _atoms(p: Any) -> list[tuple[Any, Any, int, str]]:
-    """(run, element, offset, character) for each character of a paragraph's runs: the letters of
-    its w:t, a tab as ``\\t``, a line break as ``\\n``."""
-    out: list[tuple[Any, Any, int, str]] = []
+def _pieces(p: Any) -> Iterator[tuple[Any, Any, str]]:
+    """(run, element, characters) for each piece of a paragraph's text: the letters of a w:t, a
+    tab as ``\\t``, a line break as ``\\n``."""
     for r in p.iterchildren(_W_R):
         for child in r:
-            if child.tag == _W_T:
-                out.extend((r, child, k, ch) for k, ch in enumerate(child.text or ""))
-            elif child.tag == _W_TAB:
-                out.append((r, child, 0, "\t"))
-            elif child.tag in (_W_BR, _W_CR):
-                out.append((r, child, 0, "\n"))
-    return out
+            tag = child.tag
+            if tag == _W_T:
+                if child.text:
+                    yield r, child, child.text
+            elif tag == _W_TAB:
+                yield r, child, "\t"
+            elif tag in (_W_BR, _W_CR):
+                yield r, child, "\n"
 
 
 def _text(p: Any) -> str:
-    return "".join(a[3] for a in _atoms(p))
+    return "".join(piece[2] for piece in _pieces(p))
 
 
 def _squeezed(text: str) -> str:
     """The characters the PDF prints: no spaces, tabs or line breaks."""
-    return "".join(ch for ch in text if not ch.isspace())
+    return "".join(text.split())  # split() cuts at exactly the characters isspace() names
+
+
+@functools.cache
+def _tag(nsptag: str) -> tuple[str, dict[str, str]]:
+    parsed = NamespacePrefixedTag(nsptag)
+    return parsed.clark_name, parsed.nsmap
+
+
+def _element(nsptag: str) -> Any:
+    """python-docx's OxmlElement (its element class for the tag), the tag parsed once: the
+    layout makes thousands of elements."""
+    clark, nsmap = _tag(nsptag)
+    return oxml_parser.makeelement(clark, nsmap=nsmap)
 
 
 def _run_at(p: Any, pos: int) -> Any:
@@ -513,15 +530,22 @@ def _runs_at(p: Any, positions: list[int]) -> dict[int, Any]:
     """The run that starts at each of ``positions``, splitting runs there: the paragraph's
     characters are listed once, whatever the number of positions (a long paragraph has
     thousands of line ends). None for a position at the paragraph's end."""
-    atoms = _atoms(p)
+    starts: list[int] = []  # where each piece starts among the paragraph's characters
+    pieces: list[tuple[Any, Any]] = []
+    length = 0
+    for r, child, chars in _pieces(p):
+        starts.append(length)
+        pieces.append((r, child))
+        length += len(chars)
     cut: dict[int, int] = {}  # id of a w:t -> characters already moved off its front
     owner: dict[int, int] = {}  # id of a run -> the position it was last returned for
     out: dict[int, Any] = {}
     for pos in sorted(set(positions)):  # in order: what a split leaves in front is the run before
-        if pos >= len(atoms):
+        if pos >= length:
             out[pos] = None
             continue
-        r, child, k, _ = atoms[pos]
+        n = bisect.bisect_right(starts, pos) - 1
+        (r, child), k = pieces[n], pos - starts[n]
         offset = k - cut.get(id(child), 0)
         head = _split_before(r, child, offset)
         if head is not None and id(r) in owner:  # the earlier position's run now starts at head
@@ -538,14 +562,14 @@ def _split_before(r: Any, child: Any, k: int) -> Any:
     content = [c for c in r if c.tag != _W_RPR]
     if k == 0 and content and content[0] is child:
         return None
-    head = OxmlElement("w:r")
+    head = _element("w:r")
     rpr = r.find(_W_RPR)
     if rpr is not None:
         head.append(deepcopy(rpr))
     for c in content[: content.index(child)]:
         head.append(c)
     if k:
-        t = OxmlElement("w:t")
+        t = _element("w:t")
         t.text = child.text[:k]
         t.set(_XML_SPACE, "preserve")
         head.append(t)
@@ -589,11 +613,11 @@ def _break_before(p: Any, at: Any) -> None:
         before = runs[-1] if runs else None
     else:
         before = next(at.itersiblings(_W_R, preceding=True), None)
-    run = OxmlElement("w:r")
+    run = _element("w:r")
     rpr = before.find(_W_RPR) if before is not None else None
     if rpr is not None:
         run.append(deepcopy(rpr))
-    run.append(OxmlElement("w:br"))
+    run.append(_element("w:br"))
     if at is not None:
         at.addprevious(run)
     else:
@@ -607,7 +631,7 @@ def _split_paragraph(p: Any, pos: int) -> Any:
 
 def _split_paragraph_at(p: Any, at: Any) -> Any:
     """Move run ``at`` and what follows it into a new paragraph after ``p``; returns it."""
-    new = OxmlElement("w:p")
+    new = _element("w:p")
     ppr = p.find(_W_PPR)
     if ppr is not None:
         new.append(deepcopy(ppr))
@@ -620,13 +644,13 @@ def _split_paragraph_at(p: Any, at: Any) -> Any:
 
 def _spacer(style_id: str, page_break: bool, twips: int = 20) -> Any:
     """An empty paragraph 1 pt high (off the grid): it opens a page without taking a line."""
-    p = OxmlElement("w:p")
+    p = _element("w:p")
     _pset(p, "pStyle", val=style_id)
     if page_break:
         _pset(p, "pageBreakBefore")
     _pset(p, "snapToGrid", val="0")
     _pset(p, "spacing", line=str(twips), lineRule="exact", before="0", after="0")
-    r = OxmlElement("w:r")
+    r = _element("w:r")
     _rset(r, "sz", val="2")
     p.append(r)
     return p
@@ -653,6 +677,20 @@ class _Placed:
     unmatched: list[Any] = field(default_factory=list)  # DOCX-only paragraphs before it (kept)
 
 
+class _StyleSheet:
+    """A document's styles by id, read once: python-docx answers each look-up with an XPath query
+    (finding the styles part anew), thousands of times for a long document."""
+
+    def __init__(self, doc: Any) -> None:
+        self.element = doc.styles.element
+        self._by_id: dict[str, Any] = {}
+        for style in self.element.iterchildren(qn("w:style")):
+            self._by_id.setdefault(style.get(qn("w:styleId")), style)  # the first, as get_by_id finds
+
+    def by_id(self, style_id: str) -> Any:
+        return self._by_id.get(style_id)
+
+
 class _Follower:
     """Matches the rendered DOCX, element by element, to the PDF's lines, then repeats the PDF's
     decisions in it. Nothing is changed unless the 主体 matches from the title on (a paragraph
@@ -660,13 +698,14 @@ class _Follower:
 
     def __init__(self, doc: Any, comp: Composition, printed: PrintedLayout) -> None:
         self.doc = doc
+        self.styles = _StyleSheet(doc)
         self.comp = comp
         self.printed = printed
         self.lines = printed.lines
         names = (S_TITLE, S_BODY, S_IMPRINT, S_MARK, S_NUMBER, S_NUMBER_UP, S_ISSUE, S_EDITOR, S_HEADMARK, S_ATTACH_LABEL,
                  S_TO)  # fmt: skip
-        self.ids = {name: doc.styles.element.get_by_name(name).get(qn("w:styleId")) for name in names
-                    if doc.styles.element.get_by_name(name) is not None}  # fmt: skip
+        found = {name: self.styles.element.get_by_name(name) for name in names}
+        self.ids = {name: style.get(qn("w:styleId")) for name, style in found.items() if style is not None}
         self.usable = len(self.ids) == len(names)
         self.tables = [b.table for b in _all_blocks(comp) if b.kind == BlockKind.TABLE and b.table is not None]
 
@@ -734,7 +773,7 @@ class _Follower:
         rows = [el for el in items if el.tag == _W_P and self.style(el) == self.ids[S_IMPRINT]]
         if not to or not rows:
             return
-        row = OxmlElement("w:p")
+        row = _element("w:p")
         row.append(deepcopy(rows[0].find(_W_PPR)))
         row.append(_run("主送：" + g.ended(self.comp.recipients), None))
         rows[0].addprevious(row)
@@ -891,7 +930,7 @@ class _Follower:
                 rest = _split_paragraph_at(p, starts[pos])
                 _pset(rest, "pageBreakBefore")
                 _pset(rest, "ind", firstLine="0", firstLineChars="0", hanging="0", hangingChars="0")
-                if _alignment(self.doc, p) == "both":
+                if _alignment(self.styles, p) == "both":
                     _pset(p, "jc", val="distribute")
             else:
                 _break_before(p, starts[pos])
@@ -899,7 +938,7 @@ class _Follower:
     def fit(self, p: Any, text: str, index: list[int], item: _Placed, is_imprint: bool) -> None:
         """Condense a line whose text would run past the line's end in Word or LibreOffice
         (punctuation the PDF set at half width, a Latin face wider than the PDF's)."""
-        size, tracking = _size_and_tracking(self.doc, p)
+        size, tracking = _size_and_tracking(self.styles, p)
         right = g.CHAR_4 if is_imprint else 0.0
         bounds = [index[s[0]] for s in item.spans] + [len(text)]
         condensed: list[tuple[tuple[int, int], str]] = []
@@ -918,9 +957,9 @@ class _Follower:
 
     def indents(self, p: Any, x_first: float, x_rest: float, is_imprint: bool) -> None:
         """Indents of a wrapped paragraph as the PDF set them (names aligned after a label)."""
-        if _alignment(self.doc, p) in ("center", "right"):
+        if _alignment(self.styles, p) in ("center", "right"):
             return
-        style = self.doc.styles.element.get_by_id(self.style(p)) if self.style(p) else None
+        style = self.styles.by_id(self.style(p)) if self.style(p) else None
         left = round((x_rest - g.LEFT) * TWIPS_PER_MM)
         first = round((x_first - x_rest) * TWIPS_PER_MM)
         have = _style_indents(style)
@@ -948,13 +987,13 @@ class _Follower:
         for tr, (ids, _repeated), cells in zip(tbl.findall(qn("w:tr")), item.rows, item.cells, strict=False):
             trpr = tr.find(qn("w:trPr"))
             if trpr is None:
-                trpr = OxmlElement("w:trPr")
+                trpr = _element("w:trPr")
                 tr.insert(0, trpr)
             if trpr.find(qn("w:cantSplit")) is None:
-                trpr.insert(0, OxmlElement("w:cantSplit"))
+                trpr.insert(0, _element("w:cantSplit"))
             height = trpr.find(qn("w:trHeight"))
             if height is None:
-                height = OxmlElement("w:trHeight")
+                height = _element("w:trHeight")
                 trpr.append(height)
             header = tr is tbl.find(qn("w:tr"))
             # the table's top and bottom rules add their widths to its height in LibreOffice: the
@@ -983,7 +1022,7 @@ class _Follower:
                     _break_before(p, starts[cut])
 
     def fit_cell(self, p: Any, text: str, starts: list[int], room_mm: float) -> None:
-        size, tracking = _size_and_tracking(self.doc, p)
+        size, tracking = _size_and_tracking(self.styles, p)
         bounds = [*starts, len(text)]
         for a, b in itertools.pairwise(bounds):
             piece = text[a:b].strip()
@@ -1023,12 +1062,12 @@ class _Follower:
         for el in items:
             if el.tag == _W_P and self.style(el) in (self.ids[S_NUMBER], self.ids[S_NUMBER_UP], self.ids[S_ISSUE]):
                 _pset(el, "spacing", before="0", beforeLines="0")
-            if el.tag == _W_P and _bottom_border_pt(self.doc, el):
+            if el.tag == _W_P and _bottom_border_pt(self.styles, el):
                 lined = el
         if lined is not None:  # the red line's width and distance add to its paragraph's height:
             after = next((el for el in lined.itersiblings() if el.tag == _W_P), None)  # the blank line
             if after is not None and not _squeezed(_text(after)):  # below gives them back
-                _exact_line(after, _DOCX_PITCH - _bottom_border_pt(self.doc, lined) / g.MM)
+                _exact_line(after, _DOCX_PITCH - _bottom_border_pt(self.styles, lined) / g.MM)
 
     def signer_rows(self, items: list[Any]) -> None:
         """More than two 签发人 (§7.2.6): two names a line, the label before the first line, the
@@ -1048,7 +1087,7 @@ class _Follower:
         label = "签发人："
         label_x = names_x - _width_mm(label)
         for k, row in enumerate(rows[:-1]):
-            p = OxmlElement("w:p")
+            p = _element("w:p")
             ppr = deepcopy(number.find(_W_PPR))
             p.append(ppr)
             _borders(p, {})
@@ -1127,7 +1166,7 @@ class _Follower:
         stops = [("right", round(g.BODY_W * TWIPS_PER_MM) - pad)]
         if len(row.lines) > 1:
             stops.append(("left", round((self.lines[row.lines[1]].x0 - g.LEFT) * TWIPS_PER_MM)))
-            ends = [i + 1 for i, a in enumerate(_atoms(p)) if a[3] == "\n"]
+            ends = [i + 1 for i, ch in enumerate(_text(p)) if ch == "\n"]
             starts = _runs_at(p, ends)
             for pos in reversed(ends):
                 at = starts[pos]
@@ -1135,14 +1174,14 @@ class _Follower:
                     tab = deepcopy(at)
                     for child in [c for c in tab if c.tag != _W_RPR]:
                         tab.remove(child)
-                    tab.append(OxmlElement("w:tab"))
+                    tab.append(_element("w:tab"))
                     at.addprevious(tab)
         old = _ppr(p).find(qn("w:tabs"))
         if old is not None:
             _ppr(p).remove(old)
         tabs = _pset(p, "tabs")
         for kind, pos in sorted(stops, key=lambda s: s[1]):
-            tab = OxmlElement("w:tab")
+            tab = _element("w:tab")
             tab.set(qn("w:val"), kind)
             tab.set(qn("w:pos"), str(pos))
             tabs.append(tab)
@@ -1151,11 +1190,11 @@ class _Follower:
 _SLACK = 0.06  # mm: 22 exact lines fill the DOCX's type area to 0.08 mm; rounding must not pass it
 
 
-def _bottom_border_pt(doc: Any, p: Any) -> float:
+def _bottom_border_pt(styles: _StyleSheet, p: Any) -> float:
     """The height (pt) a paragraph's bottom border adds below it: its width and its distance."""
     ppr = p.find(_W_PPR)
     style_el = ppr.find(_W_PSTYLE) if ppr is not None else None
-    style = doc.styles.element.get_by_id(style_el.get(qn("w:val"))) if style_el is not None else None
+    style = styles.by_id(style_el.get(qn("w:val"))) if style_el is not None else None
     for el in (ppr, style.find(_W_PPR) if style is not None else None):
         bottom = el.find(f"{qn('w:pBdr')}/{qn('w:bottom')}") if el is not None else None
         if bottom is not None and bottom.get(qn("w:val")) not in (None, "nil", "none"):
@@ -1164,27 +1203,27 @@ def _bottom_border_pt(doc: Any, p: Any) -> float:
 
 
 def _spacer_line(style_id: str) -> Any:
-    p = OxmlElement("w:p")
+    p = _element("w:p")
     _pset(p, "pStyle", val=style_id)
     return p
 
 
 def _nil(side: str) -> Any:
-    el = OxmlElement(f"w:{side}")
+    el = _element(f"w:{side}")
     el.set(qn("w:val"), "nil")
     return el
 
 
 def _run(text: str, rpr: Any) -> Any:
     """A run of ``text`` (tabs as w:tab) with a copy of ``rpr``."""
-    r = OxmlElement("w:r")
+    r = _element("w:r")
     if rpr is not None:
         r.append(deepcopy(rpr))
     for k, piece in enumerate(text.split("\t")):
         if k:
-            r.append(OxmlElement("w:tab"))
+            r.append(_element("w:tab"))
         if piece:
-            t = OxmlElement("w:t")
+            t = _element("w:t")
             t.text = piece
             t.set(_XML_SPACE, "preserve")
             r.append(t)
@@ -1199,7 +1238,7 @@ def _tab_stops(p: Any, stops: list[tuple[str, float]], clear: float | None = Non
     tabs = _pset(p, "tabs")
     entries = [(kind, mm) for kind, mm in stops] + ([("clear", clear)] if clear is not None else [])
     for kind, mm in sorted(entries, key=lambda e: e[1]):
-        tab = OxmlElement("w:tab")
+        tab = _element("w:tab")
         tab.set(qn("w:val"), kind)
         tab.set(qn("w:pos"), str(round(mm * TWIPS_PER_MM)))
         tabs.append(tab)
@@ -1222,18 +1261,18 @@ def _all_blocks(comp: Composition) -> list[Block]:
     return out
 
 
-def _alignment(doc: Any, p: Any) -> str | None:
+def _alignment(styles: _StyleSheet, p: Any) -> str | None:
     ppr = p.find(_W_PPR)
     if ppr is not None and ppr.find(qn("w:jc")) is not None:
         return cast("str | None", ppr.find(qn("w:jc")).get(qn("w:val")))  # lxml: untyped
     style_el = ppr.find(_W_PSTYLE) if ppr is not None else None
-    style = doc.styles.element.get_by_id(style_el.get(qn("w:val"))) if style_el is not None else None
+    style = styles.by_id(style_el.get(qn("w:val"))) if style_el is not None else None
     while style is not None:
         jc = style.find(f"{_W_PPR}/{qn('w:jc')}")
         if jc is not None:
             return cast("str | None", jc.get(qn("w:val")))
         based = style.find(qn("w:basedOn"))
-        style = doc.styles.element.get_by_id(based.get(qn("w:val"))) if based is not None else None
+        style = styles.by_id(based.get(qn("w:val"))) if based is not None else None
     return "left"
 
 
@@ -1247,7 +1286,7 @@ def _style_indents(style: Any) -> tuple[int, int]:
     return left, first
 
 
-def _size_and_tracking(doc: Any, p: Any) -> tuple[float, float]:
+def _size_and_tracking(styles: _StyleSheet, p: Any) -> tuple[float, float]:
     """The font size (pt) of a paragraph's text and its character spacing (pt)."""
     size, tracking = None, None
     r = p.find(_W_R)
@@ -1258,9 +1297,9 @@ def _size_and_tracking(doc: Any, p: Any) -> tuple[float, float]:
         tracking = int(sp.get(qn("w:val"))) / 20 if sp is not None else None
     ppr = p.find(_W_PPR)
     style_el = ppr.find(_W_PSTYLE) if ppr is not None else None
-    style = doc.styles.element.get_by_id(style_el.get(qn("w:val"))) if style_el is not None else None
+    style = styles.by_id(style_el.get(qn("w:val"))) if style_el is not None else None
     if style is None:
-        style = doc.styles.element.get_by_id("Normal") or doc.styles.element.default_for(1)
+        style = styles.by_id("Normal") or styles.element.default_for(1)
     while style is not None and (size is None or tracking is None):
         srpr = style.find(_W_RPR)
         if srpr is not None:
@@ -1269,7 +1308,7 @@ def _size_and_tracking(doc: Any, p: Any) -> tuple[float, float]:
             if tracking is None and srpr.find(qn("w:spacing")) is not None:
                 tracking = int(srpr.find(qn("w:spacing")).get(qn("w:val"))) / 20
         based = style.find(qn("w:basedOn"))
-        style = doc.styles.element.get_by_id(based.get(qn("w:val"))) if based is not None else None
+        style = styles.by_id(based.get(qn("w:val"))) if based is not None else None
     return size or g.SIZE_3, tracking or 0.0
 
 
@@ -1281,14 +1320,20 @@ def _condensed(text: str, size: float, tracking: float, room: float) -> str | No
     LibreOffice). The spacing applies to each character but the last of the line and the last
     before a hidden mark (``_unspace``): LibreOffice drops it there.
     """
-    chars = [ch for ch in text if ch != "\n"]
+    chars = text.replace("\n", "")
     if len(chars) < 2:
         return None
-    natural = sum(size if is_wide(ch) else pdfmetrics.stringWidth(ch, "Times-Roman", size) for ch in chars)
-    spaced = len(chars) - 1 - sum(1 for a, b in itertools.pairwise(chars) if _spaced(a, b))
+    natural = sum(size if is_wide(ch) else _latin_width(ch, size) for ch in chars)
+    scripts = [_script(ch) for ch in chars]
+    spaced = len(chars) - 1 - sum(1 for x, y in itertools.pairwise(scripts) if x and y and x != y)
     if natural + spaced * tracking <= room - 0.5 or spaced <= 0:
         return None
     return str(math.floor((room - 1.0 - natural) / spaced * 20))
+
+
+@functools.cache
+def _latin_width(ch: str, size: float) -> float:
+    return float(pdfmetrics.stringWidth(ch, "Times-Roman", size))
 
 
 _CELL_PAD = 0.8  # mm, as the PDF pads a cell
@@ -1311,7 +1356,7 @@ def _table_frame(tbl: Any, table: Table) -> None:
     _child(tbl_pr, "tblLayout", order).set(qn("w:type"), "fixed")
     margins = _child(tbl_pr, "tblCellMar", order)
     for side, val in (("top", 0), ("left", pad), ("bottom", 0), ("right", pad)):
-        el = OxmlElement(f"w:{side}")
+        el = _element(f"w:{side}")
         el.set(qn("w:w"), str(val))
         el.set(qn("w:type"), "dxa")
         margins.append(el)
@@ -1320,18 +1365,18 @@ def _table_frame(tbl: Any, table: Table) -> None:
         for col in list(grid):
             grid.remove(col)
         for w in widths:
-            col = OxmlElement("w:gridCol")
+            col = _element("w:gridCol")
             col.set(qn("w:w"), str(w))
             grid.append(col)
     for tr in tbl.findall(qn("w:tr")):
         for tc, w in zip(tr.findall(qn("w:tc")), widths, strict=False):
             tc_pr = tc.find(qn("w:tcPr"))
             if tc_pr is None:
-                tc_pr = OxmlElement("w:tcPr")
+                tc_pr = _element("w:tcPr")
                 tc.insert(0, tc_pr)
             tc_w = tc_pr.find(qn("w:tcW"))
             if tc_w is None:
-                tc_w = OxmlElement("w:tcW")
+                tc_w = _element("w:tcW")
                 tc_pr.insert(0, tc_w)
             tc_w.set(qn("w:w"), str(w))
             tc_w.set(qn("w:type"), "dxa")
@@ -1358,10 +1403,10 @@ def _tables(doc: Any, comp: Composition) -> None:
         for tr in tbl.findall(qn("w:tr")):
             trpr = tr.find(qn("w:trPr"))
             if trpr is None:
-                trpr = OxmlElement("w:trPr")
+                trpr = _element("w:trPr")
                 tr.insert(0, trpr)
             if trpr.find(qn("w:cantSplit")) is None:
-                trpr.insert(0, OxmlElement("w:cantSplit"))
+                trpr.insert(0, _element("w:cantSplit"))
 
 
 def _section_without_numbers(doc: Any, last: Any) -> None:
@@ -1396,14 +1441,13 @@ def _section_without_numbers(doc: Any, last: Any) -> None:
 # ---- LibreOffice's space between CJK and Latin -----------------------------------------------------
 
 
-def _asian(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F")
-
-
-def _spaced(a: str, b: str) -> bool:
-    """Whether LibreOffice would put its automatic space between ``a`` and ``b``: a CJK letter
-    next to a Latin letter or digit. (It ignores w:autoSpaceDE/DN in a DOCX.)"""
-    return a.isalnum() and b.isalnum() and _asian(a) != _asian(b)
+@functools.cache
+def _script(ch: str) -> int:
+    """0 for a character that is not a letter or digit, 1 for a CJK one, 2 for another: LibreOffice
+    puts its automatic space between a 1 and a 2 (it ignores w:autoSpaceDE/DN in a DOCX)."""
+    if not ch.isalnum():
+        return 0
+    return 1 if unicodedata.east_asian_width(ch) in ("W", "F") else 2
 
 
 def _unspace(root: Any) -> None:
@@ -1411,17 +1455,19 @@ def _unspace(root: Any) -> None:
     no automatic space next to it, so "2026年12月" keeps no gap, as in the PDF, in Word and in
     WPS (which follow w:autoSpaceDE/DN="0"). It is neither printed nor part of the text."""
     for p in root.iter(_W_P):
-        atoms = _atoms(p)
-        cuts = [i for i in range(1, len(atoms)) if _spaced(atoms[i - 1][3], atoms[i][3])]
+        scripts = [_script(ch) for ch in _text(p)]
+        cuts = [i for i in range(1, len(scripts)) if scripts[i - 1] and scripts[i] and scripts[i - 1] != scripts[i]]
+        if not cuts:
+            continue
         starts = _runs_at(p, cuts)
         for pos in reversed(cuts):
             at = starts[pos]
-            run = OxmlElement("w:r")
+            run = _element("w:r")
             rpr = at.find(_W_RPR)
             if rpr is not None:
                 run.append(deepcopy(rpr))
             _rset(run, "vanish")
-            run.append(OxmlElement("w:softHyphen"))
+            run.append(_element("w:softHyphen"))
             at.addprevious(run)
 
 
@@ -1494,7 +1540,7 @@ def _borders(p: Any, sides: dict[str, float], space: int = 0) -> None:
     bdr = _pset(p, "pBdr")
     for side in ("top", "left", "bottom", "right", "between"):
         if side in sides:
-            el = OxmlElement(f"w:{side}")
+            el = _element(f"w:{side}")
             for key, val in (("val", "single"), ("sz", str(round(sides[side] * 8))), ("space", str(space)),
                              ("color", "000000")):  # fmt: skip
                 el.set(qn(f"w:{key}"), val)

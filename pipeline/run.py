@@ -509,9 +509,19 @@ def _land(req: DocumentRequest, place: Placement, typeset: Typeset, seen: _Situa
         highest = f.archive.max_item(place.year, place.retention, place.problem)
         place = shelved(place, highest, f.workspace.config.code_profile)
     filing = filing_of(place, _arrival(seen, f), typeset.pages)
-    f.archive.on_landed = Register(f.archive.root, f.registry).landed  # its line in the filing register, under the lock
-    folder = _write_version(req, typeset, filing, f, existing)
-    _issue_numbers(req, place, seen, f)
+    register = Register(f.archive.root, f.registry)
+
+    def landed(final: Path, record: dict[str, object], manifest: bytes) -> None:
+        # under the lock and inside the archive's pending note: a filer killed before its line
+        # in the filing register or its numbers are issued is repaired by the next (_recover)
+        register.landed(final, record, manifest)
+        _issue_numbers(req, place, seen, f)
+
+    f.archive.on_landed = landed
+    try:
+        folder = _write_version(req, typeset, filing, f, existing)
+    finally:
+        f.archive.on_landed = None  # this request's: never called for another write
     follow_tasks(f.workspace, f.archive)
     return Filed(filing.archive_code, place.number, place.version, folder,
                  completed=tuple(k for k, _v, _s in req.completed))  # fmt: skip
@@ -669,13 +679,33 @@ def _recover(archive: Archive, registry: Registry) -> None:
     landed = archive.pending_version()
     archive.reconcile()
     register = Register(archive.root, registry)
-    if landed is not None and landed.is_dir() and not register.prepare(archive):
-        register.landed_if_missing(landed)  # it died between the rename and the register line
+    if landed is not None and landed.is_dir():
+        if not register.prepare(archive):
+            register.landed_if_missing(landed)  # it died between the rename and the register line
+        _item_number_if_missing(landed, registry)  # or before the new 件's 件号 was issued
     for record in orphans:
         label = {"发文字号": f"{record.series}〔{record.year}〕{record.seq}号", "期号": f"第{record.seq}期"}.get(
             record.kind, str(record.seq)
         )
         registry.settle(record, archive.holds(record.identity, record.kind, label))
+
+
+def _item_number_if_missing(landed: Path, registry: Registry) -> None:
+    """The 件号 of a new 件 a dead filer put in place, issued now if the registry does not have it
+    issued: left out, the next 件's claim would record it as skipped while a 件 holds it."""
+    try:
+        record = json.loads((landed / METADATA).read_text(encoding="utf-8"))
+        if int(record["版本"]) != 1:
+            return  # a new version of a 件 keeps the 件号 issued with its first
+        year, item = int(record["年度"]), int(record["件号"])
+        series = "/".join(p for p in (str(year), str(record["保管期限"]), str(record["机构问题"])) if p)
+        identity, title = str(record["标识"]), str(record.get("题名", ""))
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # a record that cannot be read: archive verify reports it
+    row = registry.get("件号", series, year, item)
+    if row is None or row.status in ("reserved", "skipped"):
+        registry.claim("件号", series, year, item, identity, title)
+        registry.issue("件号", series, year, item, identity, title)
 
 
 def recover_filing(workspace: Workspace) -> None:
@@ -877,9 +907,7 @@ def _verify_witnesses(archive: Archive, scan: object, tree: dict[str, tuple[dict
         logs[rel] = [(e.get("序号"), e.get("摘要")) for e in events]
     for name, problems in v.register_findings(entries, tree, logs).items():
         v.add(found, name, problems)
-    items = [
-        (r.series, r.seq, r.identity) for r in registry.records(kind="件号") if r.status == "issued" and r.identity
-    ]
+    items = [(r.series, r.seq, r.status, r.identity) for r in registry.records(kind="件号")]
     for name, problems in v.registry_findings(items, held).items():
         v.add(found, name, problems)
 

@@ -327,6 +327,64 @@ def test_sigkill_at_random_moments_loses_nothing_and_leaves_no_half_entry(tmp_pa
     assert archived == {f"罕政发〔2026〕{r.seq}号" for r in issued}
 
 
+# a filer that dies (as under SIGKILL: no cleanup) once its version is in the tree, before the
+# numbers drawn for it are issued: python -c DYING_FILER <workspace> <input>
+DYING_FILER = textwrap.dedent(f"""
+    import datetime as dt, os, sys
+    from pathlib import Path
+    sys.path.insert(0, {str(REPO)!r})
+    from pipeline import run
+    from pipeline.store import workspace as ws_store
+    run._issue_numbers = lambda *args: os._exit(137)
+    ws = ws_store.load(Path(sys.argv[1]))
+    run.file_document(Path(sys.argv[2]), ws, dt.date(2026, 11, 24), dt.datetime.now().astimezone())
+""")
+
+
+def test_a_filer_dead_between_landing_and_issuing_its_numbers_is_settled_by_the_next(tmp_path, workspace):
+    """The 件 it put in place keeps its 发文字号 and its 件号 in the registry, issued: the next new
+    件's 件号 is no longer recorded as having skipped it (found by the SIGKILL test)."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(2):
+        (inputs / f"n{i}.yaml").write_text(
+            f"文种: 通知\n标题: 关于第{i}项工作的通知\n正文: 请落实第{i}项工作。\n成文日期: 2026-11-24\n", encoding="utf-8")
+    died = subprocess.run([sys.executable, "-c", DYING_FILER, str(workspace.root), str(inputs / "n0.yaml")],
+                          capture_output=True)  # fmt: skip
+    assert died.returncode == 137, died.stderr.decode("utf-8", "replace")[-2000:]
+    landed = [m.parent.parent.name for m in workspace.outbox.rglob("元数据.json")]
+    assert len(landed) == 1 and landed[0].startswith("F071-WS·2026-Y-XF-0001 "), landed
+    before = {(r.kind, r.seq): r.status for r in run.open_registry(workspace).records()}
+    assert before == {("发文字号", 1): "reserved"}  # what the dead filer left
+    subprocess.run([sys.executable, "-c", FILER, str(workspace.root), str(inputs)], check=True)  # n1 filed, n0 again
+    rows = run.open_registry(workspace).records()
+    assert {(r.kind, r.seq): (r.status, r.identity) for r in rows} == {
+        ("发文字号", 1): ("issued", "文件:通知:n0"), ("发文字号", 2): ("issued", "文件:通知:n1"),
+        ("件号", 1): ("issued", "文件:通知:n0"), ("件号", 2): ("issued", "文件:通知:n1")}  # fmt: skip
+    result = CliRunner().invoke(main, ["-w", str(workspace.root), "archive", "verify"])
+    assert result.exit_code == 0, result.output[-3000:]
+
+
+def test_verify_reports_a_filed_item_number_the_registry_records_as_unused(filed):
+    """A 件号 a 件 holds, recorded in the registry as skipped (or voided, or reserved), is a
+    disagreement between the registry and the archive: verify names the 件 and the status."""
+    import sqlite3
+
+    workspace, results = filed
+    db = sqlite3.connect(workspace.root / ".fawen" / "registry.db")
+    try:
+        with db:
+            db.execute("UPDATE numbers SET status='skipped' WHERE kind='件号' AND seq=1")
+        result = CliRunner().invoke(main, ["-w", str(workspace.root), "archive", "verify"])
+        assert result.exit_code == 1
+        assert "件号" in result.output and "0001" in result.output and "已跳过" in result.output
+    finally:
+        with db:
+            db.execute("UPDATE numbers SET status='issued' WHERE kind='件号' AND seq=1")
+        db.close()
+    assert CliRunner().invoke(main, ["-w", str(workspace.root), "archive", "verify"]).exit_code == 0
+
+
 def test_archive_names_are_safe_on_windows_and_never_nfkc_folded():
     from pipeline.dat22 import safe_name
 

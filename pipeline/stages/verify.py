@@ -359,16 +359,33 @@ def _against_version(n: int, entry: dict[str, object], held: tuple[dict[str, obj
     return found
 
 
-def registry_findings(items: list[tuple[str, int, str]], held: dict[str, tuple[str, int, str]]) -> Findings:
-    """Every 件号 the number registry issued names a 件 in the tree, in its class, under that 件号.
-    ``items``: (class, 件号, identity); ``held``: identity -> (class, 件号, folder)."""
+_ITEM_STATUS = {"reserved": "预留中", "skipped": "已跳过", "voided": "已作废"}
+
+
+def registry_findings(items: list[tuple[str, int, str, str]], held: dict[str, tuple[str, int, str]]) -> Findings:
+    """Every 件号 the number registry issued names a 件 in the tree, in its class, under that 件号;
+    and no 件 in the tree holds a 件号 the registry records as not used. ``items``: (class,
+    件号, status, identity) of each 件号 row; ``held``: identity -> (class, 件号, folder). A 件号
+    with no row at all is let be: registries older than 件号 registration have none."""
     found: Findings = {}
-    for series, seq, identity in items:
+    status_of: dict[tuple[str, int], str] = {}
+    for series, seq, status, identity in items:
+        status_of[(series, seq)] = status
+        if status != "issued" or not identity:
+            continue
         label = f"{series}-{seq:04d}"
         if identity not in held:
             add(found, label, [f"编号登记簿记有这一件已归档（{identity}），档案中找不到（被删除、移走或改名）"])
         elif held[identity][:2] != (series, seq):
             add(found, held[identity][2], [f"类别或件号与编号登记簿（{label}）不符"])
+    for series, seq, folder in held.values():
+        recorded = status_of.get((series, seq), "")
+        if recorded in _ITEM_STATUS:
+            add(
+                found,
+                folder,
+                [f"编号登记簿把件号 {series}-{seq:04d} 记为「{_ITEM_STATUS[recorded]}」，而档案中这一件用着它"],
+            )
     return found
 
 

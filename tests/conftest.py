@@ -22,6 +22,16 @@ def example_files(folder: Path) -> list[Path]:
                   and not p.name.endswith(".fawen.yaml"))
 
 
+def file_examples(tmp_path_factory: pytest.TempPathFactory, name: str, now: dt.datetime) -> tuple[ws_store.Workspace, dict[str, run.Filed]]:
+    """A fresh workspace (the sample organ, a copy of the examples) with every example filed in
+    it: what the modules that read filed copies back share (each its own, module-scoped)."""
+    root = tmp_path_factory.mktemp(name) / "ws"
+    ws_store.init(root)
+    shutil.copytree(EXAMPLES, root / "examples")
+    workspace = ws_store.load(root)
+    return workspace, {p.name: run.file_document(p, workspace, TODAY, now) for p in example_files(root / "examples")}
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> ws_store.Workspace:
     """A fresh workspace with the sample organ and a copy of the examples."""

@@ -34,7 +34,7 @@ from pipeline.store import fonts as font_store
 from pipeline.store import workspace as ws_store
 from tests.conftest import EXAMPLES
 from tests.conftest import TODAY
-from tests.conftest import example_files
+from tests.conftest import file_examples
 from tests.conftest import write_input
 from tests.test_tamper import reseal
 
@@ -78,12 +78,7 @@ def cli(root: Path, *args: str, code: int = 0) -> str:
 
 @pytest.fixture(scope="module")
 def filed(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("form") / "ws"
-    ws_store.init(root)
-    shutil.copytree(EXAMPLES, root / "examples")
-    workspace = ws_store.load(root)
-    results = {p.name: run.file_document(p, workspace, TODAY, NOW) for p in example_files(root / "examples")}
-    return workspace, results
+    return file_examples(tmp_path_factory, "form", NOW)
 
 
 def raw_input(name: str) -> dict[str, object]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -20,10 +19,9 @@ from pypdf import PdfReader
 from pipeline import run
 from pipeline.cli import main
 from pipeline.dat22 import ARCHIVE_CODE_RE
-from pipeline.store import workspace as ws_store
-from tests.conftest import EXAMPLES
 from tests.conftest import TODAY
 from tests.conftest import example_files
+from tests.conftest import file_examples
 from tests.support import PdfFacts
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc)
@@ -43,12 +41,7 @@ FILER = textwrap.dedent(f"""
 
 @pytest.fixture(scope="module")
 def filed(tmp_path_factory):
-    root = tmp_path_factory.mktemp("archive") / "ws"
-    ws_store.init(root)
-    shutil.copytree(EXAMPLES, root / "examples")
-    workspace = ws_store.load(root)
-    results = {p.name: run.file_document(p, workspace, TODAY, NOW) for p in example_files(root / "examples")}
-    return workspace, results
+    return file_examples(tmp_path_factory, "archive", NOW)
 
 
 def test_every_example_becomes_one_entry_with_its_files(filed):

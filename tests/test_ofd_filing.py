@@ -14,12 +14,8 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from pipeline import run
 from pipeline.cli import main
-from pipeline.store import workspace as ws_store
-from tests.conftest import EXAMPLES
-from tests.conftest import TODAY
-from tests.conftest import example_files
+from tests.conftest import file_examples
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 OFD = "归档.ofd"
@@ -34,12 +30,7 @@ def cli(root, *args: str, code: int = 0) -> str:
 
 @pytest.fixture(scope="module")
 def filed(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ofd") / "ws"
-    ws_store.init(root)
-    shutil.copytree(EXAMPLES, root / "examples")
-    workspace = ws_store.load(root)
-    results = {p.name: run.file_document(p, workspace, TODAY, NOW) for p in example_files(root / "examples")}
-    return workspace, results
+    return file_examples(tmp_path_factory, "ofd", NOW)
 
 
 def test_every_version_holds_its_ofd_listed_and_carrying_its_archive_code(filed):

@@ -25,10 +25,8 @@ from reportlab.pdfgen import canvas
 
 from pipeline import pdfa
 from pipeline import run
-from pipeline.store import workspace as ws_store
-from tests.conftest import EXAMPLES
 from tests.conftest import TODAY
-from tests.conftest import example_files
+from tests.conftest import file_examples
 from tests.conftest import write_input
 
 pikepdf_pdfa = pytest.importorskip("pikepdf.pdfa")
@@ -65,12 +63,7 @@ def _preflight_1b(data: bytes, tmp: Path) -> str:
 
 @pytest.fixture(scope="module")
 def filed(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pdfa") / "ws"
-    ws_store.init(root)
-    shutil.copytree(EXAMPLES, root / "examples")
-    workspace = ws_store.load(root)
-    results = {p.name: run.file_document(p, workspace, TODAY, NOW) for p in example_files(root / "examples")}
-    return workspace, results
+    return file_examples(tmp_path_factory, "pdfa", NOW)
 
 
 def test_every_copy_of_every_example_is_pdfa_2b(filed):

@@ -24,8 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import chinese_calendar
-
 from pipeline.model import YearDays
 from pipeline.numbertext import chinese_number
 
@@ -91,6 +89,8 @@ def _library_years() -> dict[int, YearDays]:
     """The package's arrangement as YearDays, built once: its own is_workday rescans every key on
     each call (3 ms for a 15-working-day count), set look-ups take microseconds. Same rule: a day
     in its ``workdays`` works, else a weekday not in its ``holidays``."""
+    import chinese_calendar  # noqa: PLC0415 — its tables load only when days are counted
+
     first, last = min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year
     off: dict[int, set[dt.date]] = {y: set() for y in range(first, last + 1)}
     worked: dict[int, set[dt.date]] = {y: set() for y in range(first, last + 1)}

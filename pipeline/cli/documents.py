@@ -25,8 +25,6 @@ from pipeline.errors import FawenError
 from pipeline.errors import InputError
 from pipeline.errors import WorkspaceError
 from pipeline.roster import config_on
-from pipeline.skeletons import KINDS as SKELETON_KINDS
-from pipeline.skeletons import skeleton
 from pipeline.store import fonts as font_store
 from pipeline.store import workspace as ws_store
 from pipeline.store.workspace import Workspace
@@ -160,11 +158,14 @@ def new(ctx: click.Context, kind: str, output: Path | None) -> None:
     """输出某一文种的输入文件样例（带说明），如：fawen new 通知 -o 新通知.yaml
 
     样例中的机关、召集人、成员单位、联络员取自本工作区的 fawen.yaml；未配置的写作 ×××。"""
+    from pipeline.skeletons import KINDS  # noqa: PLC0415 — the samples' text, for this command only
+    from pipeline.skeletons import skeleton  # noqa: PLC0415
+
     workspace = _workspace_if_any(ctx)  # inside a workspace, a wrong fawen.yaml is said first
     config = config_on(workspace.config, _today(workspace)) if workspace else None  # today's 联络员 (备案 included)
     text = skeleton(kind, config)  # the workspace's own names
     if text is None:
-        click.echo(f"错误：没有文种「{kind}」的样例。可用：{'、'.join(SKELETON_KINDS)}", err=True)
+        click.echo(f"错误：没有文种「{kind}」的样例。可用：{'、'.join(KINDS)}", err=True)
         sys.exit(EXIT_USAGE)
     if output is None:
         click.echo(text, nl=False)

@@ -43,9 +43,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from pypdf.errors import PdfReadError
-from pypdf.errors import PyPdfError
+from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.dat22 import content_digest
@@ -62,28 +60,20 @@ from pipeline.intake import read_input
 from pipeline.intake import read_request
 from pipeline.intake import workspace_zone
 from pipeline.model import ARCHIVAL_OFD as OFD_NAME
+from pipeline.model import DISPATCH_FORM as FORM_NAME
+from pipeline.model import DISPATCH_FORM_ROLE as FORM_ROLE
 from pipeline.model import MANIFEST
 from pipeline.model import METADATA
 from pipeline.model import Composition
 from pipeline.model import DocumentRequest
 from pipeline.model import Placement
 from pipeline.model import Rendered
-from pipeline.ofdfonts import EmbeddedFonts
 from pipeline.relpath import safe_relative_path
-from pipeline.stages.attach import AttachmentMergeError
-from pipeline.stages.attach import label_fits
-from pipeline.stages.attach import merge_attachments
-from pipeline.stages.attach import page_count
 from pipeline.stages.compose import compose
 from pipeline.stages.compose import document_date
 from pipeline.stages.compose import inspection_totals
 from pipeline.stages.compose import printed_issue
 from pipeline.stages.compose import series_name
-from pipeline.stages.dispatch_form import FORM_NAME
-from pipeline.stages.dispatch_form import FORM_ROLE
-from pipeline.stages.dispatch_form import FiledAs
-from pipeline.stages.dispatch_form import form_of
-from pipeline.stages.dispatch_form import render_form
 from pipeline.stages.filing import Component
 from pipeline.stages.filing import plan
 from pipeline.stages.numbering import CLAIM
@@ -96,32 +86,29 @@ from pipeline.stages.numbering import identity_of
 from pipeline.stages.numbering import numbered
 from pipeline.stages.numbering import printed_number as printed_document_number
 from pipeline.stages.numbering import shelved
-from pipeline.stages.ofd import OfdMetadata
-from pipeline.stages.ofd import attached_renderings
-from pipeline.stages.ofd import ofd_package
-from pipeline.stages.ofd import stamp_of
 from pipeline.stages.parse import parse_input
 from pipeline.stages.record import Arrival
 from pipeline.stages.record import Filing
 from pipeline.stages.record import filed_record
 from pipeline.stages.record import filing_of
-from pipeline.stages.render_docx import PrintedLayout
-from pipeline.stages.render_docx import layout_of
-from pipeline.stages.render_docx import render_docx
-from pipeline.stages.stamp import RETENTION_LABEL
-from pipeline.stages.stamp import StampData
-from pipeline.stages.stamp import docx_properties
-from pipeline.stages.stamp import stamp_copies
 from pipeline.stages.tasks import snapshot_bytes
-from pipeline.stages.typeset_pdf import Page
-from pipeline.stages.typeset_pdf import typeset
 from pipeline.store import fonts as font_store
 from pipeline.store.archive import Archive
 from pipeline.store.archive import EntryInfo
-from pipeline.store.convert import attachment_pdf
 from pipeline.store.register import Register
 from pipeline.store.registry import Registry
 from pipeline.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pipeline.ofdfonts import EmbeddedFonts
+    from pipeline.stages.dispatch_form import FiledAs
+    from pipeline.stages.render_docx import PrintedLayout
+    from pipeline.stages.stamp import StampData
+    from pipeline.stages.typeset_pdf import Page
+
+# The renderers (reportlab, pypdf, docxtpl, fontTools, lxml: about a second to import) are imported
+# by the functions that render, not here: the commands that only read the archive, the registry
+# or the inbox go through this module too, and start at once.
 
 
 @dataclass(frozen=True)
@@ -162,6 +149,8 @@ def compose_request(req: DocumentRequest, workspace: Workspace, file_pages: tupl
 
 def attachment_files(req: DocumentRequest, base: Path) -> list[bytes | None]:
     """Step 4b: each attachment given as a file, as PDF bytes (None for typeset ones)."""
+    from pipeline.store.convert import attachment_pdf  # noqa: PLC0415
+
     out: list[bytes | None] = []
     for i, att in enumerate(req.attachments, 1):
         out.append(attachment_pdf(base / att.file, req.source, f"附件[{i}].文件") if att.file else None)
@@ -195,6 +184,15 @@ def seal_images(req: DocumentRequest, workspace: Workspace) -> tuple[bytes | Non
 def typeset_request(req: DocumentRequest, workspace: Workspace, base: Path | None = None) -> Typeset:
     """Steps 5–7: compose and typeset a validated request, attachments merged, in memory.
     ``base`` is the input's folder, where attachment files are."""
+    from pypdf.errors import PyPdfError  # noqa: PLC0415
+
+    from pipeline.stages.attach import AttachmentMergeError  # noqa: PLC0415
+    from pipeline.stages.attach import label_fits  # noqa: PLC0415
+    from pipeline.stages.attach import merge_attachments  # noqa: PLC0415
+    from pipeline.stages.attach import page_count  # noqa: PLC0415
+    from pipeline.stages.render_docx import layout_of  # noqa: PLC0415
+    from pipeline.stages.typeset_pdf import typeset  # noqa: PLC0415
+
     files = attachment_files(req, base or Path.cwd())
     pages = [page_count(data) if data is not None else 0 for data in files]  # checked by attachment_pdf
     comp = compose_request(req, workspace, tuple(pages))
@@ -227,6 +225,8 @@ def typeset_request(req: DocumentRequest, workspace: Workspace, base: Path | Non
 def render_request(req: DocumentRequest, workspace: Workspace, base: Path | None = None,
                    docx_properties: dict[str, object] | None = None) -> Rendered:  # fmt: skip
     """Steps 5–8: both renderings of a validated request, in memory."""
+    from pipeline.stages.render_docx import render_docx  # noqa: PLC0415
+
     done = typeset_request(req, workspace, base)
     docx = render_docx(
         done.composition, workspace.template(req.kind.value).read_bytes(), docx_properties, done.layout
@@ -573,6 +573,12 @@ def _write_version(req: DocumentRequest, typeset: Typeset, filing: Filing, f: _F
                    existing: EntryInfo | None) -> Path:  # fmt: skip
     """Stamp and record one typeset version, then put it in the archive in one step; returns its
     folder."""
+    from pipeline.stages.dispatch_form import form_of  # noqa: PLC0415
+    from pipeline.stages.dispatch_form import render_form  # noqa: PLC0415
+    from pipeline.stages.render_docx import render_docx  # noqa: PLC0415
+    from pipeline.stages.stamp import docx_properties  # noqa: PLC0415
+    from pipeline.stages.stamp import stamp_copies  # noqa: PLC0415
+
     comp = typeset.composition
     meta = _stamp_data(req, comp, filing)
     docx = render_docx(comp, f.workspace.template(req.kind.value).read_bytes(), docx_properties(meta),
@@ -594,6 +600,8 @@ def _write_version(req: DocumentRequest, typeset: Typeset, filing: Filing, f: _F
 
 def _stamp_data(req: DocumentRequest, comp: Composition, filing: Filing) -> StampData:
     """What the stamps and the files' own metadata say of the version."""
+    from pipeline.stages.stamp import StampData  # noqa: PLC0415
+
     f = filing
     return StampData(req.plain_title, f.number, f.archive_code, f.fonds, f.year, f.item, f.problem, f.retention,
                      f.pages, f.version, "正本", f.content_sha256, "、".join(comp.authors), req.kind.value, comp.date,
@@ -614,6 +622,12 @@ class Made:
 def _ofd_copy(typeset: Typeset, meta: StampData, workspace: Workspace) -> bytes:
     """The 归档件 as an OFD-A package (GB/T 33190, GB/T 42133): the typesetter's pages drawn again,
     the attached files' pages as pictures, the 归档章 as an annotation."""
+    from pipeline.stages.ofd import OfdMetadata  # noqa: PLC0415
+    from pipeline.stages.ofd import attached_renderings  # noqa: PLC0415
+    from pipeline.stages.ofd import ofd_package  # noqa: PLC0415
+    from pipeline.stages.ofd import stamp_of  # noqa: PLC0415
+    from pipeline.stages.stamp import RETENTION_LABEL  # noqa: PLC0415
+
     fonts = _ofd_fonts(tuple(workspace.config.font_dirs))
     about = OfdMetadata(
         meta.title, meta.author, (meta.created or dt.datetime.now(dt.UTC)).date(), meta.archive_code, meta.fonds,
@@ -628,11 +642,15 @@ def _ofd_copy(typeset: Typeset, meta: StampData, workspace: Workspace) -> bytes:
 @functools.cache
 def _ofd_fonts(font_dirs: tuple[str, ...]) -> EmbeddedFonts:
     """One per font set: the font programs it cuts are kept for the next version."""
+    from pipeline.ofdfonts import EmbeddedFonts  # noqa: PLC0415 — fontTools
+
     return EmbeddedFonts(font_store.font_set(font_dirs))
 
 
 def _filed_as(filing: Filing) -> FiledAs:
     """What the 发文稿纸 says of the version: its number, 档号, version, content digest, time."""
+    from pipeline.stages.dispatch_form import FiledAs  # noqa: PLC0415
+
     return FiledAs(filing.number, filing.archive_code, filing.version, filing.content_sha256, filing.when)
 
 
@@ -725,7 +743,9 @@ def rebuild_findings(folder: Path, workspace: Workspace) -> list[str]:
     """Render one archived version again from its own folder (the input as received and the
     files it named) and say how the result differs from the archived 正本; a version that
     cannot be rebuilt is a finding too, never a crash."""
-    from pipeline.stages.verify import compare_renderings
+    from pypdf.errors import PdfReadError  # noqa: PLC0415
+
+    from pipeline.stages.verify import compare_renderings  # noqa: PLC0415
 
     try:
         record = json.loads((folder / METADATA).read_text(encoding="utf-8"))

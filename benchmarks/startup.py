@@ -1,4 +1,5 @@
-"""Start-up of the CLI: wall time and memory of `fawen --help` and `fawen validate FILE`.
+"""Start-up of the CLI: wall time and memory of `fawen --help`, `fawen validate FILE`, and of
+the commands that only read (`numbers`, `archive ls`, `status`) in a fresh workspace.
 
 Each command is started N times as a fresh process (the installed ``fawen`` script of the
 virtual environment); the script prints the median and the worst wall time, and the peak RSS
@@ -18,6 +19,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -61,6 +63,11 @@ def main() -> None:
     _measure("fawen --help", [str(FAWEN), "--help"], args.n, base_kib)
     for path in files:
         _measure(f"fawen validate {path.name}", [str(FAWEN), "validate", str(path)], args.n, base_kib)
+    with tempfile.TemporaryDirectory() as tmp:
+        workspace = Path(tmp) / "ws"
+        subprocess.run([str(FAWEN), "init", str(workspace)], check=True, capture_output=True)
+        for command in (["numbers"], ["archive", "ls"], ["status"]):
+            _measure(f"fawen {' '.join(command)}（新工作区）", [str(FAWEN), "-w", str(workspace), *command], args.n, base_kib)
     print(f"（负载 {os.getloadavg()[0]:.2f}；{resource.getpagesize()} 字节页）")
 
 

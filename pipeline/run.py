@@ -109,6 +109,18 @@ if TYPE_CHECKING:
 # The renderers (reportlab, pypdf, docxtpl, fontTools, lxml: about a second to import) are imported
 # by the functions that render, not here: the commands that only read the archive, the registry
 # or the inbox go through this module too, and start at once.
+RENDERERS = ("pipeline.store.convert", "pipeline.stages.attach", "pipeline.stages.typeset_pdf",
+             "pipeline.stages.render_docx", "pipeline.stages.stamp", "pipeline.stages.dispatch_form",
+             "pipeline.stages.ofd", "pipeline.ofdfonts", "pypdf.errors")  # fmt: skip
+
+
+def load_renderers() -> None:
+    """Import every module rendering and filing use, now rather than on the first document: an
+    inbox worker does it while it warms up, outside any input's time budget."""
+    import importlib  # noqa: PLC0415
+
+    for name in RENDERERS:
+        importlib.import_module(name)
 
 
 @dataclass(frozen=True)

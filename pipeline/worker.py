@@ -344,9 +344,11 @@ def _orphan_guard(parent: int) -> None:
 
 
 def _warm_up(workspace: Any) -> None:
-    """Fonts, their coverage and the templates load once per worker, not on a clerk's input."""
+    """Fonts, their coverage, the templates and the renderers load once per worker, not on a
+    clerk's input."""
     from pipeline import run  # noqa: PLC0415
 
+    run.load_renderers()  # filing's too (the stamps, the 发文稿纸, the OFD): the sample below only renders
     with tempfile.TemporaryDirectory(prefix="fawen-warm-") as tmp:
         sample = Path(tmp) / "预热.yaml"
         sample.write_text("文种: 通知\n标题: 关于预热的通知\n主送: 各单位\n正文: 请知悉。\n", encoding="utf-8")

@@ -378,6 +378,38 @@ def test_verify_reports_a_filed_item_number_the_registry_records_as_unused(filed
     assert CliRunner().invoke(main, ["-w", str(workspace.root), "archive", "verify"]).exit_code == 0
 
 
+def test_a_warm_worker_files_its_first_input_without_importing_a_renderer(workspace):
+    """The inbox worker warms up (pipeline.worker._warm_up) before any input's time budget starts:
+    the first filing then imports no stage of its own (the renderers behind them, reportlab,
+    pypdf, docxtpl, fontTools and lxml, take about a second), while a command that only reads
+    imports none of them at all."""
+    script = textwrap.dedent(f"""
+        import datetime as dt, json, sys
+        from pathlib import Path
+        sys.path.insert(0, {str(REPO)!r})
+        from pipeline import run, worker
+        from pipeline.store import workspace as ws_store
+        heavy = ("reportlab", "pypdf", "docx", "docxtpl", "fontTools", "lxml")
+        renderers = ("pipeline.stages.attach", "pipeline.stages.typeset_pdf", "pipeline.stages.render_docx",
+                     "pipeline.stages.stamp", "pipeline.stages.dispatch_form", "pipeline.stages.ofd",
+                     "pipeline.ofdfonts", "pipeline.pdfa", "pipeline.store.convert")
+        ws = ws_store.load(Path(sys.argv[1]))
+        run.open_registry(ws).records()  # what fawen numbers does
+        before_warm = {{m for m in sys.modules if m.split(".")[0] in heavy or m in renderers}}
+        worker._warm_up(ws)
+        warm = set(sys.modules)
+        run.file_document(Path(sys.argv[2]), ws, dt.date(2026, 11, 24), dt.datetime.now().astimezone())
+        late = {{m for m in set(sys.modules) - warm if m.startswith("pipeline.stages.") or m in renderers}}
+        print(json.dumps([sorted(before_warm), sorted(late)]))
+    """)
+    source = workspace.root / "examples" / "001-印发制度的通知.yaml"
+    out = subprocess.run([sys.executable, "-c", script, str(workspace.root), str(source)],
+                         capture_output=True, check=True, text=True)  # fmt: skip
+    before_warm, late = json.loads(out.stdout.strip().splitlines()[-1])
+    assert before_warm == [], before_warm
+    assert late == [], late
+
+
 def test_archive_names_are_safe_on_windows_and_never_nfkc_folded():
     from pipeline.dat22 import safe_name
 

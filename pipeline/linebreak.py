@@ -14,6 +14,7 @@ import functools
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from pipeline.gbt9704 import NO_LINE_END
 from pipeline.gbt9704 import NO_LINE_START
@@ -31,13 +32,15 @@ def is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
+    """What a line break may not split. Immutable, so a CJK character's unit is made once and
+    shared by every paragraph; how much a line squeezes it is the line's business."""
+
     text: str
     width: float  # natural advance on the grid, mm
     wide: bool
     space: bool = False
-    squeeze: float = 0.0  # mm taken off (half-width punctuation)
 
     @property
     def no_start(self) -> bool:
@@ -51,48 +54,86 @@ class Unit:
     def squeezable(self) -> bool:
         return self.wide and len(self.text) == 1 and self.text in SQUEEZABLE
 
-    @property
-    def placed(self) -> float:
-        return self.width - self.squeeze
 
-
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Placed:
-    """A unit placed on a line: x offset from the line's left edge, in mm."""
+    """A unit placed on a line: x offset from the line's left edge and width taken off, in mm."""
 
     unit: Unit
     x: float
+    squeeze: float = 0.0
+
+    @property
+    def placed(self) -> float:
+        """The advance the unit takes on its line."""
+        return self.unit.width - self.squeeze
 
 
 @dataclass
 class BrokenLine:
-    items: list[Placed]
+    """One line of a paragraph: its units, each one's x offset (mm from the line's left edge) and
+    the width squeezed off it (half-width punctuation), in parallel lists."""
+
+    units: list[Unit]
+    xs: list[float]
+    squeezes: list[float]
     width: float  # space available
     last: bool  # last line of its paragraph
 
     @property
+    def items(self) -> list[Placed]:
+        return [Placed(u, x, s) for u, x, s in zip(self.units, self.xs, self.squeezes, strict=True)]
+
+    @property
     def text(self) -> str:
-        return "".join(p.unit.text for p in self.items)
+        return "".join(u.text for u in self.units)
+
+    @property
+    def end(self) -> float:
+        """Where the line's last glyph ends, mm from its left edge (0 for an empty line)."""
+        if not self.units:
+            return 0.0
+        return self.xs[-1] + (self.units[-1].width - self.squeezes[-1])
+
+
+# per grid pitch: each character's unit (None: not wide, so it joins a half-width run)
+_SHARED: dict[float, dict[str, Unit | None]] = {}
+_SHARED_MAX = 50_000  # characters per pitch; past it units are made afresh
+_UNSEEN = Unit("", 0.0, False)
+
+
+def _shared(pitch: float) -> dict[str, Unit | None]:
+    table = _SHARED.get(pitch)
+    if table is None:
+        table = {}
+        if len(_SHARED) < 64:  # the grid pitches of the sizes in use: a handful
+            _SHARED[pitch] = table
+    return table
 
 
 def units(text: str, wide_width: float, narrow_width: Callable[[str], float]) -> list[Unit]:
     """Cut ``text`` into units. ``wide_width`` is the grid pitch; ``narrow_width`` measures a run."""
     out: list[Unit] = []
     append, wide = out.append, is_wide
+    known = _shared(wide_width)
     i = 0
     n = len(text)
     while i < n:
         ch = text[i]
-        if ch == " ":
+        unit = known.get(ch, _UNSEEN)
+        if unit is _UNSEEN:  # not seen at this pitch yet
+            unit = Unit(ch, wide_width, True) if ch != " " and wide(ch) else None
+            if len(known) < _SHARED_MAX:
+                known[ch] = unit
+        if unit is not None and not (ch in "—…" and i + 1 < n and text[i + 1] == ch):
+            append(unit)
+            i += 1
+        elif ch == " ":
             append(Unit(" ", narrow_width(" "), False, space=True))
             i += 1
-        elif wide(ch):
-            if ch in "—…" and i + 1 < n and text[i + 1] == ch:
-                append(Unit(ch * 2, 2 * wide_width, True))
-                i += 2
-            else:
-                append(Unit(ch, wide_width, True))
-                i += 1
+        elif unit is not None:  # a ——/…… pair: one unit
+            append(Unit(ch * 2, 2 * wide_width, True))
+            i += 2
         else:
             j = i + 1
             while j < n and text[j] != " " and not wide(text[j]):
@@ -117,21 +158,23 @@ def _split_long(unit: Unit, width: float, narrow_width: Callable[[str], float]) 
     return pieces
 
 
-def _try_push_in(line: list[Unit], pulled: list[Unit], width: float) -> bool:
-    """Squeeze full-width punctuation so ``pulled`` fits at the end of ``line``."""
+def _push_in(line: list[Unit], pulled: list[Unit], width: float) -> list[float] | None:
+    """The squeeze of each unit of ``line`` that lets ``pulled`` fit at its end (full-width
+    punctuation set at half width), or None when there is not room enough."""
     need = sum(u.width for u in line) + sum(u.width for u in pulled) - width
     # squeeze inside the line first: the line's last glyph then keeps its full box on the edge
-    candidates = [u for u in reversed(line) if u.squeezable]
-    room = sum(u.width / 2 for u in candidates)
+    candidates = [k for k in range(len(line) - 1, -1, -1) if line[k].squeezable]
+    room = sum(line[k].width / 2 for k in candidates)
     if room + EPS < need:
-        return False
-    for u in candidates:
+        return None
+    squeezes = [0.0] * len(line)
+    for k in candidates:
         if need <= EPS:
             break
-        take = min(u.width / 2, need)
-        u.squeeze = take
+        take = min(line[k].width / 2, need)
+        squeezes[k] = take
         need -= take
-    return True
+    return squeezes
 
 
 def break_lines(
@@ -164,47 +207,53 @@ def break_lines(
             continue
         while queue and queue[0].space:  # a space at a break disappears
             queue.pop(0)
-        if queue:
-            _fix_kinsoku(line, queue, width)
+        squeezes = _fix_kinsoku(line, queue, width) if queue else None
         while line and line[-1].space:
             line.pop()
-        lines.append(BrokenLine(_place(line, width, justify=bool(queue)), width, last=not queue))
+        if squeezes is None:
+            squeezes = [0.0] * len(line)
+        else:
+            del squeezes[len(line) :]
+        lines.append(BrokenLine(line, _place(line, squeezes, width, justify=bool(queue)), squeezes, width, not queue))
     return lines
 
 
-def _fix_kinsoku(line: list[Unit], queue: list[Unit], width: float) -> None:
-    """Adjust the break between ``line`` and ``queue`` so neither rule is broken."""
+def _fix_kinsoku(line: list[Unit], queue: list[Unit], width: float) -> list[float] | None:
+    """Adjust the break between ``line`` and ``queue`` so neither rule is broken; the squeezes of
+    the line's units when punctuation was pulled in, else None."""
     if queue[0].no_start and not queue[0].space:
         pulled = []
         k = 0
         while k < len(queue) and k < 2 and queue[k].no_start:
             pulled.append(queue[k])
             k += 1
-        if _try_push_in(line, pulled, width):
+        squeezes = _push_in(line, pulled, width)
+        if squeezes is not None:
             line.extend(pulled)
+            squeezes += [0.0] * len(pulled)
             del queue[:k]
             if not queue or not queue[0].no_start:
-                return
-        for u in line:
-            u.squeeze = 0.0
+                return squeezes
     # push out: move units down until the next line may start and this one may end
     for _ in range(4):
         bad_start = queue and queue[0].no_start and not queue[0].space
         bad_end = line and line[-1].no_end
         if not (bad_start or bad_end) or len(line) <= 1:
-            return
+            return None
         queue.insert(0, line.pop())
+    return None
 
 
-def _place(line: list[Unit], width: float, justify: bool) -> list[Placed]:
-    advances = [u.width - u.squeeze for u in line]
+def _place(line: list[Unit], squeezes: list[float], width: float, justify: bool) -> list[float]:
+    """Each unit's x offset on its line; a justified line ends on its right edge."""
+    squeezed = any(squeezes)
+    advances = [u.width - s for u, s in zip(line, squeezes, strict=True)] if squeezed else [u.width for u in line]
     natural = sum(advances)
     gaps = len(line) - 1
     extra = (width - natural) / gaps if justify and gaps > 0 and width > natural else 0.0
-    placed = []
-    x = 0.0
-    for u, advance in zip(line, advances, strict=True):
-        squeeze = u.squeeze
-        placed.append(Placed(u, x - squeeze if squeeze and u.text in OPENING else x))
-        x += advance + extra
-    return placed
+    xs = list(accumulate([a + extra for a in advances[:-1]], initial=0.0))
+    if squeezed:  # an opening bracket set at half width gives up its left half
+        for k, (u, s) in enumerate(zip(line, squeezes, strict=True)):
+            if s and u.text in OPENING:
+                xs[k] -= s
+    return xs

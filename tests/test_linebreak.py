@@ -43,7 +43,7 @@ def test_no_line_starts_or_ends_with_a_forbidden_character(seed):
     assert "".join(ln.text for ln in lines).replace(" ", "") == text.replace(" ", "")
     for i, ln in enumerate(lines):
         width = 156 - 2 * C if i == 0 else 156
-        end = ln.items[-1].x + ln.items[-1].unit.placed
+        end = ln.end
         assert end <= width + 1e-6
         if not ln.last:
             assert abs(end - width) < 1e-6  # justified to the edge
@@ -70,7 +70,7 @@ def test_without_room_to_squeeze_the_last_character_is_pushed_down():
     text = "信访工作" + "联" * 24 + "，制度"  # no punctuation inside the line to squeeze
     lines = break_lines(units(text, C, narrow), 156, 156, narrow)
     assert len(lines[0].text) == 27 and lines[1].text.startswith("联，")
-    end = lines[0].items[-1].x + lines[0].items[-1].unit.placed
+    end = lines[0].end
     assert abs(end - 156) < 1e-9  # spread to the edge
 
 
@@ -88,3 +88,13 @@ def test_chinese_numerals():
 def test_paragraph_lines_join_and_list_items_stay_apart():
     blocks = parse_body("第一行\n接着写\n\n1. 甲\n2. 乙\n")
     assert [b.text for b in blocks] == ["第一行接着写", "1. 甲", "2. 乙"]
+
+
+def test_a_comma_squeezed_on_one_line_keeps_its_full_width_elsewhere():
+    # units are shared between paragraphs: the squeeze belongs to the line, not to the comma
+    squeezed = break_lines(units("信访，工作，" + "联" * 22 + "，制度", C, narrow), 156, 156, narrow)
+    assert any(squeezed[0].squeezes)
+    plain = break_lines(units("信访，工作，", C, narrow), 156, 156, narrow)
+    assert plain[0].squeezes == [0.0] * 6
+    assert [round(x, 9) for x in plain[0].xs] == [round(i * C, 9) for i in range(6)]
+    assert abs(plain[0].end - 6 * C) < 1e-9

@@ -193,7 +193,7 @@ class _Measure:
         for paragraph in text.split("\n"):
             if paragraph.strip():
                 broken = break_lines(units(paragraph, self.size, measure), width, width, measure)
-                out += [[(p.unit.text, p.x) for p in line.items] for line in broken]
+                out += [list(zip((u.text for u in line.units), line.xs, strict=True)) for line in broken]
         return out
 
 

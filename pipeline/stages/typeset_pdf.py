@@ -63,6 +63,7 @@ class Fonts(Protocol):
     def descent(self, name: str) -> float: ...
     def ink(self, name: str, char: str) -> tuple[float, float, float, float]: ...
     def glyph(self, char: str, role: str) -> tuple[str, float]: ...
+    def glyphs(self, role: str) -> dict[str, tuple[str, float]]: ...
 
 
 @dataclass
@@ -132,6 +133,40 @@ def _blank() -> Slot:
     return Slot(lambda top: [], blank=True)
 
 
+class _RunBuilder:
+    """Runs of one line, merged while font, spacing and position continue."""
+
+    __slots__ = ("baseline", "chars", "end", "run", "runs", "size")
+
+    def __init__(self, baseline: float, size: float) -> None:
+        self.baseline, self.size = baseline, size
+        self.runs: list[Run] = []
+        self.run: Run | None = None
+        self.chars: list[str] = []  # the current run's text, joined once it ends
+        self.end = 0.0  # where the current run's last glyph ends, mm
+
+    def add(self, x: float, font: str, ch: str, tc: float, end: float) -> None:
+        run = self.run
+        if run is not None and run.font == font and -EPS < run.char_space - tc < EPS and -EPS < self.end - x < EPS:
+            self.chars.append(ch)
+            self.end = end
+        else:
+            self.start(x, font, ch, tc, end)
+
+    def start(self, x: float, font: str, ch: str, tc: float, end: float) -> None:
+        if self.run is not None:
+            self.run.text = "".join(self.chars)
+        self.run = Run(x, self.baseline, font, self.size, ch, tc, BLACK)
+        self.runs.append(self.run)
+        self.chars = [ch]
+        self.end = end
+
+    def finish(self) -> list[Run]:
+        if self.run is not None:
+            self.run.text = "".join(self.chars)
+        return self.runs
+
+
 class Typesetter:
     """Composes one document. Not thread-safe; make one per document."""
 
@@ -181,44 +216,40 @@ class Typesetter:
 
     def line_runs(self, line: BrokenLine, left: float, baseline: float, role: str, size: float) -> list[Run]:
         """A broken line's runs: ``glyph_runs`` of its glyphs, in one pass (the typesetter's hot path)."""
-        runs: list[Run] = []
+        out = _RunBuilder(baseline, size)
         glyph = self.fonts.glyph
-        run: Run | None = None
-        chars: list[str] = []
-        last_end = 0.0
-        items = line.items
-        last = len(items) - 1
-        for k, placed in enumerate(items):
-            unit = placed.unit
+        known = self.fonts.glyphs(role)  # glyph's own table, read here without a call per character
+        units, xs = line.units, line.xs
+        count = len(units)
+        for k in range(count):
+            unit = units[k]
             if unit.space:
                 continue
-            x = left + placed.x
+            x = left + xs[k]
             # the justification space after a unit belongs to its advance, so runs stay whole
-            end = left + items[k + 1].x if k < last else x + unit.width - unit.squeeze
+            end = left + xs[k + 1] if k + 1 < count else x + unit.width - line.squeezes[k]
             text = unit.text
-            # almost every unit is one CJK character, whose advance runs to the next unit
-            steps = ((text, end - x),) if len(text) == 1 else self._advances(text, x, end, unit.wide, role, size)
-            for ch, adv in steps:
-                font, em = glyph(ch, role)
+            if len(text) == 1:  # almost every unit: one CJK character, advancing to the next unit
+                font, em = known.get(text) or glyph(text, role)
+                adv = end - x
                 tc = adv * MM - em * size
+                run = out.run
                 if (
                     run is not None
                     and run.font == font
                     and -EPS < run.char_space - tc < EPS
-                    and -EPS < last_end - x < EPS
+                    and -EPS < out.end - x < EPS
                 ):
-                    chars.append(ch)
+                    out.chars.append(text)
+                    out.end = x + adv
                 else:
-                    if run is not None:
-                        run.text = "".join(chars)
-                    run = Run(x, baseline, font, size, ch, tc, BLACK)
-                    runs.append(run)
-                    chars = [ch]
+                    out.start(x, font, text, tc, x + adv)
+                continue
+            for ch, adv in self._advances(text, x, end, unit.wide, role, size):
+                font, em = glyph(ch, role)
+                out.add(x, font, ch, adv * MM - em * size, x + adv)
                 x += adv
-                last_end = x
-        if run is not None:
-            run.text = "".join(chars)
-        return runs
+        return out.finish()
 
     def _advances(self, text: str, x: float, end: float, wide: bool, role: str, size: float) -> list[tuple[str, float]]:  # fmt: skip
         """Each character of a unit with its advance: a wide unit's share the same, a narrow
@@ -331,7 +362,7 @@ class Typesetter:
                     for k, lines in enumerate(broken):
                         if li < len(lines):
                             line = lines[li]
-                            used = line.items[-1].x + line.items[-1].unit.placed if line.items else 0.0
+                            used = line.end
                             cell_w = edges[k + 1] - edges[k] - 2 * pad
                             x = (
                                 edges[k] + pad + (cell_w - used) / 2
@@ -915,7 +946,7 @@ def signature_slots(ts: Typesetter, signature: Signature, note: str, seal_image:
     if sign_w > limit:  # an over-long 署名 wraps, each line 右空二字, the date under it
         lines = ts.compose(sign, role, g.SIZE_3, limit, limit, g.CHAR)
         for line in lines:
-            width = line.items[-1].x + line.items[-1].unit.placed
+            width = line.end
             slots.append(Slot(ts._line_maker(line, g.RIGHT - 2 * g.CHAR - width, role, g.SIZE_3), keep_next=True))
         date_x = g.RIGHT - 2 * g.CHAR - date_w
     else:

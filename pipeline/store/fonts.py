@@ -314,6 +314,14 @@ class FontSet:
             f"或改用常用字。"
         )
 
+    def glyphs(self, role: str) -> dict[str, tuple[str, float]]:
+        """The characters ``glyph`` has looked up for a role so far: read-only, for hot loops
+        that call ``glyph`` only on a miss."""
+        table = self._glyphs.get(role)
+        if table is None:
+            table = self._glyphs[role] = {}
+        return table
+
     def glyph(self, char: str, role: str) -> tuple[str, float]:
         """(font, advance in em) for a character in a role: the typesetter's hot path."""
         table = self._glyphs.get(role)

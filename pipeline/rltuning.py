@@ -9,8 +9,9 @@
 - Each face's glyph programs are read once and kept, and a subset is assembled from them;
   reportlab's own ``makeSubset`` seeks through the font file for every glyph of every subset.
   The subset's bytes are the same.
-- Glyph-width arrays (hundreds of integers per subset) are formatted in one join, and a
-  dictionary key's name is escaped once per process; the bytes are the same.
+- Glyph-width arrays (hundreds of integers per subset) are formatted in one join, a
+  dictionary key's name is escaped once per process, and numbers and plain ASCII names skip
+  reportlab's Python text codec; the bytes are the same.
 
 - Streams are not ASCII85-encoded on top of deflate (``rl_config.useA85``): that text
   encoding exists for 7-bit channels, costs 13 % of the time in pure Python and makes the file
@@ -202,11 +203,30 @@ def _array_format(self: Any, document: Any, IND: bytes = b"\n ") -> bytes:  # re
     sequence = self.sequence
     if len(sequence) <= 16 or not all(type(e) is int for e in sequence):
         return _original_array_format(self, document, IND)  # type: ignore[no-any-return]
-    items = [str(e).encode() for e in sequence]  # what fp_str gives an int
+    items = list(map(str, sequence))  # what fp_str gives an int
     if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
-        return b"[ " + IND.join(items) + b" ]"
-    lines = [b" ".join(items[i : i + 10]) for i in range(0, len(items), 10)]
-    return b"[ " + b" \n  ".join(lines) + b" ]"  # reportlab inserts "\n " between groups, joined by spaces
+        return b"[ " + IND.decode("latin-1").join(items).encode() + b" ]"
+    lines = [" ".join(items[i : i + 10]) for i in range(0, len(items), 10)]
+    return b"[ " + " \n  ".join(lines).encode() + b" ]"  # reportlab inserts "\n " between groups, joined by spaces
+
+
+# ---- elements ----------------------------------------------------------------------------------
+
+_original_format = pdfdoc.format
+
+
+def _format(element: Any, document: Any, toplevel: int = 0) -> bytes:
+    """reportlab's ``pdfdoc.format`` with numbers, bytes and plain ASCII text written without a
+    pass through its Python ``extpdfdoc`` codec, which maps printable ASCII to itself; anything
+    else as reportlab formats it. The bytes are the same."""
+    kind = type(element)
+    if kind is int or kind is float:
+        return pdfdoc.fp_str(element).encode()  # type: ignore[no-any-return]
+    if kind is bytes:
+        return element  # type: ignore[no-any-return]
+    if kind is str and element.isascii() and element.isprintable():
+        return element.encode()  # type: ignore[no-any-return]
+    return _original_format(element, document, toplevel)  # type: ignore[no-any-return]
 
 
 # ---- dictionary keys ---------------------------------------------------------------------------
@@ -246,6 +266,8 @@ def install() -> None:
         TTFontFile.makeSubset = _make_subset
     if pdfdoc.PDFDictionary.format is not _dict_format:
         pdfdoc.PDFDictionary.format = _dict_format
+    if pdfdoc.format is not _format:
+        pdfdoc.format = _format
     if pdfdoc.PDFArray.format is not _array_format:
         pdfdoc.PDFArray.format = _array_format
     if not isinstance(pdfdoc.PDFZCompress, _Flate):

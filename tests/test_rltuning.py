@@ -92,3 +92,20 @@ def test_dictionaries_are_reportlabs_bytes(entries, multiline):
         document = pdfdoc.PDFDocument()
         assert rltuning._dict_format(d, document) == ORIGINAL_DICT(d, document)  # noqa: SLF001
         assert rltuning._dict_format(d, document) == ORIGINAL_DICT(d, document)  # noqa: SLF001 — names cached
+
+
+@pytest.mark.parametrize(
+    "element",
+    [0, -7, 123456789, 2.5, -0.125, 1e-7, 595.2756, True, False, b"(raw)", "/FontDescriptor", "/F1+0", "plain text",
+     "é", "中文", "tab\there", "line\nbreak", "\x18\x1f", "", None],
+)  # fmt: skip
+def test_elements_are_reportlabs_bytes(element):
+    document = pdfdoc.PDFDocument()
+
+    def outcome(format_) -> tuple[str, object]:  # what reportlab cannot encode fails alike
+        try:
+            return "bytes", format_(element, document)
+        except UnicodeEncodeError as e:
+            return "error", type(e)
+
+    assert outcome(rltuning._format) == outcome(rltuning._original_format)  # noqa: SLF001

@@ -740,8 +740,9 @@ class Typesetter:
             font.splitString(ordered, c._doc)  # noqa: SLF001 — assigns codes in this order
 
 
-# a face: reportlab's font, each character's code byte, its subset, the subsets' names, the characters
-_Face = tuple[Any, dict[int, str], dict[int, int], dict[int, str], frozenset[str]]
+# a face: reportlab's font, each character's code byte, its subset, the subsets' names, and each
+# subset's characters
+_Face = tuple[Any, dict[int, str], dict[int, int], dict[int, str], tuple[tuple[int, frozenset[str]], ...]]
 
 
 class _Codes:
@@ -763,7 +764,11 @@ class _Codes:
             byte_of = {o: chr(n & 0xFF) for o, n in assigned.items()}
             subset_of = {o: n >> 8 for o, n in assigned.items()}
             names = {k: font.getSubsetInternalName(k, self.doc) for k in set(subset_of.values())}
-            chars = frozenset(chr(o) for o in assigned)
+            members: dict[int, set[str]] = {k: set() for k in names}
+            for o, k in subset_of.items():
+                members[k].add(chr(o))
+            # the first subset holds the face's most frequent characters: tried first
+            chars = tuple((k, frozenset(members[k])) for k in sorted(members))
             known = self.faces[name] = (font, byte_of, subset_of, names, chars)
         return known
 
@@ -773,14 +778,13 @@ class _Codes:
         text = run.text
         if not text:
             return []
-        if len(names) == 1 and chars.issuperset(text):  # most faces need one subset only
-            return [(next(iter(names.values())), text.translate(byte_of).encode("latin-1"))]
+        for k, members in chars:  # most runs lie within one subset
+            if members.issuperset(text):
+                return [(names[k], text.translate(byte_of).encode("latin-1"))]
         try:
             subsets = [subset_of[ord(ch)] for ch in text]
         except KeyError:  # a character not given out beforehand: reportlab assigns it
             return [(font.getSubsetInternalName(k, self.doc), chunk) for k, chunk in font.splitString(text, self.doc)]
-        if subsets.count(subsets[0]) == len(subsets):
-            return [(names[subsets[0]], text.translate(byte_of).encode("latin-1"))]
         out: list[tuple[str, bytes]] = []
         start = 0
         for i in range(1, len(text) + 1):

@@ -98,7 +98,7 @@ class BrokenLine:
 
 # per grid pitch: each character's unit (None: not wide, so it joins a half-width run)
 _SHARED: dict[float, dict[str, Unit | None]] = {}
-_SHARED_MAX = 50_000  # characters per pitch; past it units are made afresh
+_SHARED_MAX = 20_000  # characters per pitch (GB 2312 has 7 445); past it units are made afresh
 _UNSEEN = Unit("", 0.0, False)
 
 

@@ -12,10 +12,13 @@ import os
 import re
 import shutil
 import signal
+import stat
 import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from pipeline.relpath import safe_relative_path
 
 try:
     import fcntl
@@ -201,32 +204,55 @@ class Inbox:
         except OSError:  # taken by another watcher, or still open elsewhere (Windows): later
             folder.rmdir()
             return None
-        moved = []
-        for rel in attachments:
-            source = path.parent / rel
-            if source.is_file():
-                dest = folder / rel
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.rename(source, dest)
-                    moved.append((source, dest))
-                except OSError:
-                    pass  # read where it is; the input records what it could not take along
-        return Claim(folder, target, path, tuple(moved))
+        return Claim(folder, target, path, tuple(self._take_along(folder, attachments, ())))
 
     def claim_more(self, claim: Claim, attachments: list[str]) -> Claim:
         """Take along the attachments that a claimed input names only since it changed."""
-        moved = list(claim.moved)
-        for rel in attachments:
-            source, dest = self.root / rel, claim.folder / rel
-            if source.is_file() and not dest.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.rename(source, dest)
-                    moved.append((source, dest))
-                except OSError:
-                    pass  # as in claim()
+        moved = self._take_along(claim.folder, attachments, claim.moved)
         return Claim(claim.folder, claim.path, claim.original, tuple(moved))
+
+    def _take_along(self, folder: Path, attachments: list[str], moved: tuple[tuple[Path, Path], ...]) -> list[tuple[Path, Path]]:  # fmt: skip
+        out = list(moved)
+        for rel in attachments:
+            found = self.takeable(rel)
+            if found is None:
+                continue
+            source, safe = found
+            dest = folder / safe
+            if dest.exists():
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.rename(source, dest)
+                out.append((source, dest))
+            except OSError:
+                pass  # read where it is; the input records what it could not take along
+        return out
+
+    def takeable(self, name: str) -> tuple[Path, str] | None:
+        """Where a file an input names lies in the inbox, and its name made plain, when the
+        watcher may take it along with the input: a regular file inside the inbox, reached
+        through no symbolic link and outside fawen's own folders. Anything else is left where it
+        is; checking the input says what is wrong with the name. The names come from an input
+        anyone may drop, so they must never move a file from elsewhere (the archive, fawen.yaml,
+        another folder a link points to)."""
+        safe = safe_relative_path(name)
+        if safe is None:
+            return None
+        parts = safe.split("/")
+        if parts[0] in (PROCESSING, REJECTED, DUPLICATES) or is_input(parts[-1]):  # never another input
+            return None
+        path = self.root
+        mode = 0
+        for part in parts:
+            path = path / part
+            try:
+                mode = os.lstat(path).st_mode
+            except (OSError, ValueError):  # missing, or a name the system cannot hold (NUL)
+                return None
+            if stat.S_ISLNK(mode):
+                return None
+        return (path, safe) if stat.S_ISREG(mode) else None
 
     def _unique(self, folder: Path, name: str) -> Path:
         target = folder / name

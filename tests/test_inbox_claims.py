@@ -1,0 +1,106 @@
+"""The files an input names are taken along from the inbox only when they are plainly the
+input's own: anyone on the office network may drop an input, and the names in it must never move
+a file from elsewhere — the archive, fawen.yaml, a folder a link points to, another input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.store.inbox import Inbox
+from tests.conftest import EXAMPLES
+from tests.support import filed_records
+
+PDF = (EXAMPLES / "附件" / "核查报告.pdf").read_bytes()
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    root = tmp_path / "ws" / "inbox"
+    root.mkdir(parents=True)
+    (root / "附件").mkdir()
+    (root / "附件" / "报告.pdf").write_bytes(PDF)
+    (root / "a.yaml").write_text("文种: 通知\n", encoding="utf-8")
+    return Inbox(root)
+
+
+def test_the_inputs_own_files_are_taken_along_whichever_slash_it_writes(inbox):
+    assert inbox.takeable("附件/报告.pdf") == (inbox.root / "附件" / "报告.pdf", "附件/报告.pdf")
+    assert inbox.takeable("附件\\报告.pdf") == (inbox.root / "附件" / "报告.pdf", "附件/报告.pdf")
+    assert inbox.takeable("./附件/报告.pdf") == (inbox.root / "附件" / "报告.pdf", "附件/报告.pdf")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../fawen.yaml", "../../victim/secret.txt", "附件/../../fawen.yaml", "..\\fawen.yaml", "/etc/hostname",
+     "C:\\Windows\\win.ini", "C:附件.pdf", "\\\\server\\share\\a.pdf", "rejected/x.pdf", ".processing/1-a/x.pdf",
+     "duplicates/x.pdf", "other.yaml", "附件", "附件/missing.pdf", "附件/\0.pdf", ""],
+)  # fmt: skip
+def test_a_name_outside_the_inbox_or_in_fawens_own_folders_is_never_taken(inbox, name):
+    (inbox.root.parent / "fawen.yaml").write_text("机关: 甲\n", encoding="utf-8")
+    (inbox.root / "other.yaml").write_text("文种: 通知\n", encoding="utf-8")
+    (inbox.root / "rejected" / "x.pdf").write_bytes(PDF)
+    assert inbox.takeable(name) is None
+
+
+def test_links_and_special_files_are_never_taken(inbox, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "重要文件.pdf").write_bytes(PDF)
+    (inbox.root / "链接").symlink_to(outside, target_is_directory=True)
+    (inbox.root / "附件" / "链接.pdf").symlink_to(outside / "重要文件.pdf")
+    os.mkfifo(inbox.root / "附件" / "管道.pdf")
+    for name in ("链接/重要文件.pdf", "附件/链接.pdf", "附件/管道.pdf"):
+        assert inbox.takeable(name) is None, name
+
+
+def test_a_claim_moves_the_input_and_its_own_files_and_nothing_else(inbox, tmp_path):
+    workspace = inbox.root.parent
+    (workspace / "fawen.yaml").write_text("机关: 甲\n", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("秘密", encoding="utf-8")
+    (inbox.root / "链接").symlink_to(outside, target_is_directory=True)
+    names = ["附件/报告.pdf", "../fawen.yaml", "../../outside/secret.txt", str(outside / "secret.txt"), "链接/secret.txt"]
+    claim = inbox.claim(inbox.root / "a.yaml", names)
+    assert claim is not None
+    assert [rel.relative_to(claim.folder).as_posix() for _source, rel in claim.moved] == ["附件/报告.pdf"]
+    assert (workspace / "fawen.yaml").is_file() and (outside / "secret.txt").read_text(encoding="utf-8") == "秘密"
+    assert not (inbox.root / "附件" / "报告.pdf").exists()
+
+
+def test_an_input_naming_the_archive_and_the_configuration_takes_neither(workspace):
+    """The watcher, end to end: the input is refused for its attachment names, and the files it
+    named are where they were, byte for byte; the archive still verifies."""
+    fawen = [sys.executable, "-m", "pipeline"]
+    first = workspace.inbox / "first.yaml"
+    first.write_text("文种: 通知\n标题: 关于正常工作的通知\n正文: 请落实。\n成文日期: 2026-11-24\n", encoding="utf-8")
+    subprocess.run([*fawen, "watch", "--once"], cwd=workspace.root, capture_output=True, check=True, timeout=300)
+    (record,) = filed_records(workspace.outbox)
+    pdf = record.parent / "正本.pdf"
+    config, register = workspace.root / "fawen.yaml", workspace.outbox / "归档登记簿.jsonl"
+    before = {p: p.read_bytes() for p in (pdf, config, register)}
+    outside = workspace.root.parent / "victim"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("秘密", encoding="utf-8")
+    hostile = (f"文种: 通知\n标题: 关于附件的通知\n正文: 请查收。\n成文日期: 2026-11-24\n附件:\n"
+               f"  - {{名称: 正本, 文件: \"../{pdf.relative_to(workspace.root).as_posix()}\"}}\n"
+               f"  - {{名称: 配置, 文件: ../fawen.yaml}}\n  - {{名称: 外部, 文件: ../../victim/secret.txt}}\n"
+               f"  - {{名称: 绝对, 文件: {outside / 'secret.txt'}}}\n"
+               f"督查事项: ../outbox/归档登记簿.jsonl\n")  # fmt: skip
+    (workspace.inbox / "hostile.yaml").write_text(hostile, encoding="utf-8")
+    done = subprocess.run([*fawen, "watch", "--once"], cwd=workspace.root, capture_output=True, text=True, timeout=300)
+    assert {p: p.read_bytes() for p in before} == before
+    assert (outside / "secret.txt").read_text(encoding="utf-8") == "秘密"
+    reason = (workspace.inbox / "rejected" / "hostile.yaml.error.txt").read_text(encoding="utf-8")
+    assert "附件" in reason and "Traceback" not in reason and "Error" not in reason, reason
+    assert not any((workspace.inbox / ".processing").iterdir())
+    log = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8")
+    assert "Traceback" not in log and "ValueError" not in log, log
+    verify = subprocess.run([*fawen, "archive", "verify"], cwd=workspace.root, capture_output=True, text=True, timeout=300)
+    assert verify.returncode == 0, verify.stdout + verify.stderr + done.stdout
+    shutil.rmtree(outside)

@@ -24,6 +24,7 @@ from pipeline.dat22 import sha256
 from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.model import RawInput
+from pipeline.relpath import stays_inside
 from pipeline.stages.feedback import Feedback
 from pipeline.stages.feedback import check
 from pipeline.stages.feedback import is_feedback
@@ -113,6 +114,10 @@ def _evidence(name: str, feedback: Feedback, base: Path) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     problems = []
     for i, rel in enumerate(feedback.files, 1):
+        if not stays_inside(base, rel):  # a link out of the folder: what it points to is not the sender's
+            problems.append(Problem(f"附件[{i}]", f"附件文件「{rel}」指向反馈所在文件夹之外（符号链接）或无法打开",
+                                    "与反馈放在同一文件夹的文件"))  # fmt: skip
+            continue
         try:
             out[rel] = read_bounded(base / rel, MAX_FILE_BYTES)
         except Unreadable as exc:

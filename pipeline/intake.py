@@ -20,6 +20,7 @@ from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.model import METADATA
 from pipeline.model import DocumentRequest
+from pipeline.relpath import stays_inside
 from pipeline.stages.parse import MAX_INPUT_BYTES
 from pipeline.stages.parse import parse_input
 from pipeline.stages.validate import ledger_rows
@@ -213,11 +214,12 @@ def _counted_information(req: DocumentRequest, workspace: Workspace, snapshot: P
 
 def _check_beside(base: Path, rel: str, key: str, what: str, kind: str, problems: list[Problem]) -> bool:
     """A file an input names must exist inside the input's folder (a link may not lead out)."""
+    inside = stays_inside(base, rel)
     try:
-        target = (base / rel).resolve()
-        inside = target.is_relative_to(base.resolve())
-        regular = inside and target.is_file()
-    except (OSError, RuntimeError, ValueError):  # a symlink loop, an over-long name
+        regular = bool(inside) and (base / rel).resolve().is_file()
+    except (OSError, RuntimeError, ValueError):
+        inside = None
+    if inside is None:  # a symlink loop, an over-long name
         problems.append(
             Problem(key, f"{what}「{shown(rel)}」无法打开（符号链接循环或路径过长）", f"输入文件所在文件夹内的{kind}")
         )

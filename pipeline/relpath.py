@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from pathlib import PurePosixPath
 from pathlib import PureWindowsPath
 
@@ -14,3 +15,12 @@ def safe_relative_path(text: str) -> str | None:
     if not parts or any(p == ".." for p in parts):
         return None
     return "/".join(p for p in parts if p != ".")
+
+
+def stays_inside(base: Path, rel: str) -> bool | None:
+    """Whether ``base / rel``, every link followed, is still inside ``base``; None when it cannot
+    be resolved (a link loop, an over-long name)."""
+    try:
+        return (base / rel).resolve().is_relative_to(base.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return None

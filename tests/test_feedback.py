@@ -263,3 +263,17 @@ def test_validate_checks_feedback_and_liaison_changes_as_recording_would_and_kee
     assert refused.exit_code == 1 and "经济发展办公室" in refused.output and "责任单位或配合单位" in refused.output
     assert ls(minutes) == before  # validated, not recorded
     assert not (minutes.outbox / "督办反馈").exists() and not (minutes.outbox / "联络员备案.jsonl").exists()
+
+
+def test_an_evidence_file_linked_from_outside_the_feedbacks_folder_is_refused_and_not_kept(minutes, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("不该进入档案的内容", encoding="utf-8")
+    folder = tmp_path / "fb"
+    folder.mkdir()
+    (folder / "证明.jpg").symlink_to(outside / "secret.txt")
+    (folder / "反馈.yaml").write_text(good_text(0).split("附件:")[0] + "附件:\n  - 文件: 证明.jpg\n", encoding="utf-8")
+    out = fawen(minutes, "file", str(folder / "反馈.yaml"), code=1)
+    assert "附件[1]" in out and "证明.jpg" in out and "之外" in out, out
+    kept = minutes.outbox / "督办反馈"
+    assert not any("不该进入档案".encode() in p.read_bytes() for p in kept.rglob("*") if p.is_file())

@@ -273,7 +273,8 @@ def workspace_zone(workspace: Workspace) -> dt.tzinfo:
 RECORD_KINDS = ("办理反馈", "联络员变更", "信访信息")  # inputs that are recorded, not typeset and filed
 
 
-_KIND_LINE = re.compile(r'^\ufeff?\s*"?文种"?\s*:\s*"?([^"\s,#]+)', re.MULTILINE)
+# a top-level 文种 of a YAML input: at the margin (an indented one is inside another value, a 正文)
+_KIND_LINE = re.compile(r'^\ufeff?"?文种"?[ \t]*:[ \t]*"?([^"\s,#]+)', re.MULTILINE)
 
 
 def record_kind(path: Path) -> str:
@@ -282,7 +283,8 @@ def record_kind(path: Path) -> str:
     usual ``文种: 通知`` line is read as it stands; only a file without one is parsed here."""
     try:
         raw = read_input(path)
-        said = _KIND_LINE.findall(raw[:65536].decode("utf-8", "replace"))
+        yaml = path.suffix.lower() in (".yaml", ".yml")  # JSON indents its keys, Markdown has a body
+        said = _KIND_LINE.findall(raw[:65536].decode("utf-8", "replace")) if yaml else []
         if len(said) == 1:
             return said[0] if said[0] in RECORD_KINDS else ""
         data = parse_input(path.name, path.suffix, raw).data

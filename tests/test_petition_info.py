@@ -233,3 +233,18 @@ def test_dropped_in_the_inbox_they_are_recorded_rejected_or_left_as_duplicates(w
         next(r["序号"] for r in records if r["单位"] == "综合执法局"))  # fmt: skip
     watch_log = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8")
     assert "\t已登记\t综合执法局\t" in watch_log
+
+
+def test_only_a_top_level_kind_makes_an_input_a_record(tmp_path):
+    from pipeline.intake import record_kind
+
+    notice = tmp_path / "n.yaml"  # the English alias for 文种, and a body line that reads like a record's
+    notice.write_text("kind: 通知\n标题: 关于测试的通知\n正文: |\n  文种: 信访信息\n  其余说明。\n成文日期: 2026-11-24\n",
+                      encoding="utf-8")  # fmt: skip
+    assert record_kind(notice) == ""
+    record = tmp_path / "r.yaml"
+    record.write_text("文种: 信访信息\n", encoding="utf-8")
+    assert record_kind(record) == "信访信息"
+    indented = tmp_path / "r.json"  # JSON indents its keys: parsed, still recognised
+    indented.write_text(json.dumps({"文种": "办理反馈", "正文": "文种: 信访信息"}, ensure_ascii=False, indent=2), encoding="utf-8")
+    assert record_kind(indented) == "办理反馈"

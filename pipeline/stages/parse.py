@@ -404,7 +404,8 @@ def _parse_markdown(name: str, text: str) -> RawInput:
     if not rows or rows[0].strip() != "---":
         raise _fail(name, "Markdown 文件缺少开头的 YAML 信息块", "第一行为 ---，其后写 文种、标题 等，再以 --- 结束", 1)
     for end in range(1, len(rows)):
-        if rows[end].strip() in ("---", "..."):
+        # the closing line starts at the margin: an indented --- is a line of a block value
+        if rows[end].rstrip() in ("---", "..."):
             break
     else:
         raise _fail(name, "YAML 信息块没有结束行 ---", "在信息块后加一行 ---", len(rows))

@@ -169,6 +169,14 @@ def test_line_numbers_in_markdown_front_matter(workspace):
     assert err.problems[0].key == "成文日期" and err.problems[0].line == 4
 
 
+def test_an_indented_dash_line_in_a_front_matter_block_value_is_kept_in_it(workspace):
+    # only a --- at the margin closes the front matter: one inside a block value is its text
+    raw = parse_input("a.md", ".md", "---\n文种: 通知\n标题: 关于测试的通知\n附注: |\n  第一行\n  ---\n  第三行\n---\n正文。\n".encode())
+    assert raw.data["附注"] == "第一行\n---\n第三行" and raw.data["正文"] == "正文。"
+    crlf = parse_input("b.md", ".md", "---\r\n文种: 通知\r\n---  \r\n正文。\r\n".encode())
+    assert crlf.data["文种"] == "通知" and crlf.data["正文"].strip() == "正文。"
+
+
 def test_request_kind_rules(workspace):
     err = problems(workspace, "q.yaml", "文种: 请示\n标题: 关于测试的请示\n正文: 妥否，请批示。\n签发人: 李明\n主送: [镇党委, 镇政府]\n")
     text = err.message

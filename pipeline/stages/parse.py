@@ -122,6 +122,50 @@ def _decode(name: str, data: bytes) -> str:
         raise _fail(name, f"文件不是 UTF-8 编码{hint}", "用 UTF-8 编码另存此文件", line) from exc
 
 
+class WrittenInt(int):
+    """An integer as the input wrote it (04778000002, 1_000, 0x1F): its value where it counts,
+    its text where it is printed, so a telephone number keeps its leading 0. A key that takes a
+    number (期号) turns it into a plain int."""
+
+    written: str
+
+    def __new__(cls, value: int, written: str) -> WrittenInt:
+        self = super().__new__(cls, value)
+        self.written = written
+        return self
+
+    def __str__(self) -> str:
+        return self.written
+
+    def __getnewargs__(self) -> tuple[int, str]:  # type: ignore[override]  # copies and pickles keep the text
+        return int(self), self.written
+
+
+class WrittenFloat(float):
+    """A decimal as the input wrote it (1.10, 100.00, 1.5e3), like WrittenInt."""
+
+    written: str
+
+    def __new__(cls, value: float, written: str) -> WrittenFloat:
+        self = super().__new__(cls, value)
+        self.written = written
+        return self
+
+    def __str__(self) -> str:
+        return self.written
+
+    def __getnewargs__(self) -> tuple[float, str]:  # type: ignore[override]
+        return float(self), self.written
+
+
+def _written_int(constructor: Any, node: Any) -> WrittenInt:
+    return WrittenInt(int(RoundTripConstructor.construct_yaml_int(constructor, node)), str(node.value))
+
+
+def _written_float(constructor: Any, node: Any) -> WrittenFloat:
+    return WrittenFloat(float(RoundTripConstructor.construct_yaml_float(constructor, node)), str(node.value))
+
+
 def _plain_scalar(node: Any) -> Any:
     """ruamel's round-trip scalars as the plain Python values they stand for."""
     if isinstance(node, bool) or node is None:
@@ -130,6 +174,8 @@ def _plain_scalar(node: Any) -> Any:
         return bool(node)
     if isinstance(node, str):
         return str(node)
+    if isinstance(node, (WrittenInt, WrittenFloat)):
+        return node
     if isinstance(node, int):
         return int(node)
     if isinstance(node, float):
@@ -207,6 +253,9 @@ def _yaml() -> YAML:
     yaml.max_depth = MAX_DEPTH  # ruamel composes recursively: bounded before Python's own limit
     # dates stay text until validation, which names the key and line of an impossible one
     yaml.constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+    # numbers keep the text they were written as (a telephone number's leading 0, 1.10)
+    yaml.constructor.add_constructor("tag:yaml.org,2002:int", _written_int)
+    yaml.constructor.add_constructor("tag:yaml.org,2002:float", _written_float)
     return yaml
 
 
@@ -297,7 +346,8 @@ def _json_constant(word: str) -> Any:
 
 def _load_json(name: str, text: str) -> tuple[Any, dict[str, int]]:
     try:
-        doc = json.loads(text, object_pairs_hook=_json_object, parse_constant=_json_constant)
+        doc = json.loads(text, object_pairs_hook=_json_object, parse_constant=_json_constant,
+                         parse_int=lambda t: WrittenInt(int(t), t), parse_float=lambda t: WrittenFloat(float(t), t))  # fmt: skip
     except json.JSONDecodeError as exc:
         problem = with_cause("JSON 格式错误：括号、引号或逗号不对", text, exc.lineno, json=True)
         raise _fail(name, problem, '合法的 JSON 对象 {"文种": "通知", …}', exc.lineno) from exc

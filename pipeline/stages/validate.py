@@ -301,7 +301,7 @@ class _Checker:
         if value is None or value == "":
             return None
         if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ISSUE:
-            return value
+            return int(value)  # the number, whatever the input wrote (04)
         # ASCII digits only: "²".isdigit() is true, int("²") is not
         if isinstance(value, str) and re.fullmatch(r"[0-9]{1,6}", value.strip()) and int(value) > 0:
             return int(value)

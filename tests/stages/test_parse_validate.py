@@ -177,6 +177,22 @@ def test_an_indented_dash_line_in_a_front_matter_block_value_is_kept_in_it(works
     assert crlf.data["文种"] == "通知" and crlf.data["正文"].strip() == "正文。"
 
 
+def test_numbers_keep_the_text_they_were_written_as_where_they_are_text(workspace):
+    """A telephone number keeps its leading 0, 1.10 its last 0; a key that takes a number reads
+    its value (期号 04 is 4)."""
+    text = (EXAMPLES / "007-请示.yaml").read_text(encoding="utf-8").replace('联系电话: "0477-8000002"', "联系电话: 04778000002")
+    req = check(workspace, "q.yaml", text + "附注: 1.10\n")
+    assert req.phone == "04778000002" and req.note == "1.10"
+    for written in ("1_000", "0x1F", "1.5e3", ".5", "100.00"):
+        raw = parse_input("n.yaml", ".yaml", f"附注: {written}\n".encode())
+        assert str(raw.data["附注"]) == written
+    raw = parse_input("n.json", ".json", '{"附注": 1.10, "份数": 0}'.encode())
+    assert str(raw.data["附注"]) == "1.10" and raw.data["附注"] == 1.1
+    minutes = (EXAMPLES / "003-全体会议纪要.yaml").read_text(encoding="utf-8")
+    assert "期号: 4" in minutes
+    assert check(workspace, "m.yaml", minutes.replace("期号: 4", "期号: 04")).issue == 4
+
+
 def test_request_kind_rules(workspace):
     err = problems(workspace, "q.yaml", "文种: 请示\n标题: 关于测试的请示\n正文: 妥否，请批示。\n签发人: 李明\n主送: [镇党委, 镇政府]\n")
     text = err.message

@@ -4,7 +4,9 @@ only) and checked again here: they may have changed since validation."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -54,10 +56,10 @@ def _convert(office: str, path: Path, data: bytes, source: str, key: str) -> byt
         copy = Path(tmp) / "attachment.docx"
         copy.write_bytes(data)
         try:
-            result = subprocess.run(
+            result = _run(
                 [office, "--headless", f"-env:UserInstallation=file://{tmp}/profile", "--convert-to", "pdf",
                  "--outdir", tmp, str(copy)],
-                capture_output=True, timeout=CONVERT_SECONDS, check=False,
+                CONVERT_SECONDS,
             )  # fmt: skip
         except subprocess.TimeoutExpired as exc:
             raise _refuse(source, key, path.name, f"转换为 PDF 超过 {CONVERT_SECONDS} 秒，已放弃") from exc
@@ -76,3 +78,31 @@ def _convert(office: str, path: Path, data: bytes, source: str, key: str) -> byt
     if problem:
         raise _refuse(source, key, path.name, f"转换后的 PDF {problem}")
     return pdf
+
+
+def _run(command: list[str], seconds: float) -> subprocess.CompletedProcess[bytes]:
+    """``subprocess.run(command, capture_output=True, timeout=seconds)``, but nothing it started outlives
+    it. ``soffice`` is a script that execs ``oosplash``, which forks ``soffice.bin``: a timeout that kills
+    only the direct child leaves ``soffice.bin`` converting on, orphaned, growing by gigabytes. So the
+    command runs in a session of its own and the whole process group is killed on a timeout or on any
+    interruption (Ctrl-C) while waiting. Without process groups (Windows) it is what it was."""
+    if not hasattr(os, "killpg"):
+        return subprocess.run(command, capture_output=True, timeout=seconds, check=False)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=seconds)
+        except BaseException:
+            _kill_group(process)
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to the process group, then the direct child reaped (the orphaned rest die with it and are
+    reaped by init). The group is signalled before the child is reaped: until then its id, the group's
+    id, cannot have been reused by an unrelated process."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):  # gone already (macOS says EPERM for a group of zombies)
+        pass
+    process.wait()

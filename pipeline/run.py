@@ -93,8 +93,10 @@ from pipeline.stages.record import filed_record
 from pipeline.stages.record import filing_of
 from pipeline.stages.tasks import snapshot_bytes
 from pipeline.store import fonts as font_store
+from pipeline.store import regular
 from pipeline.store.archive import Archive
 from pipeline.store.archive import EntryInfo
+from pipeline.store.register import REGISTER_NAME
 from pipeline.store.register import Register
 from pipeline.store.registry import Registry
 from pipeline.store.workspace import Workspace
@@ -760,7 +762,7 @@ def rebuild_findings(folder: Path, workspace: Workspace) -> list[str]:
     from pipeline.stages.verify import compare_renderings  # noqa: PLC0415
 
     try:
-        record = json.loads((folder / METADATA).read_text(encoding="utf-8"))
+        record = json.loads(regular.read_text(folder / METADATA))
         inputs = sorted(p for p in folder.iterdir() if p.is_file() and p.stem == "输入")
         if not inputs:
             return ["没有存档的输入文件，无法重新生成"]
@@ -768,7 +770,9 @@ def rebuild_findings(folder: Path, workspace: Workspace) -> list[str]:
         with _sources_of(folder, inputs[0]) as (source, base):
             req = _as_filed(read_request(source, workspace, filed_on, base=base, filed=folder), record)
             rendered = render_request(req, workspace, base)
-        return compare_renderings((folder / "正本.pdf").read_bytes(), rendered.pdf)
+        return compare_renderings(regular.read_bytes(folder / "正本.pdf"), rendered.pdf)
+    except regular.NotRegularFile as exc:
+        return [f"无法重新生成：{exc.message}"]
     except FawenError as exc:
         return [f"存档的输入无法重新生成：{exc.message}"]
     except (OSError, ValueError, KeyError, PdfReadError) as exc:
@@ -785,7 +789,7 @@ def _sources_of(folder: Path, source: Path) -> Iterator[tuple[Path, Path]]:
         return
     with tempfile.TemporaryDirectory(prefix="fawen-rebuild-") as tmp:
         base = Path(tmp)
-        raw = parse_input(source.name, source.suffix, source.read_bytes()).data.get("附件")
+        raw = parse_input(source.name, source.suffix, regular.read_bytes(source)).data.get("附件")
         named = [(i, str(a["文件"])) for i, a in enumerate(raw if isinstance(raw, list) else [], 1)
                  if isinstance(a, dict) and a.get("文件")]  # fmt: skip
         for i, rel in named:
@@ -835,6 +839,8 @@ def verify_archive(archive: Archive, rebuild: Workspace | None = None, progress:
         v.add(found, path, ["不属于档案的文件或文件夹"] if "/" in path else [])
     for path in sorted(scan.links):
         v.add(found, path, ["是符号链接：档案中只应有文件本身"])
+    for path, kind in sorted(scan.specials.items()):  # FIFOs, devices, sockets: never opened
+        v.add(found, path, [regular.not_regular(kind)])
     for path in sorted(scan.writable):
         v.add(found, path, ["可以写入：归档后的文件应为只读"])
     _verify_entries(archive, scan, tree, registry, found)
@@ -848,8 +854,15 @@ def _verify_version(folder: Path, name: str, names: list[str], dirs: list[str],
     from pipeline.stages.verify import stray_folders
 
     base = str(folder)
-    files = {n: _read(os.path.join(base, n)) for n in names}  # plain strings: pathlib costs more than the reading
+    files: dict[str, bytes] = {}
+    unread: list[str] = []
+    for n in names:
+        try:
+            files[n] = regular.read_bytes(os.path.join(base, n))  # plain strings: pathlib costs more than the reading
+        except regular.NotRegularFile as exc:  # swapped for a FIFO, a device … since the scan: never read
+            unread.append(f"{n} {regular.not_regular(exc.kind)}")
     problems, record = check_version(files, name)
+    problems = unread + problems
     problems += stray_folders(dirs, files)
     if rebuild is not None and not problems:
         problems += [f"重新生成与存档不符：{f}" for f in rebuild_findings(folder, rebuild)]
@@ -871,7 +884,11 @@ def _verify_entries(archive: Archive, scan: object, tree: dict[str, tuple[dict[s
     for rel_entry in scan.entries:  # type: ignore[attr-defined]
         if rel_entry not in by_entry:
             v.add(found, rel_entry, ["件夹中没有可读的版本（缺少元数据）"])
-    text = Register(archive.root, registry).text() if registry is not None else ""
+    try:
+        text = Register(archive.root, registry).text() if registry is not None else ""
+    except regular.NotRegularFile as exc:  # a FIFO, a device …: never read; as good as gone
+        v.add(found, REGISTER_NAME, [regular.not_regular(exc.kind)])
+        text = ""
     entries = disposition.parse(text)
     rows = archive.index_rows()
     known = _known_versions(rows[0], entries)
@@ -906,11 +923,6 @@ def _verify_entries(archive: Archive, scan: object, tree: dict[str, tuple[dict[s
     _verify_index(archive, rows, by_entry, found)
 
 
-def _read(path: str) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read()
-
-
 def _known_versions(rows: dict[str, tuple[object, ...]], entries: list[dict[str, object]]) -> dict[str, int]:
     """identity -> the highest version the register or the index knows of."""
     known: dict[str, int] = {}
@@ -925,7 +937,7 @@ def _known_versions(rows: dict[str, tuple[object, ...]], entries: list[dict[str,
 def _verify_witnesses(archive: Archive, scan: object, tree: dict[str, tuple[dict[str, object], str]],
                       witnesses: tuple[Registry, tuple[str, list[dict[str, object]]], dict[str, tuple[str, int, str]]],
                       found: dict[str, list[str]]) -> None:  # fmt: skip
-    """The filing register (its chain, its head, against the tree) and the 件号 the registry issued."""
+    """The filing register (its chain, its head, against the tree) and the numbers the registry issued."""
     from pipeline import disposition
     from pipeline.stages import verify as v
     from pipeline.store.register import REGISTER_NAME
@@ -935,12 +947,19 @@ def _verify_witnesses(archive: Archive, scan: object, tree: dict[str, tuple[dict
     v.add(found, REGISTER_NAME, chain_problems(text, registry.register_head(), entries))
     logs = {}
     for rel in scan.logs:  # type: ignore[attr-defined]
-        events = disposition.parse((archive.root / rel).read_text(encoding="utf-8"))
+        try:
+            events = disposition.parse(regular.read_text(archive.root / rel))
+        except regular.NotRegularFile as exc:  # swapped for a FIFO, a device … since the scan: never read
+            v.add(found, rel, [regular.not_regular(exc.kind)])
+            continue
         logs[rel] = [(e.get("序号"), e.get("摘要")) for e in events]
     for name, problems in v.register_findings(entries, tree, logs).items():
         v.add(found, name, problems)
     items = [(r.series, r.seq, r.status, r.identity) for r in registry.records(kind="件号")]
     for name, problems in v.registry_findings(items, held).items():
+        v.add(found, name, problems)
+    numbers = [(r.kind, r.label, r.status, r.identity) for k in ("发文字号", "期号") for r in registry.records(kind=k)]
+    for name, problems in v.number_findings(numbers, held).items():
         v.add(found, name, problems)
 
 

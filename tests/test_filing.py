@@ -428,3 +428,35 @@ def test_file_command_reports_each_file_and_goes_on_after_a_bad_one(tmp_path, wo
     assert result.exit_code == 1
     assert "[1/2]" in result.output and "[2/2]" in result.output and "已归档" in result.stdout
     assert "标题" in result.stderr and "共 2 个文件：成功 1 个，失败 1 个" in result.stdout
+
+
+def test_verify_reports_a_document_number_row_deleted_changed_or_made_up(filed):
+    """The registry's 发文字号 rows against the tree: a row deleted (the next filing would issue
+    the number again), a row changed to 已跳过, a used number no 件 holds — each named."""
+    import sqlite3
+
+    workspace, _results = filed
+    db = sqlite3.connect(workspace.root / ".fawen" / "registry.db")
+    kept = db.execute("SELECT * FROM numbers").fetchall()
+    try:
+        rows = db.execute("SELECT series, year, seq, identity FROM numbers WHERE kind='发文字号' AND status='issued' "
+                          "ORDER BY year, seq").fetchall()  # fmt: skip
+        assert len(rows) >= 2
+        (s1, y1, q1, i1), (_s2, _y2, q2, _i2) = rows[:2]
+        with db:
+            db.execute("DELETE FROM numbers WHERE kind='发文字号' AND series=? AND year=? AND seq=?", (s1, y1, q1))
+            db.execute("UPDATE numbers SET status='skipped' WHERE kind='发文字号' AND seq=? AND identity=?", (q2, _i2))
+            db.execute("INSERT INTO numbers (series, kind, year, seq, status, identity, title, changed) "
+                       "VALUES (?, '发文字号', ?, 99, 'issued', '文件:通知:ghost', '', '2026-11-24')", (s1, y1))  # fmt: skip
+        result = CliRunner().invoke(main, ["-w", str(workspace.root), "archive", "verify"])
+    finally:
+        with db:
+            db.execute("DELETE FROM numbers")
+            db.executemany(f"INSERT INTO numbers VALUES ({', '.join('?' * len(kept[0]))})", kept)
+        db.close()
+    assert result.exit_code == 1, result.output[-3000:]
+    out = result.output
+    assert "已跳过" in out and f"{q2}号" in out  # the changed row, on the 件 that holds the number
+    assert "99号" in out and "找不到这一件" in out  # the made-up one
+    assert i1.startswith("文号:") and "没有这一件的发文字号" in out  # a 件 known by its number lost its row
+    assert CliRunner().invoke(main, ["-w", str(workspace.root), "archive", "verify"]).exit_code == 0

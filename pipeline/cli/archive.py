@@ -162,8 +162,12 @@ def _liaison_report(root: Any, registry: Any) -> list[dict[str, object]]:
     """The 联络员备案's chain (pipeline.liaisons) and its witnessed last line, when there is one."""
     from pipeline import liaisons  # noqa: PLC0415
     from pipeline.store import liaisonlog  # noqa: PLC0415
+    from pipeline.store import regular  # noqa: PLC0415
 
-    text = liaisonlog.read_text(root)
+    try:
+        text = liaisonlog.read_text(root)
+    except regular.NotRegularFile as exc:  # a FIFO, a device …: never read
+        return [{"件": liaisons.LOG_NAME, "问题": [regular.not_regular(exc.kind)]}]
     if not text and registry.log_head(logheads.LIAISONS) is None:
         return []
     found = liaisons.problems(text)

@@ -389,6 +389,43 @@ def registry_findings(items: list[tuple[str, int, str, str]], held: dict[str, tu
     return found
 
 
+_NUMBERED = {"文号": "发文字号", "期号": "期号"}  # a 件's identity prefix -> the registry's kind of number
+
+
+def number_findings(rows: list[tuple[str, str, str, str]], held: dict[str, tuple[str, int, str]]) -> Findings:
+    """Every 发文字号 and 期号 the registry records as used names a 件 in the tree, and every 件
+    in the tree that bears one is recorded as using it: a row deleted or changed would let the
+    next filing issue the number again. ``rows``: (kind, number as printed, status, identity) of
+    each 发文字号 and 期号 row; ``held``: identity -> (class, 件号, folder)."""
+    found: Findings = {}
+    recorded: dict[str, list[tuple[str, str, str]]] = {}
+    for kind, label, status, identity in rows:
+        if identity:
+            recorded.setdefault(identity, []).append((kind, label, status))
+        if status != "issued":
+            continue
+        if not identity:
+            add(found, label, [f"编号登记簿记有 {label} 已使用，却没有记下用在哪一件上（登记簿被改动）"])
+        elif identity not in held:
+            add(
+                found, label, [f"编号登记簿记有 {label} 已使用（{identity}），档案中找不到这一件（被删除、移走或改名）"]
+            )
+    for identity, (_class, _item, folder) in held.items():
+        rows_of = recorded.get(identity, [])
+        # a withdrawn or voided 件 stays in the tree with its number voided (a recorded event)
+        if any(status in ("issued", "voided") for _kind, _label, status in rows_of):
+            continue
+        if rows_of:
+            kind, label, status = rows_of[-1]
+            said = _ITEM_STATUS.get(status, status)
+            add(found, folder, [f"编号登记簿把{kind} {label} 记为「{said}」，而档案中这一件用着它（登记簿被改动）"])
+        elif identity.split(":", 1)[0] in _NUMBERED:  # a 件 known by its number has a row for it
+            kind = _NUMBERED[identity.split(":", 1)[0]]
+            add(found, folder, [f"编号登记簿中没有这一件的{kind}（{identity.split(':', 1)[1]}）：登记簿被改动，"
+                                f"此号可能被再次发出"])  # fmt: skip
+    return found
+
+
 def index_findings(actual: tuple[dict, dict], expected: tuple[dict, dict], where: dict[str, str]) -> list[str]:  # type: ignore[type-arg]
     """The index against the tree (it is a cache: ``fawen archive reindex`` rebuilds it)."""
     found = []

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 from pipeline import disposition
@@ -36,6 +37,7 @@ from pipeline.numbertext import names_number
 from pipeline.numbertext import parse_document_number
 from pipeline.numbertext import parse_issue
 from pipeline.numbertext import series_matches
+from pipeline.store import regular
 from pipeline.store.appraisallog import FOLDER as APPRAISAL_FOLDER
 from pipeline.store.loanlog import FOLDER as LOAN_FOLDER
 from pipeline.store.petitionlog import FOLDER as PETITION_FOLDER
@@ -221,8 +223,8 @@ def _input_text(folder: Path, record: dict[str, object]) -> str:
         name = str(component.get("文件", "")) if isinstance(component, dict) else ""
         if component.get("角色") == "输入" and "/" not in name and name.startswith("输入."):
             try:
-                return (folder / name).read_bytes().decode("utf-8", "replace")
-            except OSError:
+                return regular.read_bytes(folder / name).decode("utf-8", "replace")
+            except OSError:  # NotRegularFile too: archive verify reports it
                 return ""
     return ""
 
@@ -347,9 +349,10 @@ class Archive:
     # ---- dispositions (处置: 撤销, 废止, 更正) ------------------------------------------------------
 
     def dispositions(self, entry: EntryInfo) -> list[dict[str, object]]:
-        """The events of a 件's disposition log, as written."""
+        """The events of a 件's disposition log, as written (regular.NotRegularFile for a log that is
+        a FIFO, a device …: never read)."""
         path = self.root / entry.path / disposition.LOG_NAME
-        return disposition.parse(path.read_text(encoding="utf-8")) if path.exists() else []
+        return disposition.parse(regular.read_text(path)) if path.exists() else []
 
     def status(self, entry: EntryInfo) -> str:
         """'' in force, else 撤销 or 废止, from the tree (the log), not the index."""
@@ -384,7 +387,10 @@ class Archive:
         one, relative; reindex: the index is a cache)."""
         db.execute("UPDATE entries SET status=''")
         for rel in logs:
-            events = disposition.parse((self.root / rel / disposition.LOG_NAME).read_text(encoding="utf-8"))
+            try:
+                events = disposition.parse(regular.read_text(self.root / rel / disposition.LOG_NAME))
+            except regular.NotRegularFile:
+                continue  # a FIFO, a device …: archive verify reports it
             db.execute("UPDATE entries SET status=? WHERE path=?", (disposition.status(events), rel))
 
     def check_dispositions(self, witnesses: dict[str, list[tuple[int, str, str]]],
@@ -400,7 +406,11 @@ class Archive:
         entries = {e.identity: e for e in self.entries()}
         for e in entries.values():
             path = self.root / e.path / disposition.LOG_NAME
-            text = path.read_text(encoding="utf-8") if path.exists() else ""
+            try:
+                text = regular.read_text(path) if path.exists() else ""
+            except regular.NotRegularFile as exc:  # a FIFO, a device …: never read, nothing more to compare
+                report.append({"件": f"{e.path}/{disposition.LOG_NAME}", "问题": [regular.not_regular(exc.kind)]})
+                continue
             events = disposition.parse(text)
             own = [n for n in by_identity.get(e.identity, []) if names_number(e.number, e.year, n[:4])]
             voided = [n for n in own if n[4] == "voided"]
@@ -724,8 +734,10 @@ class Archive:
             records, logs = self._tree_files()
             count = 0
             for rel in sorted(records, key=lambda r: r.split("/")):  # as paths sort: part by part
-                with open(os.path.join(self.root, rel, METADATA), encoding="utf-8") as fh:
-                    record = json.load(fh)
+                try:
+                    record = json.loads(regular.read_text(os.path.join(self.root, rel, METADATA)))
+                except regular.NotRegularFile:
+                    continue  # a FIFO, a device …: never read (archive verify reports it)
                 plan = FilingPlan(tuple(), rel.split("/")[-2], int(record["版本"]))
                 self._record(plan, record, rel, batch=True)
                 count += 1
@@ -764,8 +776,9 @@ class Archive:
 
     def scan(self) -> TreeScan:
         """Every path under the root, without following links, sorted into the layout: 件 folders
-        (named ``<档号> <题名>``, or holding ``vN`` folders), their versions (files and sub-folders),
-        their 处置记录, and whatever has no place in it."""
+        (named ``<档号> <题名>``, or holding ``vN`` folders), their versions (regular files and
+        sub-folders; a FIFO, device or socket in one is set apart, never to be opened), their
+        处置记录, and whatever has no place in it."""
         out = TreeScan({}, [], [], [], [])
         for child in _children(self.root):
             if child.name in (".fawen", ".staging") and child.is_dir(follow_symlinks=False):
@@ -846,6 +859,7 @@ class TreeScan:
     strays: list[str]  # files and folders with no place in the layout
     links: list[str]  # symbolic links, anywhere
     writable: list[str]  # filed files (and logs, the register) that can be written
+    specials: dict[str, str] = field(default_factory=dict)  # FIFOs, devices, sockets in a version -> what they are
 
 
 def record_links(record: dict[str, object]) -> list[tuple[str, str]]:
@@ -899,9 +913,11 @@ def _scan_version(folder: str, prefix: str, version: VersionScan, where: tuple[s
         elif child.is_dir():
             version.dirs.append(name)
             _scan_version(child.path, f"{name}/", version, where)
-        else:
+        elif child.is_file(follow_symlinks=False):
             version.files.append(name)
             _note_mode(child, f"{base}/{name}", out)
+        else:  # a FIFO, a device, a socket: never opened (a FIFO would block verify forever)
+            out.specials[f"{base}/{name}"] = regular.kind_of(child.stat(follow_symlinks=False).st_mode)
 
 
 def _against_witness(logged: list[tuple[object, object, object]], seen: list[tuple[int, str, str]]) -> list[str]:

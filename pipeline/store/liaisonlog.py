@@ -8,6 +8,7 @@ from pathlib import Path
 from pipeline import disposition
 from pipeline import liaisons
 from pipeline.model import LiaisonChange
+from pipeline.store import regular
 
 
 def path(archive_root: Path) -> Path:
@@ -15,8 +16,9 @@ def path(archive_root: Path) -> Path:
 
 
 def read_text(archive_root: Path) -> str:
+    """The log as written, '' when there is none; regular.NotRegularFile when it is a FIFO, a device …"""
     try:
-        return path(archive_root).read_text(encoding="utf-8")
+        return regular.read_text(path(archive_root))
     except FileNotFoundError:
         return ""
 
@@ -26,7 +28,12 @@ def read_entries(archive_root: Path) -> list[dict[str, object]]:
 
 
 def read_changes(archive_root: Path) -> tuple[LiaisonChange, ...]:
-    return liaisons.changes(read_entries(archive_root))
+    """The changes for the roster (every command reads them with the workspace): like lines that cannot
+    be read, a log that is a FIFO, a device … gives none, and is never read (archive verify says so)."""
+    try:
+        return liaisons.changes(read_entries(archive_root))
+    except regular.NotRegularFile:
+        return ()
 
 
 def append(archive_root: Path, change: LiaisonChange, when: str, person: str) -> dict[str, object]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import FawenError
+from pipeline.store import regular
 
 FOLDER = "督办反馈"
 LOG_NAME = "反馈记录.jsonl"
@@ -59,8 +60,12 @@ class ChainedLog:
 
     def read_state(self) -> tuple[list[dict[str, Any]], tuple[int, str]]:
         """Every record, and the state they were read at: (bytes read, last 摘要). An unterminated
-        last line is not read: an appender is writing it (or a crash tore it: see ``append``)."""
-        data = self.path.read_bytes() if self.path.exists() else b""
+        last line is not read: an appender is writing it (or a crash tore it: see ``append``). A log
+        that is a FIFO, a device … is never read: ChainError."""
+        try:
+            data = regular.read_bytes(self.path) if self.path.exists() else b""
+        except regular.NotRegularFile as exc:
+            raise ChainError(f"{self.folder_name}/{self.log_name} {regular.not_regular(exc.kind)}") from None
         data = data[: data.rfind(b"\n") + 1]
         out: list[dict[str, Any]] = []
         previous = ""
@@ -148,7 +153,12 @@ class ChainedLog:
                     continue
                 target = self.folder.parent / str(entry["文件"])
                 try:
-                    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+                    digest = hashlib.sha256(regular.read_bytes(target)).hexdigest()
+                except regular.NotRegularFile as exc:  # a FIFO, a device …: never read
+                    found.append(
+                        f"第 {record['序号']} 条记录保存的文件 {entry['文件']} {regular.not_regular(exc.kind)}"
+                    )
+                    continue
                 except OSError:
                     found.append(f"第 {record['序号']} 条记录保存的文件 {entry['文件']} 缺失或无法读取")
                     continue

@@ -31,6 +31,7 @@ from typing import Any
 from pipeline import disposition
 from pipeline.model import MANIFEST
 from pipeline.model import METADATA
+from pipeline.store import regular
 
 REGISTER_NAME = "归档登记簿.jsonl"
 FILED, NEW_VERSION, ADOPTED, VOIDED = "归档", "新版本", "接管", "作废"
@@ -122,7 +123,8 @@ class Register:
         self.registry = registry
 
     def text(self) -> str:
-        return self.path.read_text(encoding="utf-8") if self.path.exists() else ""
+        """The register as written; regular.NotRegularFile when it is a FIFO, a device …: never read."""
+        return regular.read_text(self.path) if self.path.exists() else ""
 
     def entries(self) -> list[dict[str, object]]:
         return disposition.parse(self.text())
@@ -239,8 +241,11 @@ class Register:
         (oldest filing first) and per 处置记录 line, as the tree is now."""
         versions = []
         for meta in archive.version_records():
-            record = json.loads(meta.read_text(encoding="utf-8"))
-            manifest = meta.with_name(MANIFEST).read_bytes() if meta.with_name(MANIFEST).is_file() else b""
+            try:
+                record = json.loads(regular.read_text(meta))
+            except regular.NotRegularFile:
+                continue  # a FIFO, a device …: never read (archive verify reports it)
+            manifest = regular.read_bytes(meta.with_name(MANIFEST)) if meta.with_name(MANIFEST).is_file() else b""
             fields = {
                 **version_fields(meta.parent, self.root, record, manifest),
                 "原归档时间": record.get("归档时间", ""),
@@ -248,7 +253,10 @@ class Register:
             versions.append((str(record.get("归档时间", "")), str(fields["路径"]), fields))
         adopted = [fields for *_key, fields in sorted(versions, key=lambda v: v[:2])]
         for item in archive.entries():
-            adopted += [disposition_fields(event, item.path) for event in archive.dispositions(item)]
+            try:
+                adopted += [disposition_fields(event, item.path) for event in archive.dispositions(item)]
+            except regular.NotRegularFile:
+                continue  # a FIFO, a device …: never read (archive verify reports it)
         now = dt.datetime.now(self.registry.zone) if self.registry.zone else dt.datetime.now().astimezone()
         chain: list[dict[str, object]] = []
         for fields in adopted:

@@ -29,6 +29,7 @@ from pipeline.stages.feedback import Feedback
 from pipeline.stages.feedback import check
 from pipeline.stages.feedback import is_feedback
 from pipeline.stages.feedback import record_fields
+from pipeline.stages.parse import MAX_INPUT_BYTES
 from pipeline.stages.parse import SUFFIXES
 from pipeline.stages.parse import parse_input
 from pipeline.store.archive import Archive
@@ -56,7 +57,7 @@ def is_feedback_file(path: Path) -> bool:
     if path.suffix.lower() not in SUFFIXES:
         return False
     try:
-        return is_feedback(parse_input(path.name, path.suffix, read_bounded(path, 2 * 1024 * 1024)).data)
+        return is_feedback(parse_input(path.name, path.suffix, read_bounded(path, MAX_INPUT_BYTES)).data)
     except Exception:  # noqa: BLE001 — InputError, Unreadable: not for us to say
         return False
 

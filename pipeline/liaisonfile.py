@@ -19,6 +19,7 @@ from pipeline import logheads
 from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.model import LiaisonChange
+from pipeline.stages.parse import MAX_INPUT_BYTES
 from pipeline.stages.parse import SUFFIXES
 from pipeline.stages.parse import parse_input
 from pipeline.store import liaisonlog
@@ -40,7 +41,7 @@ def is_change_file(path: Path) -> bool:
     if path.suffix.lower() not in SUFFIXES:
         return False
     try:
-        data = parse_input(path.name, path.suffix, read_bounded(path, 2 * 1024 * 1024)).data
+        data = parse_input(path.name, path.suffix, read_bounded(path, MAX_INPUT_BYTES)).data
     except Exception:  # noqa: BLE001 — InputError, Unreadable: filing it says what is wrong
         return False
     return isinstance(data, dict) and data.get("文种") == liaisons.KIND
@@ -49,7 +50,7 @@ def is_change_file(path: Path) -> bool:
 def read_file(path: Path) -> tuple[LiaisonChange | None, list[str]]:
     """A 联络员变更 file as a change, or its problems (file, line, key, what is expected)."""
     try:
-        raw = parse_input(path.name, path.suffix, read_bounded(path, 2 * 1024 * 1024))
+        raw = parse_input(path.name, path.suffix, read_bounded(path, MAX_INPUT_BYTES))
     except InputError as exc:
         return None, [p.describe() for p in exc.problems]
     except Exception as exc:  # noqa: BLE001 — unreadable: said, not raised

@@ -20,6 +20,7 @@ from pipeline import intake
 from pipeline import logheads
 from pipeline.dat22 import sha256
 from pipeline.model import RawInput
+from pipeline.stages.parse import MAX_INPUT_BYTES
 from pipeline.stages.parse import SUFFIXES
 from pipeline.stages.parse import parse_input
 from pipeline.stages.petitioninfo import PetitionInfo
@@ -53,7 +54,7 @@ def is_petition_info_file(path: Path) -> bool:
     if path.suffix.lower() not in SUFFIXES:
         return False
     try:
-        return is_petition_info(parse_input(path.name, path.suffix, read_bounded(path, 2 * 1024 * 1024)).data)
+        return is_petition_info(parse_input(path.name, path.suffix, read_bounded(path, MAX_INPUT_BYTES)).data)
     except Exception:  # noqa: BLE001 — InputError, Unreadable: not for us to say
         return False
 

@@ -173,8 +173,13 @@ def sizes(c: Corpus) -> None:
     c.doc("size-rows-1001", with_key(TEMPLATES["督查通报"], ("督查事项",), [ROW] * 1001))
     c.doc("size-long-row", with_key(TEMPLATES["督查通报"], ("督查事项",), [{**ROW, "事项": "字" * 70_000}]))
     c.raw("size-file-3mb", ".yaml", b"a: " + b"x" * (3 * 1024 * 1024))
-    body = ("  " + "字" * 60 + "\n") * 10_000  # 1.8 MB: under the file cap, far over the 正文 limit
-    c.raw("size-file-1.8mb", ".yaml", ("文种: 通知\n标题: 关于测试的通知\n正文: |\n" + body).encode())
+    body = ("  " + "字" * 60 + "\n") * 2_000  # 370 KB: under the file and line caps, far over the 正文 limit
+    c.raw("size-file-370kb", ".yaml", ("文种: 通知\n标题: 关于测试的通知\n正文: |\n" + body).encode())
+    c.raw("size-file-600kb", ".yaml", ("文种: 通知\n标题: 关于测试的通知\n正文: |\n" + body * 2).encode())
+    # shapes that cost the YAML reader most per byte: refused before it reads them
+    c.raw("size-lines-60000", ".yaml", ("文种: 通知\n抄送:\n" + "  - a\n" * 60_000).encode())
+    c.raw("size-keys-20000", ".yaml", ("文种: 通知\n" + "".join(f"k{i:06d}: v\n" for i in range(20_000))).encode())
+    c.raw("size-flow-100000", ".yaml", ("文种: 通知\n抄送: [" + ",".join(["a"] * 100_000) + "]\n").encode())
     for n in (-1, 0, 10**6, 2**63, 2**64):
         c.doc(f"size-issue-{n}", with_key(TEMPLATES["会议纪要"], ("期号",), n))
     for text in ("²", "٣", "１", "4.5", "9" * 5000):

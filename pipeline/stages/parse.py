@@ -39,7 +39,11 @@ from pipeline.model import RawInput
 from pipeline.syntaxhints import with_cause
 
 SUFFIXES = (".yaml", ".yml", ".json", ".md", ".markdown")
-MAX_INPUT_BYTES = 2 * 1024 * 1024
+# A real input is a few KB (the seed notice, with the whole 工作制度 attached, is 10 KB); these
+# bounds keep the worst a dropped file can cost the pure-Python YAML reader to a few seconds.
+MAX_INPUT_BYTES = 512 * 1024
+MAX_YAML_LINES = 5000
+MAX_FLOW_ITEMS = 5000
 # The deepest key of the contract is 附件[1].名称 (three levels); a little room for mistakes,
 # none for a structure built to exhaust the parser or the recursion of the stages after it.
 MAX_DEPTH = 12
@@ -103,7 +107,7 @@ def _shown(text: str, limit: int = 30) -> str:
 
 def _decode(name: str, data: bytes) -> str:
     if len(data) > MAX_INPUT_BYTES:
-        raise _fail(name, f"文件过大（{len(data) // 1024} KB）", "不超过 2048 KB 的文本文件")
+        raise _fail(name, f"文件过大（{len(data) // 1024} KB）", f"不超过 {MAX_INPUT_BYTES // 1024} KB 的文本文件")
     if not data.strip():
         raise _fail(name, "文件是空的", "一份公文的输入内容（可用 fawen new 通知 生成样例）", 1)
     if b"\x00" in data[:4096]:
@@ -274,24 +278,37 @@ def _yaml_problem(exc: MarkedYAMLError) -> tuple[str, str]:
     return explain_yaml(exc)
 
 
-def _flow_too_deep(text: str) -> int | None:
-    """The line where ``[``/``{`` nesting runs far past MAX_DEPTH, counted without regard to quotes
-    (a real input nests two or three deep); None when it does not. ruamel's scanner takes
-    seconds over thousands of open brackets before its composer's depth limit is reached."""
-    depth = 0
-    for m in re.finditer(r"[\[\]{}]", text):
-        depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
+def _too_big_to_parse(text: str) -> tuple[str, str, int] | None:
+    """What makes a text too costly to hand to ruamel, which reads YAML in pure Python (some 30 s
+    for a 2 MB list): more lines than any input needs, ``[``/``{`` nesting far past MAX_DEPTH, or
+    more items in brackets than any list may hold. (problem, expected, line), or None. Brackets
+    and commas are counted without regard to quotes: a real input nests two or three deep and
+    writes its lists a few items long (Chinese text separates with ，, not a comma)."""
+    lines = text.count("\n") + 1
+    if lines > MAX_YAML_LINES:
+        return (f"行数过多（{lines} 行）", f"不超过 {MAX_YAML_LINES} 行；大量督查事项请放在 CSV 或 XLSX 台账中",
+                MAX_YAML_LINES + 1)  # fmt: skip
+    depth = items = 0
+    for m in re.finditer(r"[\[\]{},]", text):
+        mark = m.group()
+        if mark == ",":
+            items += depth > 0
+            if items > MAX_FLOW_ITEMS:
+                line = text.count("\n", 0, m.start()) + 1
+                return "方括号或花括号中的项过多", f"列表不超过 {MAX_FLOW_ITEMS} 项", line
+            continue
+        depth = depth + 1 if mark in "[{" else max(0, depth - 1)
         if depth > 4 * MAX_DEPTH:
-            return text.count("\n", 0, m.start()) + 1
+            line = text.count("\n", 0, m.start()) + 1
+            return f"嵌套层次过深（超过 {MAX_DEPTH} 层）", "按样例的层次书写（fawen new 通知）", line
     return None
 
 
 def _load_yaml(name: str, text: str, line_offset: int = 0) -> tuple[Any, dict[str, int]]:
-    deep = _flow_too_deep(text)
-    if deep is not None:
-        raise _fail(
-            name, f"嵌套层次过深（超过 {MAX_DEPTH} 层）", "按样例的层次书写（fawen new 通知）", deep + line_offset
-        )
+    too_big = _too_big_to_parse(text)
+    if too_big is not None:
+        problem, expected, at = too_big
+        raise _fail(name, problem, expected, at + line_offset)
     try:
         doc = _yaml().load(text)
     except _Refused as exc:

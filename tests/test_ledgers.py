@@ -189,3 +189,42 @@ def test_a_ledger_too_long_to_typeset_is_refused_before_rendering(workspace):
     src.write_text(head + "督查事项: 长台账.csv\n统计截止日期:" + rest.split("统计截止日期:", 1)[1], encoding="utf-8")
     with pytest.raises(InputError, match="督查事项的文字合计过多"):
         run.read_request(src, workspace, TODAY)
+
+
+def test_a_sheet_row_of_millions_of_cells_is_refused_before_it_is_parsed(tmp_path):
+    """A 300 KB workbook whose one row holds three million cells (90 MB unpacked, under the
+    unpacked cap): openpyxl would hold the whole row (six million cells took 2.8 GB). Refused
+    naming the ledger, with little memory; an ordinary sheet still reads."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from pipeline.store.ledger import MAX_ROW_CELLS
+    from pipeline.store.ledger import read_ledger
+
+    book = Workbook()
+    book.active.append(["单位", "事项", "受理日期", "办理时限", "状态"])
+    book.active.append(["综合执法局", "欠薪", "2026-11-02", "2026-12-31", "已办结"])
+    plain = tmp_path / "plain.xlsx"
+    book.save(plain)
+    assert read_ledger(plain, "x.yaml")[1][0] == "综合执法局"
+    wide = tmp_path / "wide.xlsx"
+    row = '<row r="1">' + "<c><v>1</v></c>" * 3_000_000 + "</row>"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(wide, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                data = (text[: text.index("<sheetData>") + 11] + row + text[text.index("</sheetData>") :]).encode()
+            out.writestr(item, data)
+    # VmHWM, not ru_maxrss: a child's ru_maxrss starts from the forking test process's own
+    probe = ("import sys; from pipeline.store.ledger import read_ledger; from pipeline.errors import InputError\n"
+             "try:\n    read_ledger(__import__('pathlib').Path(sys.argv[1]), 'x.yaml')\n"
+             "except InputError as e:\n    print(e.message)\n"
+             "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", probe, str(wide)], capture_output=True, text=True, timeout=120)
+    message, peak_kb = done.stdout.rsplit("\n", 2)[-3], int(done.stdout.split()[-1])
+    assert "wide.xlsx" in message and "3000000 个单元格" in message and str(MAX_ROW_CELLS) in message, done.stdout
+    assert peak_kb < 400_000, peak_kb

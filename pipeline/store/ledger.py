@@ -29,6 +29,7 @@ from pipeline.store.bounded import read_bounded
 MAX_LEDGER_BYTES = 10 * 1024 * 1024
 MAX_XLSX_UNPACKED = 100 * 1024 * 1024
 MAX_COLUMNS = 50  # the ledger has five; more are read as nothing
+MAX_ROW_CELLS = 1_000  # cells written in one row (empty ones too); beyond it the sheet is refused
 MAX_ROWS_READ = HEADER_SCAN + MAX_LEDGER_ROWS + 1
 MAX_MERGES = 2_000  # a real sheet has a few dozen; more are not applied
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})\"")
@@ -81,6 +82,14 @@ def _xlsx_rows(data: bytes, name: str, source: str, key: str) -> list[list[str]]
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
+        widest = _widest_row(data, sheet._worksheet_path)  # noqa: SLF001 — read before openpyxl parses a row
+    except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a broken file
+        raise InputError(source, [Problem(key, f"台账「{name}」无法作为 XLSX 打开", "Excel 工作簿（.xlsx）")]) from exc
+    if widest > MAX_ROW_CELLS:  # openpyxl holds a whole row: six million cells took 2.8 GB
+        book.close()
+        raise InputError(source, [Problem(key, f"台账「{name}」有一行写了 {widest} 个单元格",
+                                          f"每行不超过 {MAX_ROW_CELLS} 个单元格的表格")])  # fmt: skip
+    try:
         rows = [_cells(values) for values in sheet.iter_rows(min_row=1, max_row=MAX_ROWS_READ + 1, min_col=1,
                                                               max_col=MAX_COLUMNS, values_only=True)]  # fmt: skip
         sheet_path = sheet._worksheet_path  # noqa: SLF001 — read-only sheets keep no merged ranges
@@ -89,6 +98,33 @@ def _xlsx_rows(data: bytes, name: str, source: str, key: str) -> list[list[str]]
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a broken file
         raise InputError(source, [Problem(key, f"台账「{name}」无法作为 XLSX 打开", "Excel 工作簿（.xlsx）")]) from exc
     return rows
+
+
+_CELL = re.compile(rb"<(?:\w+:)?(c|row)[\s>/]")
+
+
+def _widest_row(data: bytes, sheet_path: str) -> int:
+    """The most cells any row of the sheet's XML holds, counted while it is unpacked a piece at
+    a time (the whole XML may be 100 MB): openpyxl parses a whole row before it yields it."""
+    widest = cells = 0
+    tail = b""
+    with zipfile.ZipFile(io.BytesIO(data)) as z, z.open(sheet_path.lstrip("/")) as xml:
+        while chunk := xml.read(1 << 20):
+            text = tail + chunk
+            cut = len(text) - 16  # a tag that starts past here may be cut: it is read with the next piece
+            for m in _CELL.finditer(text):
+                if m.start() >= cut:
+                    break
+                if m.group(1) == b"row":
+                    cells = 0
+                else:
+                    cells += 1
+                    widest = max(widest, cells)
+            tail = text[max(0, cut) :]
+        for m in _CELL.finditer(tail):
+            cells = 0 if m.group(1) == b"row" else cells + 1
+            widest = max(widest, cells)
+    return widest
 
 
 def _cells(values: tuple[object, ...]) -> list[str]:

@@ -49,6 +49,7 @@ from pipeline import __version__
 from pipeline.dat22 import content_digest
 from pipeline.dat22 import safe_name
 from pipeline.dat22 import sha256
+from pipeline.drafts import draft_reason
 from pipeline.errors import FawenError
 from pipeline.errors import FilingError
 from pipeline.errors import InputError
@@ -412,6 +413,9 @@ def _file_once(req: DocumentRequest, f: _Filer) -> Filed | None:
     """One attempt: check and number under the archive lock, typeset outside it, then land under
     it again if the 件 is still as it was; None when another filer changed it in between (the
     numbers drawn are voided, and the input is numbered afresh)."""
+    draft = draft_reason(req, f.workspace.config)
+    if draft:  # refused before a number is drawn: a 草稿 must not burn the number it will bear
+        raise FilingError(f"{f.path.name}：这是草稿，不能归档为正式文件：{draft}")
     with f.archive.locked():
         seen = _situation(req, f)
         if isinstance(seen, Filed):
@@ -457,9 +461,27 @@ def _situation(req: DocumentRequest, f: _Filer) -> _Situation | Filed:
                           f"不能再归档新的版本。要重新发文，请作为新公文归档（去掉或改换「标识」、文号和文件名）。")  # fmt: skip
     if f.options.correction and existing is None:
         raise FilingError(f"{f.path.name}：档案中没有这份公文，无从更正；新公文请直接归档。")
+    if existing is not None and not f.options.target:
+        _refuse_another_under_its_number(f.path, req, identity, existing)
     if existing is None and not f.options.new:
         _refuse_twins(f.path, req, archive)
     return _Situation(identity, existing)
+
+
+def _refuse_another_under_its_number(path: Path, req: DocumentRequest, identity: str, existing: EntryInfo) -> None:
+    """An input that gives the 发文字号 or 期号 of a filed 件 is that 件's next version only when
+    it is plainly the same document (its 文种 and 标题): a mistyped number must not make another
+    document the latest version of someone else's 件. A changed title is said with
+    ``--as-version-of`` (or ``archive correct``)."""
+    if not identity.startswith(("文号:", "期号:")):
+        return
+    if existing.kind == req.kind.value and existing.title == req.plain_title:
+        return
+    what = "文种" if existing.kind != req.kind.value else "标题"
+    raise FilingError(f"{path.name}：{existing.number} 已用于 {existing.archive_code}「{existing.title}」（{existing.kind}），"
+                      f"而这份输入的{what}与它不同（「{req.plain_title}」，{req.kind.value}）。\n"
+                      f"  若这是它的修改稿（改了{what}）：用 fawen file --as-version-of {existing.archive_code} 归为它的新版本；\n"
+                      f"  若是另一份公文：改正输入中的发文字号或期号，或不写，由编号登记簿编号。")  # fmt: skip
 
 
 def _refuse_twins(path: Path, req: DocumentRequest, archive: Archive) -> None:

@@ -193,9 +193,13 @@ def test_drafts_are_not_filed(tmp_path, workspace):
 
     with pytest.raises(FawenError, match="草稿"):
         run.file_document(src, workspace, TODAY, NOW)
-    rows = run.open_registry(workspace).records()
-    # the numbers it reserved are accounted for: the given 第4期 voided, 1–3 below it recorded as skipped
-    assert [(r.seq, r.status) for r in rows] == [(1, "skipped"), (2, "skipped"), (3, "skipped"), (4, "voided")]
+    # refused before numbering: the 第4期 it bears is not burnt, and the minutes once 审定 take it
+    assert run.open_registry(workspace).records() == []
+    src.write_text(text, encoding="utf-8")
+    filed = run.file_document(src, workspace, TODAY, NOW)
+    assert "第4期" in filed.number
+    rows = run.open_registry(workspace).records(kind="期号")
+    assert [(r.seq, r.status) for r in rows] == [(1, "skipped"), (2, "skipped"), (3, "skipped"), (4, "issued")]
 
 
 @pytest.mark.slow

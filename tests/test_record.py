@@ -199,3 +199,21 @@ def test_a_new_document_with_a_filed_title_asks_which_it_is(workspace):
     cli(workspace, "file", str(other), code=1)
     second = json.loads(cli(workspace, "file", str(other), "--new", "--json"))[0]
     assert second["结果"] == "已归档" and second["档号"] != first.archive_code and second["文号"] != first.number
+
+
+def test_another_document_given_a_filed_number_is_refused_not_made_its_next_version(workspace):
+    """A mistyped 发文字号 (or 期号) equal to a filed 件's: the input's title or 文种 differs, so
+    it is refused naming that 件; ``--as-version-of`` says it is a revised title after all."""
+    base = "文种: 通知\n发文字号: 罕政发〔2026〕9号\n正文: 请落实。\n成文日期: 2026-11-24\n"
+    a = write_input(workspace.root, "a.yaml", base + "标题: 关于甲项工作的通知\n")
+    b = write_input(workspace.root, "b.yaml", base.replace("请落实。", "请办理。") + "标题: 关于乙项工作的通知\n")
+    first = json.loads(cli(workspace, "file", str(a), "--json"))[0]
+    out = CliRunner().invoke(main, ["-w", str(workspace.root), "file", str(b)])
+    assert out.exit_code == 1 and first["档号"] in out.output and "关于甲项工作的通知" in out.output, out.output
+    assert "--as-version-of" in out.output and "标题" in out.output
+    listed = json.loads(cli(workspace, "archive", "ls", "--json"))
+    assert [(e["题名"], e["版本"]) for e in listed] == [("关于甲项工作的通知", 1)]
+    again = json.loads(cli(workspace, "file", str(b), "--as-version-of", first["档号"], "--json"))[0]
+    assert (again["档号"], again["版本"]) == (first["档号"], 2)
+    edited = write_input(workspace.root, "b2.yaml", base.replace("请落实。", "请抓紧办理。") + "标题: 关于乙项工作的通知\n")
+    assert json.loads(cli(workspace, "file", str(edited), "--json"))[0]["版本"] == 3  # its latest title: an edit

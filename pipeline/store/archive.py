@@ -366,7 +366,10 @@ class Archive:
         old = path.read_text(encoding="utf-8") if path.exists() else ""
         events = disposition.parse(old)
         event = disposition.new_event(events, entry.identity, action, fields)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        # written in the staging folder, which the next filer clears: a process killed here leaves
+        # no stray file in the 件's folder for verify to report for ever
+        self.staging.mkdir(exist_ok=True)
+        tmp = self.staging / f"{entry.archive_code}.{path.name}.{os.getpid()}.tmp"
         with tmp.open("w", encoding="utf-8", newline="\n") as fh:
             fh.write(old + disposition.line(event))
             fh.flush()

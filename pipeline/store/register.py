@@ -199,7 +199,11 @@ class Register:
         return _time(tail[-1].get("时间")) if tail and tail[-1] else None
 
     def _write(self, data: bytes) -> int:
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        # written in the staging folder (same file system), which the next filer clears: a process
+        # killed here leaves no stray file in the archive for verify to report for ever
+        staging = self.root / ".staging"
+        staging.mkdir(exist_ok=True)
+        tmp = staging / f"{self.path.name}.{os.getpid()}.tmp"
         try:
             if self.path.exists():
                 shutil.copyfile(self.path, tmp)

@@ -463,6 +463,8 @@ def _situation(req: DocumentRequest, f: _Filer) -> _Situation | Filed:
         raise FilingError(f"{f.path.name}：档案中没有这份公文，无从更正；新公文请直接归档。")
     if existing is not None and not f.options.target:
         _refuse_another_under_its_number(f.path, req, identity, existing)
+    if existing is not None and f.options.target:
+        _refuse_a_changed_number(f.path, req, existing)
     if existing is None and not f.options.new:
         _refuse_twins(f.path, req, archive)
     return _Situation(identity, existing)
@@ -482,6 +484,16 @@ def _refuse_another_under_its_number(path: Path, req: DocumentRequest, identity:
                       f"而这份输入的{what}与它不同（「{req.plain_title}」，{req.kind.value}）。\n"
                       f"  若这是它的修改稿（改了{what}）：用 fawen file --as-version-of {existing.archive_code} 归为它的新版本；\n"
                       f"  若是另一份公文：改正输入中的发文字号或期号，或不写，由编号登记簿编号。")  # fmt: skip
+
+
+def _refuse_a_changed_number(path: Path, req: DocumentRequest, existing: EntryInfo) -> None:
+    """A new version keeps its 件's 发文字号 or 期号: an input that gives another one is refused,
+    never filed under the kept number while its own text says otherwise."""
+    typed = req.number or (f"第{req.issue}期" if req.issue else "")
+    if not typed or (req.number and req.number == existing.number) or (req.issue and typed in existing.number):
+        return
+    raise FilingError(f"{path.name}：输入写的编号「{typed}」与 {existing.archive_code} 的「{existing.number}」不同；"
+                      f"新版本沿用原编号。请删去或改正输入中的发文字号、期号后再归档。")  # fmt: skip
 
 
 def _refuse_twins(path: Path, req: DocumentRequest, archive: Archive) -> None:

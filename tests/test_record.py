@@ -217,3 +217,14 @@ def test_another_document_given_a_filed_number_is_refused_not_made_its_next_vers
     assert (again["档号"], again["版本"]) == (first["档号"], 2)
     edited = write_input(workspace.root, "b2.yaml", base.replace("请落实。", "请抓紧办理。") + "标题: 关于乙项工作的通知\n")
     assert json.loads(cli(workspace, "file", str(edited), "--json"))[0]["版本"] == 3  # its latest title: an edit
+
+
+def test_a_new_version_that_gives_another_number_is_refused_not_filed_under_the_kept_one(workspace):
+    base = "文种: 通知\n标题: 关于甲项工作的通知\n正文: 请落实。\n成文日期: 2026-11-24\n"
+    first = json.loads(cli(workspace, "file", str(write_input(workspace.root, "a.yaml", base)), "--json"))[0]
+    other = write_input(workspace.root, "a2.yaml", base.replace("请落实。", "请抓紧落实。") + "发文字号: 罕政发〔2026〕10号\n")
+    out = CliRunner().invoke(main, ["-w", str(workspace.root), "file", str(other), "--as-version-of", first["档号"]])
+    assert out.exit_code == 1 and "罕政发〔2026〕10号" in out.output and first["文号"] in out.output, out.output
+    same = write_input(workspace.root, "a3.yaml", base.replace("请落实。", "请抓紧落实。") + f"发文字号: {first['文号']}\n")
+    again = json.loads(cli(workspace, "file", str(same), "--as-version-of", first["档号"], "--json"))[0]
+    assert (again["版本"], again["文号"]) == (2, first["文号"])

@@ -62,7 +62,8 @@ def read_request(path: Path, workspace: Workspace, today: dt.date, *, data: byte
     base = base or path.parent
     raw = data if data is not None else read_input(path)
     coverage = font_store.coverage(workspace.config.font_dirs)
-    req = validate(parse_input(path.name, path.suffix, raw), workspace.config, today, coverage)
+    parsed = parse_input(path.name, path.suffix, raw)
+    req = validate(parsed, workspace.config, today, coverage)
     problems: list[Problem] = []
     for i, att in enumerate(req.attachments, 1):
         if att.file is not None and _check_beside(
@@ -85,8 +86,9 @@ def read_request(path: Path, workspace: Workspace, today: dt.date, *, data: byte
         req = _counted_information(req, workspace, counted, problems)
     if filed is None and (req.meeting_notice or req.inspection_snapshot):  # 关联 do not change the pages
         req = _linked(req, workspace, problems)
-    if problems:
-        raise InputError(path.name, problems)
+    if problems:  # each on the line of the key it names (the file an attachment names, the ledger …)
+        lined = [p if p.line is not None else dataclasses.replace(p, line=parsed.lines.get(p.key)) for p in problems]
+        raise InputError(path.name, lined)
     return req
 
 

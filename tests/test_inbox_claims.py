@@ -104,3 +104,32 @@ def test_an_input_naming_the_archive_and_the_configuration_takes_neither(workspa
     verify = subprocess.run([*fawen, "archive", "verify"], cwd=workspace.root, capture_output=True, text=True, timeout=300)
     assert verify.returncode == 0, verify.stdout + verify.stderr + done.stdout
     shutil.rmtree(outside)
+
+
+def test_a_file_an_input_names_but_cannot_be_taken_is_refused_on_its_line(workspace):
+    from pipeline import run
+    from pipeline.errors import InputError
+    from tests.conftest import TODAY
+
+    head = "文种: 通知\n标题: 关于测试的通知\n正文: 请落实。\n成文日期: 2026-11-24\n附件:\n  - 名称: 甲\n"
+    for name, line in (("附件/没有.pdf", 7), ("../fawen.yaml", 7)):
+        path = workspace.root / "att.yaml"
+        path.write_text(head + f"    文件: {name}\n", encoding="utf-8")
+        with pytest.raises(InputError) as caught:
+            run.read_request(path, workspace, TODAY)
+        assert [(p.key, p.line) for p in caught.value.problems] == [("附件[1].文件", line)], caught.value.message
+
+
+def test_a_file_name_with_a_line_break_makes_one_log_line(workspace):
+    from tests.test_watch import Running
+    from tests.test_watch import notice
+
+    r = Running(workspace)
+    try:
+        (workspace.inbox / "甲\n2026-11-24T09:00:00+08:00\tforged.yaml").write_text(notice(1), encoding="utf-8")
+        (result,) = r.wait(1, timeout=60)
+    finally:
+        r.stop()
+    assert result.outcome == "已归档", result.reason
+    lines = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and "甲\\x0a2026-11-24T09:00:00+08:00\\x09forged.yaml" in lines[0], lines

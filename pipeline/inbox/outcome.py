@@ -68,6 +68,17 @@ class Outcomes:
     def _log(self, result: Result) -> None:
         when = dt.datetime.now(intake.workspace_zone(self.workspace)).isoformat(timespec="seconds")
         detail = result.reason.splitlines()[0] if result.reason else result.note
-        line = f"{when}\t{result.name}\t{result.outcome}\t{result.archive_code}\t{result.seconds:.2f}秒\t{detail}\n"
+        fields = (when, _one_line(result.name), result.outcome, result.archive_code, f"{result.seconds:.2f}秒",
+                  _one_line(detail))  # fmt: skip
+        line = "\t".join(fields) + "\n"
         with self.log_path.open("a", encoding="utf-8") as fh:
             fh.write(line)
+
+
+def _one_line(text: str) -> str:
+    """A field of one log line: a file name may hold a line break or a tab (anyone may name a
+    file in the inbox), which would forge or split log lines; they are written escaped."""
+    breaks = "\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+    return "".join(
+        (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}") if ch in breaks else ch for ch in text
+    )

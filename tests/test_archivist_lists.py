@@ -125,3 +125,19 @@ def test_the_catalogue_pdf_has_a_title_block_per_retention_group_in_dat22_order(
     assert headings == sorted(headings, key=["永久", "30年", "10年"].index)
     first_d10 = next(n for n, t in enumerate(texts) if "保管期限：10年" in t)
     assert "-Y-" not in texts[first_d10]  # a group starts on its own page: no 永久 件 on it
+
+
+def test_the_catalogue_shows_the_secrecy_printed_on_the_document(workspace, tmp_path):
+    from tests.conftest import with_config
+    from tests.conftest import write_input
+
+    workspace = with_config(workspace, "允许涉密: true")
+    text = "文种: 通知\n标题: 关于涉密测试的通知\n正文: 请执行。\n密级: 秘密\n保密期限: 1\n成文日期: 2026-11-12\n"
+    run.file_document(write_input(tmp_path, "secret.yaml", text), workspace, TODAY, NOW)
+    plain = "文种: 通知\n标题: 关于普通测试的通知\n正文: 请执行。\n成文日期: 2026-11-12\n"
+    run.file_document(write_input(tmp_path, "plain.yaml", plain), workspace, TODAY, NOW)
+    result = CliRunner().invoke(main, ["-w", str(workspace.root), "archive", "catalog", "--year", "2026", "--json",
+                                       "-o", str(tmp_path / "cat")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = {r["题名"]: r["密级"] for r in json.loads(result.output)}
+    assert rows == {"关于涉密测试的通知": "秘密", "关于普通测试的通知": ""}

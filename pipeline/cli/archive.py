@@ -375,7 +375,7 @@ def archive_catalog(ctx: click.Context, year: int, out_dir: Path, as_json: bool)
     from pipeline.stages import catalogue
 
     store = _archive(ctx)
-    entries = [e.as_dict() for e in store.entries(year=year)]
+    entries = store.catalogue_entries(year)
     store.close()
     table = catalogue.rows(entries)
     if as_json:

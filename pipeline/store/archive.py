@@ -518,6 +518,17 @@ class Archive:
             rows, key=lambda e: (e.year, e.retention, e.problem, e.item)
         )  # few: sorted here, found by their index
 
+    def catalogue_entries(self, year: int) -> list[dict[str, object]]:
+        """A year's 件 as the 归档文件目录 lists them: the index's fields and, from each 件's
+        latest record, its 密级 (the index does not hold it)."""
+        out = []
+        for entry in self.entries(year=year):
+            row = entry.as_dict()
+            record = self.version_record(entry, entry.latest) or {}
+            row["密级"] = str(record.get("密级", "") or "")
+            out.append(row)
+        return out
+
     def version_record(self, entry: EntryInfo, version: int) -> dict[str, object] | None:
         """The metadata record of one version of a 件; None when it has no such version."""
         row = self._index.execute("SELECT path FROM versions WHERE identity=? AND version=?",

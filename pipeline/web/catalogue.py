@@ -101,7 +101,7 @@ def catalog_file(request: Request) -> Response:
     year, kind = request.path_params["year"], request.path_params["kind"]
     if kind not in CATALOG_TYPES or year > 9999:
         raise WebError(404, "没有这种目录文件", "可下载：/catalog/<年度>.xlsx、.csv、.pdf")
-    entries = [e.as_dict() for e in site.archive().entries(year=year)]
+    entries = site.archive().catalogue_entries(year)
     if not entries:
         raise WebError(404, f"{year}年度没有归档的件")
     table = catalogue.rows(entries)

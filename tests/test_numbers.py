@@ -320,3 +320,29 @@ def test_a_disposition_interrupted_after_its_log_line_is_completed_by_the_next_c
     fawen(workspace, "archive", "verify")
     number = next(r for r in as_json(workspace, "numbers") if r["类别"] == "发文字号")
     assert (number["状态"], number["原因"], number["经办人"]) == ("已作废", "撤销：会议取消", "赵六")
+
+
+def test_a_disposition_interrupted_before_its_register_line_is_completed_by_the_next_command(workspace):
+    """Killed after the registry recorded the 撤销 but before the register line (found by killing
+    the command at its second rename): the next disposition of the 件 writes the line."""
+    from pipeline.cli.dispositions import disposition_fields
+    from pipeline.store.register import Register
+
+    filed = notice(workspace, "甲")
+    store, registry = run.open_archive(workspace), run.open_registry(workspace)
+    entry = store.entry(next(e.identity for e in store.entries()))
+    with store.locked():  # what the crash leaves: the log line and the registry's record, no register line
+        event = store.append_disposition(entry, "撤销", {"时间": NOW.isoformat(), "人": "赵六", "原因": "会议取消"})
+        registry.record_disposition(event, registry.number_of(entry.identity))
+        assert disposition_fields(event, entry.path)["处置序号"] == 1
+    before = len(Register(store.root, registry).entries())
+    registry.close()
+    store.close()
+    assert "不在归档登记簿中" in fawen(workspace, "archive", "verify", ok=False).stdout
+    again = fawen(workspace, "archive", "withdraw", filed.archive_code, "--reason", "会议取消", ok=False)
+    assert "已撤销" in again.stderr
+    fawen(workspace, "archive", "verify")
+    store, registry = run.open_archive(workspace), run.open_registry(workspace)
+    assert len(Register(store.root, registry).entries()) == before + 1
+    registry.close()
+    store.close()

@@ -141,8 +141,9 @@ def _refusal(entry: Any, events: list[dict[str, object]], action: str) -> str:
 
 
 def _catch_up(registry: Any, entry: Any, events: list[dict[str, object]], register: Register) -> None:
-    """A log that is intact but longer than the registry's witness: a disposition interrupted after
-    its line was written. Its lines are recorded now (and a 撤销's number voided). A damaged log is
+    """A log that is intact but longer than the registry's witness, or a line of it missing from the
+    register: a disposition interrupted after its line was written. What it left undone is done
+    now (the registry's record, a 撤销's number voided, the register line). A damaged log is
     never extended: the command stops and points to archive verify."""
     damaged = disposition.problems("".join(disposition.line(e) for e in events), entry.identity)
     seen = registry.witness(entry.identity)
@@ -153,12 +154,12 @@ def _catch_up(registry: Any, entry: Any, events: list[dict[str, object]], regist
             err=True,
         )
         sys.exit(EXIT_INVALID)
-    if len(events) == len(seen):
-        return
     registered = {(e.get("路径"), e.get("处置序号")) for e in register.entries()}
-    for event in events[len(seen) :]:
-        number = registry.number_of(entry.identity) if event.get("行为") == disposition.WITHDRAW else None
-        registry.record_disposition(event, number if number is not None and number.status == "issued" else None)
+    for i, event in enumerate(events):
+        if i >= len(seen):
+            number = registry.number_of(entry.identity) if event.get("行为") == disposition.WITHDRAW else None
+            registry.record_disposition(event, number if number is not None and number.status == "issued" else None)
+        # a command killed after the registry's record but before the register line leaves only that out
         fields = disposition_fields(event, entry.path)
         if (fields["路径"], fields["处置序号"]) not in registered:
             register.append(str(event.get("行为")), fields)

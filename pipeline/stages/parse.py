@@ -275,6 +275,8 @@ def _yaml_problem(exc: MarkedYAMLError) -> tuple[str, str]:
         return "不支持的 YAML 标签（!…）", "普通的文字或数字，不加 ! 标签"
     if "anchor" in detail or "alias" in detail:
         return "YAML 别名或锚点（& *）写法不对", "把内容直接写出，不用 & 和 * 引用"
+    if "single document" in detail:
+        return "YAML 格式错误：文件里有第二份内容（--- 之后）", "一个输入文件只写一份公文，删去 --- 及其后的内容"
     return explain_yaml(exc)
 
 

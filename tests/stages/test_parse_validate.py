@@ -193,6 +193,13 @@ def test_numbers_keep_the_text_they_were_written_as_where_they_are_text(workspac
     assert check(workspace, "m.yaml", minutes.replace("期号: 4", "期号: 04")).issue == 4
 
 
+def test_a_second_yaml_document_is_refused_with_advice_for_an_input():
+    with pytest.raises(InputError) as caught:
+        parse_input("two.yaml", ".yaml", "文种: 通知\n标题: 甲\n---\n文种: 通知\n".encode())
+    assert "第二份内容" in caught.value.message and "fawen.yaml" not in caught.value.message
+    assert caught.value.problems[0].line == 3
+
+
 def test_request_kind_rules(workspace):
     err = problems(workspace, "q.yaml", "文种: 请示\n标题: 关于测试的请示\n正文: 妥否，请批示。\n签发人: 李明\n主送: [镇党委, 镇政府]\n")
     text = err.message

@@ -435,3 +435,26 @@ def test_rotation_and_boxes_inherited_from_the_page_tree():
     assert where.rotation == 90 and abs(where.scale - 156 / 297) <= 1e-3
     assert abs((where.box[2] - where.box[0]) / MM - 156) <= 1e-3  # landscape as shown, across the 版心
     assert attach.pdf_problem(out.getvalue()) is None and attach.label_fits(out.getvalue())
+
+
+def test_a_page_whose_drawing_unpacks_to_megabytes_is_refused_when_checked_not_when_placed():
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject
+    from pypdf.generic import StreamObject
+
+    from pipeline.stages.attach import pdf_problem
+    from tests.conftest import EXAMPLES
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    stream = StreamObject()
+    stream.set_data(b"0 0 m 1 1 l S\n" * 700_000)  # 9.8 MB of drawing, a few KB once deflated
+    stream = stream.flate_encode()
+    page[NameObject("/Contents")] = writer._add_object(stream)  # noqa: SLF001
+    out = io.BytesIO()
+    writer.write(out)
+    assert len(out.getvalue()) < 200_000
+    assert "绘制内容过大" in (pdf_problem(out.getvalue()) or "")
+    assert pdf_problem((EXAMPLES / "附件" / "核查报告.pdf").read_bytes()) is None

@@ -40,6 +40,8 @@ from pipeline import gbt9704 as g
 
 A4_W, A4_H = 595.2756, 841.8898
 MAX_PAGES = 500
+MAX_PAGE_CONTENT = 8 * 1024 * 1024  # a page's drawing commands, unpacked (a scanned page's are a few bytes)
+MAX_CONTENT = 64 * 1024 * 1024  # all pages' together
 # Page-level entries that act or carry content of their own: links and other annotations,
 # page open/close actions.
 ACTIVE_PAGE_KEYS = ("/Annots", "/AA")
@@ -87,13 +89,20 @@ def pdf_problem(data: bytes) -> str | None:
             return "没有页面"
         if len(pages) > MAX_PAGES:
             return f"页数过多（{len(pages)} 页）"
+        total = 0
         for number, page in enumerate(pages, 1):
             if "/MediaBox" not in page:
                 return f"第 {number} 页没有页面尺寸（/MediaBox）"
             box = page.mediabox
             if not (float(box.width) > 0 and float(box.height) > 0):
                 return f"第 {number} 页的页面尺寸无效"
-            page.get_contents()
+            # decoded now, not first when the pages are placed: a few KB that unpack to 70 MB of
+            # drawing commands passed here and took the typesetter 40 s before it gave up
+            contents = page.get_contents()
+            size = len(contents.get_data()) if contents is not None else 0
+            total += size
+            if size > MAX_PAGE_CONTENT or total > MAX_CONTENT:
+                return f"第 {number} 页的绘制内容过大（解压后共 {total // 1024 // 1024} MB）"
     except MemoryError:
         raise  # over the watcher's memory budget: not a damaged file, and the worker must be replaced
     except Exception:  # noqa: BLE001 — pypdf raises many kinds for a damaged or hostile file

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +109,9 @@ class PdfFacts:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.pdf = pdfplumber.open(path)
+        # read from memory: an open file left for the collector warns (ResourceWarning) at some
+        # later moment, inside whatever runs then — pikepdf's PDF/A check reports any warning it sees
+        self.pdf = pdfplumber.open(io.BytesIO(path.read_bytes()))
         self.pages = self.pdf.pages
         self.lines: list[Line] = []
         for i, page in enumerate(self.pages, 1):

@@ -490,8 +490,8 @@ def _refuse_a_changed_number(path: Path, req: DocumentRequest, existing: EntryIn
     """A new version keeps its 件's 发文字号 or 期号: an input that gives another one is refused,
     never filed under the kept number while its own text says otherwise."""
     typed = req.number or (f"第{req.issue}期" if req.issue else "")
-    if not typed or (req.number and req.number == existing.number) or (req.issue and typed in existing.number):
-        return
+    if not typed or (req.number and req.number == existing.number) or (req.issue and existing.number.endswith(typed)):
+        return  # a 期号 is printed after its series: …纪要 2026年第4期 (so 第4期 is not found in 第14期)
     raise FilingError(f"{path.name}：输入写的编号「{typed}」与 {existing.archive_code} 的「{existing.number}」不同；"
                       f"新版本沿用原编号。请删去或改正输入中的发文字号、期号后再归档。")  # fmt: skip
 

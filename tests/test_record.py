@@ -228,3 +228,14 @@ def test_a_new_version_that_gives_another_number_is_refused_not_filed_under_the_
     same = write_input(workspace.root, "a3.yaml", base.replace("请落实。", "请抓紧落实。") + f"发文字号: {first['文号']}\n")
     again = json.loads(cli(workspace, "file", str(same), "--as-version-of", first["档号"], "--json"))[0]
     assert (again["版本"], again["文号"]) == (2, first["文号"])
+
+
+def test_a_new_version_of_minutes_that_gives_another_issue_is_refused(workspace):
+    src = example(workspace, "003-全体会议纪要.yaml")
+    text = src.read_text(encoding="utf-8")
+    src.write_text(text.replace("期号: 4", "期号: 14"), encoding="utf-8")
+    first = run.file_document(src, workspace, TODAY, NOW)
+    assert first.number.endswith("第14期")
+    other = write_input(src.parent, "m4.yaml", text.replace("会议室", "会议厅", 1))  # 期号: 4, as 第14期's text ends
+    out = CliRunner().invoke(main, ["-w", str(workspace.root), "file", str(other), "--as-version-of", first.archive_code])
+    assert out.exit_code == 1 and "「第4期」" in out.output, out.output

@@ -14,6 +14,8 @@ import os
 import stat
 from pathlib import Path
 
+from pipeline.store import regular
+
 CHUNK = 1024 * 1024
 
 
@@ -40,35 +42,21 @@ def _reason(exc: BaseException) -> str:
     }.get(code, f"无法读取（系统错误 {code}）" if code else "无法读取")
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "文件夹"
-    if stat.S_ISFIFO(mode):
-        return "管道（FIFO）"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "设备文件"
-    if stat.S_ISSOCK(mode):
-        return "套接字"
-    return "特殊文件"
-
-
 def read_bounded(path: Path, limit: int) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes; Unreadable otherwise."""
     try:
         st = os.stat(path)
     except (OSError, ValueError) as exc:
         raise Unreadable(_reason(exc)) from exc
-    if not stat.S_ISREG(st.st_mode):
-        raise Unreadable(f"不是普通文件（是{_kind(st.st_mode)}）")
-    if st.st_size > limit:
+    if st.st_size > limit and stat.S_ISREG(st.st_mode):
         raise Unreadable(f"文件过大（{st.st_size // 1024} KB，上限 {limit // 1024} KB）")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = regular.open_regular(path)
+    except regular.NotRegularFile as exc:
+        raise Unreadable(f"不是普通文件（是{exc.kind}）") from exc
     except (OSError, ValueError) as exc:
         raise Unreadable(_reason(exc)) from exc
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for something else since the stat
-            raise Unreadable("不是普通文件")
         parts: list[bytes] = []
         size = 0
         while size <= limit:

@@ -52,21 +52,27 @@ class NotRegularFile(FawenError, OSError):
         self.kind = kind
 
 
-def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of a regular file; NotRegularFile for anything else (other errors as ``open`` raises them)."""
+def open_regular(path: str | os.PathLike[str]) -> int:
+    """A descriptor opened without blocking on ``path``, a regular file: judged by ``stat``
+    before the open and by ``fstat`` after it (it may have been swapped meanwhile). NotRegularFile
+    for anything else; other errors as ``os.stat`` and ``os.open`` raise them."""
     mode = os.stat(path).st_mode
     if not stat.S_ISREG(mode):
         raise NotRegularFile(path, kind_of(mode))
     fd = os.open(path, _FLAGS)
     try:
         mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):  # swapped for something else since the stat
+        if not stat.S_ISREG(mode):
             raise NotRegularFile(path, kind_of(mode))
-        fh = os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
-    with fh:
+    return fd
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a regular file; NotRegularFile for anything else (other errors as ``open`` raises them)."""
+    with os.fdopen(open_regular(path), "rb") as fh:
         return fh.read()
 
 

@@ -31,6 +31,7 @@ from pipeline.model import YearDays
 from pipeline.syntaxhints import with_cause
 from pipeline.workdays import DeadlineError
 from pipeline.workdays import read_days
+from pipeline.yamlreader import QuickCheckReader
 
 KINDS = tuple(k.value for k in DocumentKind)
 NEEDS_CODE = tuple(k.value for k in DocumentKind if not k.serial)  # the serial kinds use 期号
@@ -130,6 +131,7 @@ def _refuse_tabs(name: str, text: str) -> None:
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)  # `no` stays text, `09:00` is not 540
+    yaml.Reader = QuickCheckReader
     yaml.constructor.add_constructor("tag:yaml.org,2002:timestamp", lambda c, node: str(c.construct_scalar(node)))
     return yaml
 

@@ -37,6 +37,7 @@ from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.model import RawInput
 from pipeline.syntaxhints import with_cause
+from pipeline.yamlreader import QuickCheckReader
 
 SUFFIXES = (".yaml", ".yml", ".json", ".md", ".markdown")
 # A real input is a few KB (the seed notice, with the whole 工作制度 attached, is 10 KB); these
@@ -252,6 +253,7 @@ def _timestamp_as_text(constructor: Any, node: Any) -> str:
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)
+    yaml.Reader = QuickCheckReader
     yaml.Composer = _StrictComposer
     yaml.Constructor = _StrictConstructor
     yaml.max_depth = MAX_DEPTH  # ruamel composes recursively: bounded before Python's own limit

@@ -207,3 +207,23 @@ def test_request_kind_rules(workspace):
     assert "联系人" in text and "联系电话" in text
     err = problems(workspace, "r.yaml", "文种: 专题报告\n标题: 关于测试的报告\n正文: 特此报告。\n")
     assert "签发人" in err.message and "上行文" in err.message
+
+
+def test_the_quick_character_check_refuses_exactly_what_ruamel_refuses():
+    """fawen's reader lists the characters YAML does not allow instead of negating the allowed
+    ones; on every code point it must agree with ruamel's own class."""
+    from ruamel.yaml.reader import Reader
+
+    from pipeline.yamlreader import QuickCheckReader
+
+    ours, theirs = QuickCheckReader.NON_PRINTABLE, Reader.NON_PRINTABLE
+    assert ours.pattern != theirs.pattern
+    differing = [c for c in range(0x110000) if bool(ours.match(chr(c))) != bool(theirs.match(chr(c)))]
+    assert differing == []
+
+
+@pytest.mark.parametrize("char", ["\x07", "\x85\x07", "\ud7ff\x1f", "\ufffe", "\U0001f600\x0b"])
+def test_a_character_yaml_refuses_is_named_with_its_line(workspace, char):
+    err = problems(workspace, "bad.yaml", MINIMAL + f"附注: 甲{char}乙\n")
+    code = f"U+{ord(char[-1]):04X}"
+    assert any(code in p.problem and p.line == 4 for p in err.problems), err.message

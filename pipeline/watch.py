@@ -87,8 +87,11 @@ class Watcher:
         self.claims.recover()
 
     def scan(self) -> None:
-        for path in self.discovery.listing():
+        survey = self.discovery.listing()
+        for path in survey.inputs:
             self.stability.note(path)
+        for path, kind in survey.misplaced:
+            self.outcomes.misplaced(path, kind)
 
     def step(self) -> int:
         """Take every pending file that is ready, as lanes allow; returns how many were taken up.

@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import queue
+import stat
 import subprocess
 import sys
 import tempfile
@@ -366,6 +367,11 @@ def _file_one(path: Path, workspace: Any) -> dict[str, Any]:
     from pipeline.errors import FawenError  # noqa: PLC0415
 
     name = path.name
+    kind = _not_a_file(path)
+    if kind:  # the watcher claims regular files only; something swapped in after its look is not read
+        from pipeline.inbox.outcome import misplaced_reason  # noqa: PLC0415
+
+        return {"outcome": "退回", "reason": misplaced_reason(name, kind)}
     try:
         now = dt.datetime.now(intake.workspace_zone(workspace))
         recorded = feedback.inbox_reply(path, workspace, now)  # a 办理反馈 is recorded, not filed
@@ -389,6 +395,17 @@ def _file_one(path: Path, workspace: Any) -> dict[str, Any]:
         "version": filed.version,
         "completed": list(filed.completed),
     }
+
+
+def _not_a_file(path: Path) -> str:
+    """What a claimed input is when it is no regular file (a link, a FIFO …); '' for a file."""
+    from pipeline.store.regular import kind_of  # noqa: PLC0415
+
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return ""  # gone or unreadable: filing says so in its own words
+    return "" if stat.S_ISREG(mode) else kind_of(mode)
 
 
 def _named(job: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -133,3 +134,62 @@ def test_a_file_name_with_a_line_break_makes_one_log_line(workspace):
     assert result.outcome == "已归档", result.reason
     lines = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1 and "甲\\x0a2026-11-24T09:00:00+08:00\\x09forged.yaml" in lines[0], lines
+
+
+def test_entries_named_as_inputs_that_are_no_files_are_set_aside_unread(workspace, tmp_path):
+    """A link named like an input may point at any file of this machine: the watcher used to
+    follow it and file what it pointed at. Links, FIFOs and folders are moved to rejected/ as
+    they are, with a reason and a log line, and nothing they point at is read or archived."""
+    from tests.test_watch import Running
+    from tests.test_watch import notice
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    secret = outside / "别人的通知.yaml"
+    secret.write_text(notice(9), encoding="utf-8")
+    inbox = workspace.inbox
+    (inbox / "链接.yaml").symlink_to(secret)
+    (inbox / "断链.json").symlink_to(outside / "没有.json")
+    os.mkfifo(inbox / "管道.md")
+    (inbox / "文件夹.yaml").mkdir()
+    (inbox / "文件夹.yaml" / "里面.txt").write_text("内容", encoding="utf-8")
+    (inbox / "正常.yaml").write_text(notice(1), encoding="utf-8")
+    r = Running(workspace)
+    try:
+        results = {x.name: x for x in r.wait(5, timeout=60)}
+    finally:
+        r.stop()
+    assert results["正常.yaml"].outcome == "已归档", results["正常.yaml"]
+    kinds = {"链接.yaml": "符号链接", "断链.json": "符号链接", "管道.md": "命名管道", "文件夹.yaml": "文件夹"}
+    rejected = inbox / "rejected"
+    for name, kind in kinds.items():
+        assert results[name].outcome == "退回" and f"而是{kind}" in results[name].reason, results[name]
+        note = (rejected / f"{name}.error.txt").read_text(encoding="utf-8")
+        assert name in note and "应为" in note, note
+        assert not os.path.lexists(inbox / name)
+    assert os.readlink(rejected / "链接.yaml") == str(secret) and os.readlink(rejected / "断链.json") == str(outside / "没有.json")
+    assert stat.S_ISFIFO(os.lstat(rejected / "管道.md").st_mode)
+    assert (rejected / "文件夹.yaml" / "里面.txt").read_text(encoding="utf-8") == "内容"
+    assert secret.read_text(encoding="utf-8") == notice(9)
+    assert len(list(filed_records(workspace.outbox))) == 1  # what the link pointed at was not filed
+    log = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8").splitlines()
+    assert sorted(line.split("\t")[1] for line in log) == sorted([*kinds, "正常.yaml"])
+
+
+def test_a_link_or_fifo_swapped_in_after_the_listing_is_never_read(inbox, tmp_path):
+    """Between the watcher's listing and its reading, or once claimed, the input may be
+    replaced: a link is not followed and a FIFO not opened for reading, by the watcher or by the
+    worker that files it."""
+    from pipeline import worker
+
+    target = tmp_path / "别处.yaml"
+    target.write_text("文种: 通知\n标题: 别处\n正文: 别处。\n", encoding="utf-8")
+    (inbox.root / "a.yaml").unlink()
+    (inbox.root / "a.yaml").symlink_to(target)
+    os.mkfifo(inbox.root / "b.yaml")
+    assert inbox.snapshot(inbox.root / "a.yaml") is None
+    assert inbox.snapshot(inbox.root / "b.yaml") is None
+    reply = worker._file_one(inbox.root / "a.yaml", None)
+    assert reply["outcome"] == "退回" and "符号链接" in reply["reason"], reply
+    reply = worker._file_one(inbox.root / "b.yaml", None)
+    assert reply["outcome"] == "退回" and "命名管道" in reply["reason"], reply

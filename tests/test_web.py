@@ -586,3 +586,28 @@ def test_serving_never_wrote_to_the_archive(site):
     assert get(server, "/").status == 200
     assert tree_state(root / "outbox") == before
     assert (root / ".fawen" / "cache" / "pages").is_dir() and os.listdir(root / ".fawen" / "cache" / "pages")
+
+
+def test_the_inbox_lists_links_fifos_and_folders_set_aside_without_reading_them(tmp_path):
+    """What the watcher set aside unread (a dangling link, a FIFO, a folder) is listed with its
+    reason; listing it neither follows the link nor opens the FIFO (which would block)."""
+    import datetime as dt
+
+    from pipeline.inbox.outcome import misplaced_reason
+    from pipeline.web import office
+
+    root = tmp_path / "inbox"
+    rejected = root / "rejected"
+    rejected.mkdir(parents=True)
+    (rejected / "断链.yaml").symlink_to(tmp_path / "没有.yaml")
+    os.mkfifo(rejected / "管道.yaml")
+    (rejected / "文件夹.yaml").mkdir()
+    for name, kind in (("断链.yaml", "符号链接"), ("管道.yaml", "命名管道"), ("文件夹.yaml", "文件夹")):
+        (rejected / f"{name}.error.txt").write_text(misplaced_reason(name, kind), encoding="utf-8")
+    (root / "等待.yaml").write_text("文种: 通知\n", encoding="utf-8")
+    listed = office._inbox(root, dt.timezone(dt.timedelta(hours=8)))
+    assert [f["文件"] for f in listed["等待"]] == ["等待.yaml"]
+    reasons = {f["文件"]: " ".join(r["问题"] for r in f["原因"]) for f in listed["退回"]}
+    assert set(reasons) == {"断链.yaml", "管道.yaml", "文件夹.yaml"}
+    assert "符号链接" in reasons["断链.yaml"] and "命名管道" in reasons["管道.yaml"], reasons
+    assert office._counts(root)["退回"] == 3

@@ -21,6 +21,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from pipeline.store.inbox import Inbox
+from pipeline.store.inbox import Survey
 from pipeline.store.inbox import is_input
 
 
@@ -70,9 +71,10 @@ class Discovery:
                 return
             yield event
 
-    def listing(self) -> list[Path]:
-        """The inputs in the inbox now (temporary, hidden and unsupported files left out)."""
-        return self.inbox.candidates()
+    def listing(self) -> Survey:
+        """The inputs in the inbox now (temporary, hidden and unsupported files left out), and
+        what is named as an input but is no regular file."""
+        return self.inbox.survey()
 
     def observe(self, polling: bool) -> tuple[Any, bool]:
         """Start watching the folder: native events, else (asked for, or none here) polling. The

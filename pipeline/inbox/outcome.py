@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline import intake
 from pipeline.store.inbox import Claim
@@ -60,6 +61,12 @@ class Outcomes:
         result.seconds = max(0.0, self.clock() - started)
         return result
 
+    def misplaced(self, path: Path, kind: str) -> None:
+        """An entry named as an input that is no regular file, set aside unread and recorded."""
+        reason = misplaced_reason(path.name, kind)
+        if self.inbox.set_aside_misplaced(path, reason) is not None:
+            self.record(Result(path.name, "退回", reason=reason))
+
     def record(self, result: Result) -> None:
         """The log line, then the report (in the watcher's thread)."""
         self._log(result)
@@ -73,6 +80,13 @@ class Outcomes:
         line = "\t".join(fields) + "\n"
         with self.log_path.open("a", encoding="utf-8") as fh:
             fh.write(line)
+
+
+def misplaced_reason(name: str, kind: str) -> str:
+    """Why an entry of the inbox named as an input was set aside unread."""
+    why = {"符号链接": "它可能指向本机任何位置的文件，fawen 不经链接读取"}.get(kind, "其中没有可读取的输入内容")
+    return (f"{name} 不是普通文件，而是{kind}：{why}，已原样移到 inbox/rejected/。\n"
+            f"应为：把输入文件本身（YAML、JSON 或 Markdown 文本文件）复制到 inbox/。")  # fmt: skip
 
 
 def _one_line(text: str) -> str:

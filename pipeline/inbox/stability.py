@@ -6,6 +6,8 @@ shares), it parses (or has had ``parse_grace`` to), and the attachment files it 
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,11 +60,14 @@ class Stability:
 
     def note(self, path: Path, kind: str = "", table: dict[Path, Seen] | None = None) -> None:
         """Look at a file (after an event of ``kind``, or none): its size and time, in ``table``
-        (``pending`` unless another is given); a file gone leaves the table."""
+        (``pending`` unless another is given); a file gone, or no longer a regular file, leaves the table."""
         table = self.pending if table is None else table
         try:
-            st = path.stat()
+            st = os.lstat(path)
         except FileNotFoundError:
+            table.pop(path, None)
+            return
+        if not stat.S_ISREG(st.st_mode):  # a link (it may point anywhere), a FIFO, a folder: never read
             table.pop(path, None)
             return
         now = self.clock()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.relpath import safe_relative_path
+from pipeline.store import regular
 
 try:
     import fcntl
@@ -96,6 +97,15 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Survey:
+    """What a listing of the inbox found: inputs to take, and entries named as inputs that are
+    not regular files (with what each is, in Chinese)."""
+
+    inputs: list[Path]
+    misplaced: list[tuple[Path, str]]
+
+
+@dataclass(frozen=True)
 class Claim:
     """An input moved into this process's private folder."""
 
@@ -134,15 +144,31 @@ class Inbox:
                     pass  # another watcher swept it first, or the folder is read-only
 
     def candidates(self) -> list[Path]:
-        out = []
+        return self.survey().inputs
+
+    def survey(self) -> Survey:
+        """One listing of the folder: the inputs (regular files named as inputs), and what is
+        named as an input but is no file to read (a symbolic link, which may point anywhere on
+        this machine, a FIFO, a folder): that is set aside, never read."""
+        survey = Survey([], [])
         try:
             entries = list(os.scandir(self.root))
         except FileNotFoundError:
-            return []
+            return survey
         for entry in entries:
-            if entry.is_file(follow_symlinks=False) and is_input(entry.name):
-                out.append(Path(entry.path))
-        return sorted(out)
+            if not is_input(entry.name):
+                continue
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except FileNotFoundError:
+                continue  # taken meanwhile
+            if stat.S_ISREG(mode):
+                survey.inputs.append(Path(entry.path))
+            else:
+                survey.misplaced.append((Path(entry.path), regular.kind_of(mode)))
+        survey.inputs.sort()
+        survey.misplaced.sort()
+        return survey
 
     @functools.cached_property
     def leases(self) -> bool:
@@ -170,12 +196,18 @@ class Inbox:
         (None: look again later). FileNotFoundError when it is gone. Past ``limit`` only the
         first ``limit`` + 1 bytes are read (and digested): such a file is refused anyway, and a
         watcher must not hold gigabytes someone dropped."""
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
         try:
             fd = os.open(path, flags)  # O_NONBLOCK: a write lease (Samba's oplocks) refuses at once
         except BlockingIOError:
             return None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return None  # a link put in its place: the next listing sets it aside
+            raise
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None  # a FIFO or a folder put in its place: the next listing sets it aside
             writer = writer_holds(fd) if self.leases else None
             if writer:
                 return None
@@ -258,9 +290,22 @@ class Inbox:
         target = folder / name
         stem, suffix = os.path.splitext(name)
         n = 1
-        while target.exists():
+        while os.path.lexists(target):  # a link already set aside there counts, wherever it points
             n += 1
             target = folder / f"{stem}（{n}）{suffix}"
+        return target
+
+    def set_aside_misplaced(self, path: Path, reason: str) -> Path | None:
+        """Move an entry named as an input that is no regular file (``survey``) to ``rejected/``,
+        as it is (a link stays a link, pointing where it pointed), with the reason beside it.
+        None when it is gone (another watcher set it aside first)."""
+        target = self._unique(self.root / REJECTED, path.name)
+        try:
+            os.rename(path, target)
+        except FileNotFoundError:
+            return None
+        note = target.with_name(target.name + ".error.txt")
+        note.write_text(reason.rstrip() + "\n", encoding="utf-8", errors="backslashreplace")
         return target
 
     def reject(self, claim: Claim, reason: str) -> Path:
@@ -308,7 +353,7 @@ class Inbox:
     def counts(self) -> dict[str, int]:
         return {
             "等待": len(self.candidates()),
-            "退回": sum(1 for p in (self.root / REJECTED).iterdir() if p.is_file() and is_input(p.name)),
+            "退回": sum(1 for p in (self.root / REJECTED).iterdir() if is_input(p.name)),  # links, FIFOs … too
             "重复": sum(1 for p in (self.root / DUPLICATES).iterdir() if p.is_file() and is_input(p.name)),
             "处理中": sum(1 for _ in (self.root / PROCESSING).iterdir()),
         }

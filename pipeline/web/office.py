@@ -56,17 +56,17 @@ def _inbox(root: Path, zone: dt.tzinfo) -> dict[str, Any]:
     """The inbox read as it is: nothing is created, moved or claimed (the watcher owns that)."""
     processing = root / inbox_store.PROCESSING
     return {
-        "等待": [_file(p, zone) for p in _inputs(root)],
+        "等待": [_file(f, zone) for f in _inputs(root)],
         "处理中": sum(1 for _ in _children(processing)),
-        "退回": [{**_file(p, zone), "原因": _problems(_note(p, ".error.txt"))} for p in _inputs(root / inbox_store.REJECTED)],
-        "重复": [{**_file(p, zone), "说明": (n := _note(p, ".note.txt")), "档号": _code(n)}
-                 for p in _inputs(root / inbox_store.DUPLICATES)],
+        "退回": [{**_file(f, zone), "原因": _problems(_note(f[0], ".error.txt"))} for f in _inputs(root / inbox_store.REJECTED)],
+        "重复": [{**_file(f, zone), "说明": (n := _note(f[0], ".note.txt")), "档号": _code(n)}
+                 for f in _inputs(root / inbox_store.DUPLICATES)],
     }  # fmt: skip
 
 
 def _counts(root: Path) -> dict[str, int]:
     def inputs(folder: Path) -> int:
-        return sum(1 for e in _children(folder) if e.is_file(follow_symlinks=False) and inbox_store.is_input(e.name))
+        return sum(1 for e in _children(folder) if inbox_store.is_input(e.name))
 
     return {"等待": inputs(root), "处理中": len(_children(root / inbox_store.PROCESSING)),
             "退回": inputs(root / inbox_store.REJECTED), "重复": inputs(root / inbox_store.DUPLICATES)}  # fmt: skip
@@ -80,16 +80,26 @@ def _children(folder: Path) -> list[os.DirEntry[str]]:
         return []
 
 
-def _inputs(folder: Path) -> list[Path]:
-    found = [e for e in _children(folder) if e.is_file(follow_symlinks=False) and inbox_store.is_input(e.name)]
-    found.sort(key=lambda e: e.stat().st_mtime, reverse=True)
-    return [Path(e.path) for e in found[:LISTED]]
+def _inputs(folder: Path) -> list[tuple[Path, os.stat_result]]:
+    """The entries named as inputs, newest first, with what ``lstat`` said of each. A link, a
+    FIFO or a folder is listed too: the watcher sets it aside, and the clerk who dropped it must
+    see it there; nothing here reads it or follows a link. An entry the watcher takes meanwhile
+    is left out."""
+    found = []
+    for entry in _children(folder):
+        if inbox_store.is_input(entry.name):
+            try:
+                found.append((Path(entry.path), entry.stat(follow_symlinks=False)))
+            except OSError:
+                continue
+    found.sort(key=lambda f: f[1].st_mtime, reverse=True)
+    return found[:LISTED]
 
 
-def _file(path: Path, zone: dt.tzinfo) -> dict[str, object]:
-    stat = path.stat()
-    when = dt.datetime.fromtimestamp(stat.st_mtime, zone).isoformat(timespec="seconds")
-    return {"文件": path.name, "大小": stat.st_size, "时间": when}
+def _file(found: tuple[Path, os.stat_result], zone: dt.tzinfo) -> dict[str, object]:
+    path, st = found
+    when = dt.datetime.fromtimestamp(st.st_mtime, zone).isoformat(timespec="seconds")
+    return {"文件": path.name, "大小": st.st_size, "时间": when}
 
 
 def _note(path: Path, suffix: str) -> str:

@@ -404,7 +404,7 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
                 return filed
         raise FilingError(f"{path.name}：归档时多次遇到其他进程同时归档同一公文，未归档。请稍后重新归档。")
     finally:
-        _void_all(registry, filer.reserved, "归档失败，编号作废不再使用")  # accounted for, never reused
+        _give_back_all(registry, filer.reserved, "归档失败")  # accounted for: voided, or released if typed
         registry.close()
         archive.close()
 
@@ -412,7 +412,7 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
 def _file_once(req: DocumentRequest, f: _Filer) -> Filed | None:
     """One attempt: check and number under the archive lock, typeset outside it, then land under
     it again if the 件 is still as it was; None when another filer changed it in between (the
-    numbers drawn are voided, and the input is numbered afresh)."""
+    numbers drawn are given back, and the input is numbered afresh)."""
     draft = draft_reason(req, f.workspace.config)
     if draft:  # refused before a number is drawn: a 草稿 must not burn the number it will bear
         raise FilingError(f"{f.path.name}：这是草稿，不能归档为正式文件：{draft}")
@@ -430,13 +430,13 @@ def _file_once(req: DocumentRequest, f: _Filer) -> Filed | None:
             return now_seen
         if now_seen.key == seen.key:
             return _land(numbered_req, place, typeset, seen, f)
-        _void_all(f.registry, f.reserved, "归档时其他进程先归档了同一公文，编号作废不再使用")
+        _give_back_all(f.registry, f.reserved, "归档时其他进程先归档了同一公文")
     return None
 
 
-def _void_all(registry: Registry, reserved: list[Reserved], reason: str) -> None:
+def _give_back_all(registry: Registry, reserved: list[Reserved], why: str) -> None:
     for kind, series, y, seq in reserved:
-        registry.void(kind, series, y, seq, reason)
+        registry.give_back(kind, series, y, seq, why)
     reserved.clear()
 
 
@@ -537,7 +537,7 @@ def _continued(existing: EntryInfo | None) -> Continued | None:
 
 def _draw(decided: NumberPlan, f: _Filer, identity: str, title: str) -> int:
     """Carry numbering's decision out in the registry: claim the number or reserve the next, and
-    count it as drawn for this filing (issued when it lands, else voided); 0 when kept."""
+    count it as drawn for this filing (issued when it lands, else given back: voided, or released when the input gave it); 0 when kept."""
     if decided.action == KEEP:
         return 0
     if decided.action == CLAIM:
@@ -737,7 +737,7 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 def _recover(archive: Archive, registry: Registry) -> None:
     """After a crash: clear the staging folder, index what reached the tree, and settle the
-    numbers the dead process had reserved (issued if its document was filed, else voided)."""
+    numbers the dead process had reserved (issued if its document was filed, else given back)."""
     leftovers = archive.recover()
     orphans = registry.orphans()
     if not leftovers and not orphans and not archive.pending():

@@ -346,3 +346,70 @@ def test_a_disposition_interrupted_before_its_register_line_is_completed_by_the_
     assert len(Register(store.root, registry).entries()) == before + 1
     registry.close()
     store.close()
+
+
+def test_a_typed_number_whose_filing_fails_is_released_not_voided(workspace, monkeypatch):
+    """A 发文字号 the input gives is the document's own: a filing that fails after claiming it
+    (here the disk fills while typesetting) releases it for the corrected input, where an
+    allocated number would be voided for good."""
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(run, "typeset_request", disk_full)
+        with pytest.raises(OSError):
+            notice(workspace, "甲", number="罕政发〔2026〕3号")
+        with pytest.raises(OSError):
+            notice(workspace, "乙")  # allocated: 罕政发〔2026〕4号, voided
+    rows = {r["序号"]: r for r in as_json(workspace, "numbers") if r["类别"] == "发文字号"}
+    assert rows[3]["状态"] == "已跳过" and "归档失败" in rows[3]["原因"] and "仍可由输入给定" in rows[3]["原因"], rows[3]
+    assert rows[4]["状态"] == "已作废" and rows[4]["原因"] == "归档失败，编号作废不再使用", rows[4]
+    assert notice(workspace, "甲", number="罕政发〔2026〕3号").number == "罕政发〔2026〕3号"
+    assert notice(workspace, "丙").number == "罕政发〔2026〕5号"
+    gaps = gaps_per_number(check(workspace))
+    assert [n for n, (status, _why) in gaps.items() if status == "作废"] == [4] and 3 not in gaps
+
+
+def test_a_typed_number_left_reserved_by_a_killed_filer_is_released_at_the_next_filing(workspace):
+    """The inbox stops a worker over its budget (SIGKILL): the number it had claimed from its
+    input must not be voided, or that document could never be filed under its own number."""
+    import subprocess
+    import sys
+
+    from tests.test_watch import REPO
+
+    registry = workspace.root / ".fawen" / "registry.db"
+    claim = ("import sys, os; from pathlib import Path; from pipeline.store.registry import Registry; "
+             "r = Registry(Path(sys.argv[1])); r.claim('发文字号', '罕政发', 2026, 2, '甲', '关于甲工作的通知'); "
+             "r.reserve('发文字号', '罕政发', 2026, '乙'); os._exit(9)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", claim, str(registry)], cwd=REPO, timeout=60, check=False)
+    assert done.returncode == 9
+    assert notice(workspace, "甲", number="罕政发〔2026〕2号").number == "罕政发〔2026〕2号"
+    rows = {r["序号"]: r for r in as_json(workspace, "numbers") if r["类别"] == "发文字号"}
+    assert rows[2]["状态"] == "已使用" and rows[3]["状态"] == "已作废" and "处理中断" in rows[3]["原因"], rows
+    assert rows[1]["状态"] == "已跳过"
+    assert fawen(workspace, "archive", "verify").exit_code == 0
+
+
+def test_a_registry_made_before_given_numbers_were_marked_gains_the_column(workspace):
+    from pipeline.store.registry import Registry
+
+    path = workspace.root / "old-registry.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE numbers (series TEXT NOT NULL, kind TEXT NOT NULL, year INTEGER NOT NULL, "
+               "seq INTEGER NOT NULL, status TEXT NOT NULL, identity TEXT NOT NULL DEFAULT '', "
+               "title TEXT NOT NULL DEFAULT '', pid INTEGER NOT NULL DEFAULT 0, host TEXT NOT NULL DEFAULT '', "
+               "reason TEXT NOT NULL DEFAULT '', changed TEXT NOT NULL, PRIMARY KEY (kind, series, year, seq))")  # fmt: skip
+    db.execute("INSERT INTO numbers (series, kind, year, seq, status, identity, title, changed) "
+               "VALUES ('罕政发', '发文字号', 2026, 1, 'issued', '甲', '关于甲的通知', '2026-11-24T10:00:00+08:00')")  # fmt: skip
+    db.commit()
+    db.close()
+    registry = Registry(path)
+    try:
+        (old,) = registry.records()
+        assert (old.status, old.given, old.person) == ("issued", False, "")
+        registry.claim("发文字号", "罕政发", 2026, 2, "乙", "关于乙的通知")
+        assert registry.get("发文字号", "罕政发", 2026, 2).given is True
+    finally:
+        registry.close()

@@ -9,7 +9,9 @@ process died is *voided* with a reason, so a consumed number is always accounted
 
 Nothing is skipped silently: an input that gives a number above the next free one records every
 number in between as *skipped* (with the reason; such a number may still be claimed by an input
-that gives it, or voided). A person voids only numbers that exist and are not yet voided; a number
+that gives it, or voided). A number an input gives is the document's own, not one the registry
+handed out: when its filing fails it is *released* (skipped again, with the reason) for the
+corrected input to claim, where a number the registry allocated is voided. A person voids only numbers that exist and are not yet voided; a number
 of a filed 件 is voided only by that 件's 撤销 (``record_disposition``), which also keeps the
 witness of every 件's disposition log (count and last digest) that ``archive verify`` checks.
 """
@@ -34,13 +36,15 @@ CREATE TABLE IF NOT EXISTS numbers (
     kind     TEXT    NOT NULL,   -- 发文字号 | 期号 | 件号
     year     INTEGER NOT NULL,
     seq      INTEGER NOT NULL,
-    status   TEXT    NOT NULL,   -- reserved | issued | voided
+    status   TEXT    NOT NULL,   -- reserved | issued | voided | skipped
     identity TEXT    NOT NULL DEFAULT '',  -- the document's identity (for clash checks)
     title    TEXT    NOT NULL DEFAULT '',
     pid      INTEGER NOT NULL DEFAULT 0,
     host     TEXT    NOT NULL DEFAULT '',
     reason   TEXT    NOT NULL DEFAULT '',
     changed  TEXT    NOT NULL,
+    person   TEXT    NOT NULL DEFAULT '',
+    given    INTEGER NOT NULL DEFAULT 0,  -- 1: claimed as an input gave it (released, not voided, on failure)
     PRIMARY KEY (kind, series, year, seq)
 );
 CREATE TABLE IF NOT EXISTS dispositions (  -- witness of each 件's 处置记录.jsonl, line by line
@@ -93,6 +97,7 @@ class NumberRecord:
     changed: str
     person: str = ""
     pid: int = 0
+    given: bool = False  # claimed as an input gave it, not allocated
 
     @property
     def label(self) -> str:
@@ -105,7 +110,7 @@ class NumberRecord:
 
 
 STATUS_CN = {"reserved": "已预留", "issued": "已使用", "voided": "已作废", "skipped": "已跳过"}
-RECORD_COLUMNS = "kind, series, year, seq, status, identity, title, reason, changed, person, pid"
+RECORD_COLUMNS = "kind, series, year, seq, status, identity, title, reason, changed, person, pid, given"
 
 
 def _now(zone: dt.tzinfo | None = None) -> str:
@@ -145,11 +150,18 @@ class Registry:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(numbers)")}
-        if "person" not in columns:  # registries made before persons were recorded
-            with immediate(self._db) as db:
-                if "person" not in {row[1] for row in db.execute("PRAGMA table_info(numbers)")}:
-                    db.execute("ALTER TABLE numbers ADD COLUMN person TEXT NOT NULL DEFAULT ''")
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Registries made before persons, or given numbers, were recorded gain the column."""
+        added = (("person", "TEXT NOT NULL DEFAULT ''"), ("given", "INTEGER NOT NULL DEFAULT 0"))
+        if {name for name, _ in added} <= {row[1] for row in self._db.execute("PRAGMA table_info(numbers)")}:
+            return
+        with immediate(self._db) as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(numbers)")}
+            for name, definition in added:
+                if name not in columns:
+                    db.execute(f"ALTER TABLE numbers ADD COLUMN {name} {definition}")
 
     def close(self) -> None:
         self._db.close()
@@ -190,15 +202,15 @@ class Registry:
                                (series, kind, year, skipped, f"输入直接给定了{label}（{title}），此前的编号未经登记簿发出",
                                 by, _now(self.zone)))  # fmt: skip
                 db.execute(
-                    "INSERT INTO numbers (series, kind, year, seq, status, identity, title, pid, person, changed)"
-                    " VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?)",
+                    "INSERT INTO numbers (series, kind, year, seq, status, identity, title, pid, person, changed, given)"
+                    " VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, 1)",
                     (series, kind, year, seq, identity, title, os.getpid(), by, _now(self.zone)),
                 )
                 return
             if row.status == "voided":
                 raise RegistryError(f"{kind}「{row.label}」已作废，不能再使用（{voided_text(row)}）。")
             if row.status == "skipped":  # an older number issued outside fawen, filed now
-                db.execute("UPDATE numbers SET status='reserved', identity=?, title=?, pid=?, person=?, changed=? "
+                db.execute("UPDATE numbers SET status='reserved', identity=?, title=?, pid=?, person=?, changed=?, given=1 "
                            "WHERE kind=? AND series=? AND year=? AND seq=?",
                            (identity, title, os.getpid(), by, _now(self.zone), kind, series, year, seq))  # fmt: skip
                 return
@@ -241,6 +253,20 @@ class Registry:
                            "WHERE kind=? AND series=? AND year=? AND seq=?", (reason, by, _now(self.zone), kind, series, year, seq))  # fmt: skip
             return _get(db, kind, series, year, seq)  # type: ignore[return-value]
 
+    def give_back(self, kind: str, series: str, year: int, seq: int, why: str) -> None:
+        """A number drawn for a filing that did not land (``why`` says what happened): one the
+        input gave is released, skipped again and free for the corrected input to claim; one the
+        registry allocated is voided, never to be used."""
+        with immediate(self._db) as db:
+            row = _get(db, kind, series, year, seq)
+            if row is not None and row.status == "reserved" and row.given:
+                db.execute("UPDATE numbers SET status='skipped', reason=?, person=?, pid=0, changed=? "
+                           "WHERE kind=? AND series=? AND year=? AND seq=?",
+                           (f"{why}，输入给定的编号未用，仍可由输入给定", AUTOMATIC, _now(self.zone),
+                            kind, series, year, seq))  # fmt: skip
+                return
+        self.void(kind, series, year, seq, f"{why}，编号作废不再使用")
+
     def get(self, kind: str, series: str, year: int, seq: int) -> NumberRecord | None:
         return _get(self._db, kind, series, year, seq)
 
@@ -252,7 +278,7 @@ class Registry:
         row = self._db.execute(f"SELECT {RECORD_COLUMNS} FROM numbers WHERE identity=? AND kind IN ('发文字号', '期号') "
                                "AND (status='issued' OR (status='voided' AND reason LIKE '撤销：%')) "
                                "ORDER BY status='issued' DESC LIMIT 1", (identity,)).fetchone()  # fmt: skip
-        return NumberRecord(*row) if row else None
+        return _record(row) if row else None
 
     def record_disposition(self, event: dict[str, object], number: NumberRecord | None = None) -> None:
         """Witness one line of a 件's 处置记录 and, for a 撤销, void the 件's number with the
@@ -304,14 +330,15 @@ class Registry:
     def orphans(self) -> list[NumberRecord]:
         """Reservations of processes that no longer run (a crash mid-filing)."""
         rows = self._db.execute(f"SELECT {RECORD_COLUMNS} FROM numbers WHERE status='reserved'").fetchall()  # noqa: S608
-        return [r for r in map(lambda row: NumberRecord(*row), rows) if r.pid != os.getpid() and not _alive(r.pid)]
+        return [r for r in map(_record, rows) if r.pid != os.getpid() and not _alive(r.pid)]
 
     def settle(self, record: NumberRecord, used: bool) -> None:
-        """An orphaned reservation: issued if its document reached the archive, else voided."""
+        """An orphaned reservation: issued if its document reached the archive, else given back
+        (voided; released when the input gave it)."""
         if used:
             self.issue(record.kind, record.series, record.year, record.seq, record.identity, record.title)
         else:
-            self.void(record.kind, record.series, record.year, record.seq, "处理中断（进程已退出），编号作废不再使用")
+            self.give_back(record.kind, record.series, record.year, record.seq, "处理中断（进程已退出）")
 
     def records(self, kind: str | None = None, year: int | None = None) -> list[NumberRecord]:
         sql = f"SELECT {RECORD_COLUMNS} FROM numbers"  # noqa: S608
@@ -326,13 +353,18 @@ class Registry:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY kind, series, year, seq"
-        return [NumberRecord(*row) for row in self._db.execute(sql, args).fetchall()]
+        return [_record(row) for row in self._db.execute(sql, args).fetchall()]
+
+
+def _record(row: tuple[object, ...]) -> NumberRecord:
+    """A row of RECORD_COLUMNS; SQLite keeps ``given`` as 0 or 1."""
+    return NumberRecord(*row[:-1], given=bool(row[-1]))  # type: ignore[arg-type,misc]
 
 
 def _get(db: sqlite3.Connection, kind: str, series: str, year: int, seq: int) -> NumberRecord | None:
     row = db.execute(f"SELECT {RECORD_COLUMNS} FROM numbers WHERE kind=? AND series=? AND year=? AND seq=?",  # noqa: S608
                      (kind, series, year, seq)).fetchone()  # fmt: skip
-    return NumberRecord(*row) if row else None
+    return _record(row) if row else None
 
 
 def _top(db: sqlite3.Connection, kind: str, series: str, year: int) -> int:

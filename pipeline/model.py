@@ -452,6 +452,8 @@ class RawInput:
     lines: dict[str, int] = field(default_factory=dict)  # key path -> 1-based line
 
     def line(self, path: str) -> int | None:
+        if not path:  # the key written as "" (JSON allows it): its own line, never another's
+            return self.lines.get(path)
         while path:
             if path in self.lines:
                 return self.lines[path]

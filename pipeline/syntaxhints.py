@@ -32,9 +32,14 @@ def _line_cause(line: str, json: bool) -> str:
     return ""
 
 
+# the line breaks ruamel counts in YAML 1.2 (LF, CR LF, a lone CR), so that a cause is named on
+# the line the reader's error names; JSON counts LF only
+_YAML_LINE_BREAK = re.compile("\r\n|\r|\n")
+
+
 def likely_cause(text: str, error_line: int | None, json: bool = False) -> tuple[int, str] | None:
     """(line, cause) of the nearest suspicious line at or before the line the parser named."""
-    lines = text.split("\n")
+    lines = text.split("\n") if json else _YAML_LINE_BREAK.split(text)
     last = min(error_line or len(lines), len(lines))
     if json:
         return _json_cause(text, lines, last)

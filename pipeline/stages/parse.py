@@ -421,6 +421,7 @@ def _json_positions(text: str) -> Iterator[int]:
                 yield bisect.bisect_right(starts, item)
         elif token in "]}":
             frames.pop()
+            key_next = False  # an empty object {} had no key to take the line it was waiting for
         elif key_next and token.startswith('"'):
             key_next = False
             yield bisect.bisect_right(starts, m.start())

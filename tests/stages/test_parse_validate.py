@@ -227,3 +227,26 @@ def test_a_character_yaml_refuses_is_named_with_its_line(workspace, char):
     err = problems(workspace, "bad.yaml", MINIMAL + f"附注: 甲{char}乙\n")
     code = f"U+{ord(char[-1]):04X}"
     assert any(code in p.problem and p.line == 4 for p in err.problems), err.message
+
+
+def test_an_empty_object_in_a_json_list_does_not_shift_the_lines_after_it(workspace):
+    text = ('{\n  "文种": "通知",\n  "标题": "关于测试的通知",\n  "主送": [{}, "各单位"],\n  "正文": "请执行。",\n'
+            '  "附件": [{}, {"名称": "表。"}],\n  "成文日期": "2026-13-01"\n}\n')  # fmt: skip
+    err = problems(workspace, "bad.json", text)
+    lines = {p.key: p.line for p in err.problems}
+    assert lines["主送[1]"] == 4 and lines["成文日期"] == 7, err.message
+    assert lines["附件[2].名称"] == 6, err.message
+
+
+def test_a_key_written_as_empty_text_is_named_on_its_line(workspace):
+    err = problems(workspace, "bad.json", '{\n  "文种": "通知",\n  "标题": "关于测试的通知",\n  "": "x",\n  "正文": "请执行。"\n}\n')
+    (problem,) = [p for p in err.problems if p.key == ""]
+    assert problem.line == 4 and "未知的键「」" in problem.problem, err.message
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
+def test_the_likely_cause_is_named_on_the_line_the_reader_counts(workspace, newline):
+    text = newline.join(["文种: 通知", "标题: 关于测试的通知", "正文: [请执行。", ""])
+    err = problems(workspace, "bad.yaml", text)
+    (problem,) = err.problems
+    assert "第 3 行「[」没有对应的「]」" in problem.problem, err.message

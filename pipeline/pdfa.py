@@ -32,7 +32,7 @@ class ArchivalMetadata:
     kind: str  # 文种 -> dc:type
     version: int  # 版本 -> xmpMM:VersionID
     state: str  # 稿本 (正本, 归档件) -> xmp:Label
-    input_digest: str  # 输入文件 SHA-256 -> dc:source
+    content_digest: str  # 内容 SHA-256 (the input and every file it names: dat22.content_digest) -> dc:source
     labelled: tuple[tuple[str, str], ...]  # 全宗号, 年度, 件号, 保管期限, 页数 … -> dc:subject "名：值"
 
 
@@ -114,7 +114,7 @@ def xmp_packet(info: dict[str, str], created: str, meta: ArchivalMetadata) -> by
 <dc:description><rdf:Alt><rdf:li xml:lang="x-default">{e["Subject"]}</rdf:li></rdf:Alt></dc:description>
 <dc:identifier>{code}</dc:identifier>
 <dc:type><rdf:Bag><rdf:li>{escape(meta.kind)}</rdf:li></rdf:Bag></dc:type>
-<dc:source>sha256:{escape(meta.input_digest)}</dc:source>
+<dc:source>sha256:{escape(meta.content_digest)}</dc:source>
 <dc:subject><rdf:Bag>{subjects}</rdf:Bag></dc:subject>
 {day}
 </rdf:Description>

@@ -680,7 +680,7 @@ def _ofd_copy(typeset: Typeset, meta: StampData, workspace: Workspace) -> bytes:
     about = OfdMetadata(
         meta.title, meta.author, (meta.created or dt.datetime.now(dt.UTC)).date(), meta.archive_code, meta.fonds,
         meta.year, meta.item, meta.problem, RETENTION_LABEL.get(meta.retention, meta.retention), meta.number,
-        meta.date.isoformat() if meta.date else "", meta.kind, meta.pages, meta.version, "归档件", meta.input_digest,
+        meta.date.isoformat() if meta.date else "", meta.kind, meta.pages, meta.version, "归档件", meta.content_digest,
         f"fawen {__version__}",
     )  # fmt: skip
     attached = attached_renderings(typeset.pdf, typeset.drawn, typeset.placeholders)

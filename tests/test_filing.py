@@ -110,6 +110,26 @@ def test_version_metadata_is_in_both_pdfs_and_the_docx(filed):
     assert props.identifier == r.archive_code and props.version == "1" and props.subject == r.number
 
 
+def test_the_digest_each_file_carries_is_named_for_what_it_covers(filed):
+    """For an input with an attached file the digest the files carry covers the input and its
+    files (内容SHA256), not the input alone: the DOCX and the OFD used to call it 「输入 SHA-256」."""
+    import re
+    import zipfile
+
+    _, results = filed
+    r = results["007-请示.yaml"]
+    record = json.loads((r.folder / "元数据.json").read_text(encoding="utf-8"))
+    content = record["内容SHA256"]
+    assert content != record["输入SHA256"]  # it has an attached file
+    for name in ("正本.pdf", "归档.pdf", "发文稿纸.pdf"):
+        assert PdfReader(r.folder / name).metadata["/FawenInputSHA256"] == content, name
+    comments = Document(r.folder / "公文.docx").core_properties.comments
+    assert f"内容 SHA-256 {content}" in comments and "输入 SHA-256" not in comments, comments
+    with zipfile.ZipFile(r.folder / "归档.ofd") as package:
+        (doc,) = [package.read(n).decode("utf-8") for n in package.namelist() if n.endswith("OFD.xml")]
+    assert re.search(rf'Name="内容 SHA-256">{content}<', doc) and "输入 SHA-256" not in doc, doc[:3000]
+
+
 def test_refiling_makes_a_new_version_and_keeps_the_old_one(tmp_path, workspace):
     src = workspace.root / "examples" / "006-专题报告.yaml"
     first = run.file_document(src, workspace, TODAY, NOW)

@@ -101,7 +101,7 @@ def _metadata(req, comp, done: Typeset, item: int, source: bytes) -> ofd.OfdMeta
         title=comp.title, author="、".join(comp.authors), created=TODAY, archive_code=f"HT-2026-Y-{item:04d}",
         fonds="HT", year=2026, item=item, problem="办公室", retention="永久", number=comp.head.number,
         date=TODAY.isoformat(), kind=req.kind.value, pages=done.pages, version=1, state="归档件",
-        input_digest=hashlib.sha256(source).hexdigest(), creator_version="0.1.0",
+        content_digest=hashlib.sha256(source).hexdigest(), creator_version="0.1.0",
     )  # fmt: skip
 
 
@@ -227,7 +227,7 @@ def _check_entry(pkg: Package, meta: ofd.OfdMetadata) -> None:
     wanted = {"档号": meta.archive_code, "全宗号": meta.fonds, "年度": str(meta.year), "件号": f"{meta.item:04d}",
               "机构（问题）": meta.problem, "保管期限": meta.retention, "文号": meta.number, "成文日期": meta.date,
               "文种": meta.kind, "页数": str(meta.pages), "版本": str(meta.version), "稿本": meta.state,
-              "输入 SHA-256": meta.input_digest}  # fmt: skip
+              "内容 SHA-256": meta.content_digest}  # fmt: skip
     assert datas == wanted
 
 
@@ -352,7 +352,7 @@ def test_stamp_is_where_the_pdf_stamp_is(docs, fonts):
     doc = docs["002-全体会议通知.yaml"]
     meta = doc.meta
     data = StampData(meta.title, meta.number, meta.archive_code, meta.fonds, meta.year, meta.item, meta.problem,
-                     "Y", meta.pages, meta.version, "正本", meta.input_digest, meta.author, meta.kind, TODAY)  # fmt: skip
+                     "Y", meta.pages, meta.version, "正本", meta.content_digest, meta.author, meta.kind, TODAY)  # fmt: skip
     plain, stamped = stamp_copies(doc.pdf, data, fonts)
     with pdfplumber.open(io.BytesIO(plain)) as a, pdfplumber.open(io.BytesIO(stamped)) as b:
         before = Counter((c["text"], round(c["x0"], 2)) for c in a.pages[0].chars)

@@ -173,7 +173,7 @@ class OfdMetadata:
     pages: int  # 页数
     version: int  # 版本
     state: str  # 稿本: 归档件
-    input_digest: str  # 输入 SHA-256
+    content_digest: str  # 内容 SHA-256: the input and every file it names (dat22.content_digest)
     creator_version: str = ""
 
 
@@ -202,7 +202,7 @@ def custom_data(meta: OfdMetadata) -> tuple[tuple[str, str], ...]:
     return (("档号", meta.archive_code), ("全宗号", meta.fonds), ("年度", str(meta.year)),
             ("件号", f"{meta.item:04d}"), ("机构（问题）", meta.problem), ("保管期限", meta.retention),
             ("文号", meta.number), ("成文日期", meta.date), ("文种", meta.kind), ("页数", str(meta.pages)),
-            ("版本", str(meta.version)), ("稿本", meta.state), ("输入 SHA-256", meta.input_digest))  # fmt: skip
+            ("版本", str(meta.version)), ("稿本", meta.state), ("内容 SHA-256", meta.content_digest))  # fmt: skip
 
 
 def stamp_of(meta: OfdMetadata) -> StampBox:
@@ -499,7 +499,7 @@ def _annotation_xml(stamp: StampBox, texts: list[_Text], res: _Resources, when: 
 def _doc_id(meta: OfdMetadata) -> str:
     """32 hex digits (a UUID, as the standard asks), derived from what identifies this copy: no
     clock, no randomness."""
-    seed = f"fawen|{meta.archive_code}|{meta.version}|{meta.state}|{meta.input_digest}"
+    seed = f"fawen|{meta.archive_code}|{meta.version}|{meta.state}|{meta.content_digest}"
     return uuid.uuid5(uuid.NAMESPACE_URL, seed).hex
 
 

@@ -41,7 +41,7 @@ class StampData:
     pages: int
     version: int
     state: str  # 稿本: 正本
-    input_digest: str
+    content_digest: str  # 内容SHA256: the input and every file it names (dat22.content_digest)
     author: str
     kind: str
     date: dt.date | None
@@ -77,7 +77,7 @@ def _xmp(meta: StampData) -> bytes:
         meta.kind,
         meta.version,
         meta.state,
-        meta.input_digest,
+        meta.content_digest,
         tuple((k, v) for k, v in labelled if v),
     )
     return pdfa.xmp_packet(_info(meta), created, archival)
@@ -120,7 +120,7 @@ def _metadata(writer: PdfWriter, meta: StampData) -> None:
     writer.add_metadata({
         **{f"/{k}": v for k, v in _info(meta).items()},
         "/FawenArchiveCode": meta.archive_code, "/FawenVersion": str(meta.version), "/FawenState": meta.state,
-        "/FawenInputSHA256": meta.input_digest,
+        "/FawenInputSHA256": meta.content_digest,  # the key fawen 0.1 named; verify reads it in every archive
         **({"/CreationDate": _pdf_date(meta.created), "/ModDate": _pdf_date(meta.created)} if meta.created else {}),
     })  # fmt: skip
     pdfa.set_metadata(writer, _xmp(meta))
@@ -153,5 +153,5 @@ def docx_properties(meta: StampData) -> dict[str, object]:
     return {**made,
         "identifier": meta.archive_code, "version": str(meta.version), "content_status": meta.state,
         "subject": meta.number, "keywords": f"{meta.kind}；{meta.archive_code}",
-        "comments": f"档号 {meta.archive_code}；第{meta.version}版；{meta.state}；输入 SHA-256 {meta.input_digest}；{meta.generator}",
+        "comments": f"档号 {meta.archive_code}；第{meta.version}版；{meta.state}；内容 SHA-256 {meta.content_digest}；{meta.generator}",
     }  # fmt: skip

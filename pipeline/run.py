@@ -860,11 +860,14 @@ def verify_archive(archive: Archive, rebuild: Workspace | None = None, progress:
     scan = archive.scan()
     report: list[dict[str, object]] = []
     tree: dict[str, tuple[dict[str, object], str]] = {}  # version folder -> (record, manifest digest)
+    altered: set[str] = set()  # 件 folders with a version whose 元数据.json is not what was filed
     for rel_entry, versions in sorted(scan.entries.items()):
         for name, content in sorted(versions.items(), key=lambda kv: int(kv[0][1:])):
             rel = f"{rel_entry}/{name}"
             problems, tree[rel] = _verify_version(archive.root / rel, name, content.files, content.dirs, rebuild)
             report.append({"件": rel, "问题": problems})
+            if v.altered(METADATA) in problems:
+                altered.add(rel_entry)
             if progress is not None:
                 progress(rel)
     found: dict[str, list[str]] = {}
@@ -877,7 +880,7 @@ def verify_archive(archive: Archive, rebuild: Workspace | None = None, progress:
         v.add(found, path, [regular.not_regular(kind)])
     for path in sorted(scan.writable):
         v.add(found, path, ["可以写入：归档后的文件应为只读"])
-    _verify_entries(archive, scan, tree, registry, found)
+    _verify_entries(archive, scan, (tree, altered), registry, found)
     return report + [{"件": name, "问题": problems} for name, problems in found.items()]
 
 
@@ -904,12 +907,15 @@ def _verify_version(folder: Path, name: str, names: list[str], dirs: list[str],
     return problems, (record, manifest)
 
 
-def _verify_entries(archive: Archive, scan: object, tree: dict[str, tuple[dict[str, object], str]],
+def _verify_entries(archive: Archive, scan: object, read: tuple[dict[str, tuple[dict[str, object], str]], set[str]],
                     registry: Registry | None, found: dict[str, list[str]]) -> None:  # fmt: skip
     """Each 件 where and what its records say; the same 件 twice; 件号 gaps; then the register,
-    the registry and the index against the tree."""
+    the registry and the index against the tree. ``read``: each version's record and manifest
+    digest, and the 件 folders whose 元数据.json was altered."""
     from pipeline import disposition
     from pipeline.stages import verify as v
+
+    tree, altered = read
 
     by_entry: dict[str, dict[int, dict[str, object]]] = {}
     for rel, (record, _m) in tree.items():
@@ -954,7 +960,7 @@ def _verify_entries(archive: Archive, scan: object, tree: dict[str, tuple[dict[s
         v.add(found, name, problems)
     if registry is not None:
         _verify_witnesses(archive, scan, tree, (registry, (text, entries), held), found)
-    _verify_index(archive, rows, by_entry, found)
+    _verify_index(archive, rows, (by_entry, altered), found)
 
 
 def _known_versions(rows: dict[str, tuple[object, ...]], entries: list[dict[str, object]]) -> dict[str, int]:
@@ -997,13 +1003,15 @@ def _verify_witnesses(archive: Archive, scan: object, tree: dict[str, tuple[dict
         v.add(found, name, problems)
 
 
-def _verify_index(archive: Archive, rows: tuple[dict, dict], by_entry: dict[str, dict[int, dict[str, object]]],  # type: ignore[type-arg]
-                  found: dict[str, list[str]]) -> None:  # fmt: skip
-    """The index against the records in the tree; a deleted index was rebuilt when it was opened."""
+def _verify_index(archive: Archive, rows: tuple[dict, dict],  # type: ignore[type-arg]
+                  read: tuple[dict[str, dict[int, dict[str, object]]], set[str]], found: dict[str, list[str]]) -> None:  # fmt: skip
+    """The index against the records in the tree (``read``: by 件 folder, and the folders whose
+    元数据.json was altered); a deleted index was rebuilt when it was opened."""
     from pipeline.stages import verify as v
     from pipeline.store.archive import entry_values
     from pipeline.store.archive import version_values
 
+    by_entry, altered = read
     entries: dict[str, tuple[object, ...]] = {}
     versions: dict[tuple[str, int], tuple[object, ...]] = {}
     where: dict[str, str] = {}
@@ -1017,7 +1025,9 @@ def _verify_index(archive: Archive, rows: tuple[dict, dict], by_entry: dict[str,
                 versions.setdefault((identity, version), version_values(record, f"{rel_entry}/v{version}"))
         except (KeyError, TypeError, ValueError):
             continue  # a record that cannot be read is reported with its version
-    problems = v.index_findings(rows, (entries, versions), where)
+    problems = v.index_findings(
+        rows, (entries, versions), where, {i for i, folder in where.items() if folder in altered}
+    )
     if archive.index_missing and by_entry:
         problems.insert(0, "索引文件（.fawen/index.db）不见了，已从档案目录重建")
     v.add(found, ".fawen/index.db", problems)

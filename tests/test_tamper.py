@@ -407,3 +407,27 @@ def test_the_writer_refuses_a_class_folder_linked_out_of_the_archive(tmp_path: P
         archive.write(FilingPlan(("2026", "Y", "XF"), "F071-WS·2026-Y-XF-0001 x", 1, {"a.txt": b"x"}), {})
     archive.close()
     assert not any((tmp_path / "outside").iterdir())
+
+
+def test_an_edited_record_is_not_blamed_on_the_index_and_reindex_is_not_advised(copy: Path) -> None:
+    """元数据.json edited by hand: the index still holds what was filed. verify used to call it an
+    edited index and advise `archive reindex`, which would adopt the edited values."""
+    meta = entry(copy, OTHER) / "v1" / "元数据.json"
+    record = json.loads(meta.read_text(encoding="utf-8"))
+    record["题名"] = "被改过的题名"
+    writable(meta)
+    meta.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    read_only(meta)
+    code, problems = verify(copy)
+    assert code == 1
+    (index,) = [ln for ln in problems if ln.startswith("✗ .fawen/index.db")]
+    assert "被改过的题名" in index and "元数据.json 被改动" in index and "不要重建索引" in index, index
+    assert "reindex" not in index and "索引被改动" not in index, index
+    assert any("文件被改动（摘要不符）：元数据.json" in ln for ln in problems), problems
+
+
+def test_an_edited_index_row_is_still_called_so_and_reindex_advised(copy: Path) -> None:
+    index_row_edited(copy)
+    _code, problems = verify(copy)
+    (index,) = [ln for ln in problems if ln.startswith("✗ .fawen/index.db")]
+    assert "索引被改动" in index and "fawen archive reindex" in index, index

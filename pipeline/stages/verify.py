@@ -30,6 +30,11 @@ from pipeline.model import METADATA
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def altered(name: str) -> str:
+    """The finding on a file of a version whose bytes are not those its manifest lists."""
+    return f"文件被改动（摘要不符）：{name}"
+
+
 def check_version(files: dict[str, bytes], version_dir: str) -> tuple[list[str], dict[str, object]]:
     """Problems found (Chinese, one per line) and the metadata record when it could be read."""
     problems: list[str] = []
@@ -41,7 +46,7 @@ def check_version(files: dict[str, bytes], version_dir: str) -> tuple[list[str],
         if name not in files:
             problems.append(f"缺少文件：{name}")
         elif digests[name] != digest:
-            problems.append(f"文件被改动（摘要不符）：{name}")
+            problems.append(altered(name))
     for name in files:
         if name != MANIFEST and name not in listed:
             problems.append(f"多出的文件：{name}")
@@ -426,8 +431,11 @@ def number_findings(rows: list[tuple[str, str, str, str]], held: dict[str, tuple
     return found
 
 
-def index_findings(actual: tuple[dict, dict], expected: tuple[dict, dict], where: dict[str, str]) -> list[str]:  # type: ignore[type-arg]
-    """The index against the tree (it is a cache: ``fawen archive reindex`` rebuilds it)."""
+def index_findings(actual: tuple[dict, dict], expected: tuple[dict, dict], where: dict[str, str],  # type: ignore[type-arg]
+                   records_altered: set[str]) -> list[str]:  # fmt: skip
+    """The index against the tree (it is a cache: ``fawen archive reindex`` rebuilds it). Where a
+    件's 元数据.json was altered (``records_altered``: identities) the index still holds what was
+    filed: that difference is the 元数据's, and rebuilding the index would adopt the altered values."""
     found = []
     for identity, values in expected[0].items():
         row = actual[0].get(identity)
@@ -445,7 +453,17 @@ def index_findings(actual: tuple[dict, dict], expected: tuple[dict, dict], where
         if tuple(actual[1].get(key, ())) != tuple(values):
             found.append(f"索引中 {where.get(key[0], key[0])} 第{key[1]}版的记录缺失或被改动")
     found += [f"索引中有档案里没有的版本：{k[0]} 第{k[1]}版" for k in sorted(actual[1].keys() - expected[1].keys())]
-    return [f"{f}（可运行 fawen archive reindex 重建）" for f in found]
+    told = {where.get(i, i) for i in records_altered}
+    return [_index_advice(f, told) for f in found]
+
+
+def _index_advice(finding: str, told: set[str]) -> str:
+    for folder in told:
+        if f"索引中 {folder} " in finding:
+            return (finding.replace("（索引被改动）", "").replace("缺失或被改动", "与元数据不符")
+                    + f"：索引记的是归档时的值，是 {folder} 的元数据.json 被改动了（见该版本的问题）；"
+                    "不要重建索引，重建会采用改动后的值")  # fmt: skip
+    return f"{finding}（可运行 fawen archive reindex 重建）"
 
 
 def stray_folders(dirs: list[str], files: dict[str, bytes]) -> list[str]:

@@ -193,3 +193,20 @@ def test_a_link_or_fifo_swapped_in_after_the_listing_is_never_read(inbox, tmp_pa
     assert reply["outcome"] == "退回" and "符号链接" in reply["reason"], reply
     reply = worker._file_one(inbox.root / "b.yaml", None)
     assert reply["outcome"] == "退回" and "命名管道" in reply["reason"], reply
+
+
+def test_a_claim_of_a_watcher_on_another_machine_is_not_taken_up_as_abandoned(inbox):
+    """Watchers on two machines may share an inbox on the network: a claim folder of the other
+    machine's watcher names a process id that means nothing here, and is left to it."""
+    from pipeline.store import inbox as inbox_store
+
+    pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                         check=True, timeout=60).stdout.strip()  # fmt: skip
+    for name in (f"{pid}-aaaaaaaaaaaa-{inbox_store._HOST_TAG}", f"{pid}-bbbbbbbbbbbb-0123abcd", f"{pid}-cccccccccccc"):
+        folder = inbox.root / inbox_store.PROCESSING / name
+        folder.mkdir(parents=True)
+        (folder / "a.yaml").write_text("文种: 通知\n", encoding="utf-8")
+    taken = sorted(c.folder.name for c in inbox.abandoned())
+    assert taken == [f"{pid}-aaaaaaaaaaaa-{inbox_store._HOST_TAG}", f"{pid}-cccccccccccc"]  # this machine's, and the old form
+    claim = inbox.claim(inbox.root / "a.yaml", [])
+    assert claim is not None and claim.folder.name.endswith("-" + inbox_store._HOST_TAG)

@@ -413,3 +413,37 @@ def test_a_registry_made_before_given_numbers_were_marked_gains_the_column(works
         assert registry.get("发文字号", "罕政发", 2026, 2).given is True
     finally:
         registry.close()
+
+
+def dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True, timeout=60)  # fmt: skip
+    return int(proc.stdout)
+
+
+def test_a_reservation_made_on_another_machine_is_not_voided_as_crashed(workspace):
+    """A process id means something only on the machine that gave it: a reservation a filer on
+    another machine (or container) sharing the workspace holds is left alone, where one of a
+    dead process of this machine is settled; a person may still void it."""
+    from pipeline.store.registry import Registry
+    from pipeline.store.registry import this_host
+
+    registry = Registry(workspace.root / ".fawen" / "registry.db")
+    try:
+        for seq in (1, 2):
+            registry.reserve("发文字号", "罕政发", 2026, f"件{seq}", f"关于件{seq}的通知")
+    finally:
+        registry.close()
+    pid = dead_pid()
+    with sqlite3.connect(workspace.root / ".fawen" / "registry.db") as db:  # as the other machine's filer wrote them
+        db.execute("UPDATE numbers SET pid=?, host=? WHERE seq=1", (pid, "另一台机器"))
+        db.execute("UPDATE numbers SET pid=?, host=? WHERE seq=2", (pid, this_host()))
+    assert notice(workspace, "甲").number == "罕政发〔2026〕3号"  # the next filing settles this machine's only
+    rows = {r["序号"]: r for r in as_json(workspace, "numbers") if r["类别"] == "发文字号"}
+    assert rows[1]["状态"] == "已预留" and rows[2]["状态"] == "已作废" and "处理中断" in rows[2]["原因"], rows
+    fawen(workspace, "numbers", "void", "罕政发〔2026〕1号", "--reason", "那台机器已停用", "--by", "张三")
+    rows = {r["序号"]: r for r in as_json(workspace, "numbers") if r["类别"] == "发文字号"}
+    assert rows[1]["状态"] == "已作废" and rows[1]["原因"] == "那台机器已停用"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pipeline.relpath import safe_relative_path
 from pipeline.store import regular
+from pipeline.store.registry import this_host
 
 try:
     import fcntl
@@ -115,6 +116,9 @@ class Claim:
     moved: tuple[tuple[Path, Path], ...] = ()  # attachments: (original, claimed)
 
 
+# the claim folders' names end with it (pid-random-host): a shared inbox may have watchers on
+# several machines, and only this machine's dead processes can be told from its process ids
+_HOST_TAG = hashlib.sha1(this_host().encode("utf-8")).hexdigest()[:8]
 PROBE = re.compile(r"\.fawen-probe-(\d+)-[0-9a-f]{8}")  # the lease probe's name: pid, random part
 
 
@@ -228,7 +232,7 @@ class Inbox:
     def claim(self, path: Path, attachments: list[str]) -> Claim | None:
         """Move the input (and the attachment files it names) out of the inbox, atomically.
         None when another watcher was first."""
-        folder = self.root / PROCESSING / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        folder = self.root / PROCESSING / f"{os.getpid()}-{uuid.uuid4().hex[:12]}-{_HOST_TAG}"
         folder.mkdir(parents=True)
         target = folder / path.name
         try:
@@ -336,7 +340,10 @@ class Inbox:
 
         out = []
         for folder in sorted((self.root / PROCESSING).iterdir()):
-            pid = int(folder.name.split("-", 1)[0]) if folder.name.split("-", 1)[0].isdigit() else 0
+            parts = folder.name.split("-")
+            if len(parts) > 2 and parts[2] != _HOST_TAG:
+                continue  # a watcher on another machine sharing this inbox: its process ids mean nothing here
+            pid = int(parts[0]) if parts[0].isdigit() else 0
             if pid == os.getpid() or _alive(pid):
                 continue
             inputs = [p for p in folder.iterdir() if p.is_file() and is_input(p.name)]

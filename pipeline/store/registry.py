@@ -98,6 +98,7 @@ class NumberRecord:
     person: str = ""
     pid: int = 0
     given: bool = False  # claimed as an input gave it, not allocated
+    host: str = ""  # the machine of the process that reserved it ('' in registries before hosts were kept)
 
     @property
     def label(self) -> str:
@@ -110,13 +111,19 @@ class NumberRecord:
 
 
 STATUS_CN = {"reserved": "已预留", "issued": "已使用", "voided": "已作废", "skipped": "已跳过"}
-RECORD_COLUMNS = "kind, series, year, seq, status, identity, title, reason, changed, person, pid, given"
+RECORD_COLUMNS = "kind, series, year, seq, status, identity, title, reason, changed, person, pid, given, host"
 
 
 def _now(zone: dt.tzinfo | None = None) -> str:
     """Now in the workspace's time zone (its 时区), else the machine's."""
     now = dt.datetime.now().astimezone()
     return (now.astimezone(zone) if zone else now).isoformat(timespec="seconds")
+
+
+def this_host() -> str:
+    """The machine's name, recorded with each reservation: a process id means something only on
+    the machine (and in the process namespace) that gave it."""
+    return os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "")
 
 
 def _alive(pid: int) -> bool:
@@ -183,7 +190,7 @@ class Registry:
                     identity,
                     title,
                     os.getpid(),
-                    os.uname().nodename if hasattr(os, "uname") else "",
+                    this_host(),
                     _now(self.zone),
                 ),
             )
@@ -202,17 +209,17 @@ class Registry:
                                (series, kind, year, skipped, f"输入直接给定了{label}（{title}），此前的编号未经登记簿发出",
                                 by, _now(self.zone)))  # fmt: skip
                 db.execute(
-                    "INSERT INTO numbers (series, kind, year, seq, status, identity, title, pid, person, changed, given)"
-                    " VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, 1)",
-                    (series, kind, year, seq, identity, title, os.getpid(), by, _now(self.zone)),
+                    "INSERT INTO numbers (series, kind, year, seq, status, identity, title, pid, host, person, changed,"
+                    " given) VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?, ?, 1)",
+                    (series, kind, year, seq, identity, title, os.getpid(), this_host(), by, _now(self.zone)),
                 )
                 return
             if row.status == "voided":
                 raise RegistryError(f"{kind}「{row.label}」已作废，不能再使用（{voided_text(row)}）。")
             if row.status == "skipped":  # an older number issued outside fawen, filed now
-                db.execute("UPDATE numbers SET status='reserved', identity=?, title=?, pid=?, person=?, changed=?, given=1 "
-                           "WHERE kind=? AND series=? AND year=? AND seq=?",
-                           (identity, title, os.getpid(), by, _now(self.zone), kind, series, year, seq))  # fmt: skip
+                db.execute("UPDATE numbers SET status='reserved', identity=?, title=?, pid=?, host=?, person=?, changed=?, "
+                           "given=1 WHERE kind=? AND series=? AND year=? AND seq=?",
+                           (identity, title, os.getpid(), this_host(), by, _now(self.zone), kind, series, year, seq))  # fmt: skip
                 return
             if row.identity and row.identity != identity:
                 raise RegistryError(f"{kind}「{row.label}」已被另一份公文使用（{row.title or row.identity}）。")
@@ -246,7 +253,12 @@ class Registry:
                 raise NumberIssued(f"{label}属于已归档的公文「{row.title}」，不能单独作废。请处置该件：撤销（编号随之作废）"
                                    f"用 fawen archive withdraw {label} --reason 原因；废止用 fawen archive repeal；"
                                    f"更正用 fawen archive correct。", row)  # fmt: skip
-            elif row.status == "reserved" and row.pid != os.getpid() and _alive(row.pid):
+            elif (
+                row.status == "reserved"
+                and row.host in ("", this_host())
+                and row.pid != os.getpid()
+                and _alive(row.pid)
+            ):
                 raise RegistryError(f"{label}正由另一个进程（{row.pid}）归档，不能作废。")
             else:
                 db.execute("UPDATE numbers SET status='voided', reason=?, person=?, changed=? "
@@ -328,8 +340,11 @@ class Registry:
                        (seq, digest, size, _now(self.zone)))  # fmt: skip
 
     def orphans(self) -> list[NumberRecord]:
-        """Reservations of processes that no longer run (a crash mid-filing)."""
-        rows = self._db.execute(f"SELECT {RECORD_COLUMNS} FROM numbers WHERE status='reserved'").fetchall()  # noqa: S608
+        """Reservations of processes that no longer run (a crash mid-filing). Only this machine's
+        are judged: a process id from another machine (or container) says nothing here, so its
+        reservation stays until that machine settles it or a person voids it (``void``)."""
+        rows = self._db.execute(f"SELECT {RECORD_COLUMNS} FROM numbers WHERE status='reserved' AND host IN ('', ?)",
+                                (this_host(),)).fetchall()  # fmt: skip  # noqa: S608
         return [r for r in map(_record, rows) if r.pid != os.getpid() and not _alive(r.pid)]
 
     def settle(self, record: NumberRecord, used: bool) -> None:
@@ -358,7 +373,7 @@ class Registry:
 
 def _record(row: tuple[object, ...]) -> NumberRecord:
     """A row of RECORD_COLUMNS; SQLite keeps ``given`` as 0 or 1."""
-    return NumberRecord(*row[:-1], given=bool(row[-1]))  # type: ignore[arg-type,misc]
+    return NumberRecord(*row[:-2], given=bool(row[-2]), host=str(row[-1]))  # type: ignore[arg-type,misc]
 
 
 def _get(db: sqlite3.Connection, kind: str, series: str, year: int, seq: int) -> NumberRecord | None:

@@ -431,3 +431,23 @@ def test_an_edited_index_row_is_still_called_so_and_reindex_advised(copy: Path) 
     _code, problems = verify(copy)
     (index,) = [ln for ln in problems if ln.startswith("✗ .fawen/index.db")]
     assert "索引被改动" in index and "fawen archive reindex" in index, index
+
+
+def test_reindex_refuses_to_adopt_an_edited_record_unless_forced(copy: Path) -> None:
+    meta = entry(copy, OTHER) / "v1" / "元数据.json"
+    record = json.loads(meta.read_text(encoding="utf-8"))
+    record["题名"] = "被改过的题名"
+    writable(meta)
+    meta.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    index = copy / "outbox" / ".fawen" / "index.db"
+    refused = CliRunner().invoke(main, ["-w", str(copy), "archive", "reindex"])
+    assert refused.exit_code == 1 and "元数据.json 与其清单不符" in refused.stderr and "--force" in refused.stderr
+    assert entry(copy, OTHER).name in refused.stderr
+    with sqlite3.connect(index) as db:  # the index still holds what was filed
+        (title,) = db.execute("SELECT title FROM entries WHERE archive_code=?", (OTHER,)).fetchone()
+    assert title != "被改过的题名"
+    forced = CliRunner().invoke(main, ["-w", str(copy), "archive", "reindex", "--force"])
+    assert forced.exit_code == 0, forced.output
+    with sqlite3.connect(index) as db:
+        (title,) = db.execute("SELECT title FROM entries WHERE archive_code=?", (OTHER,)).fetchone()
+    assert title == "被改过的题名"

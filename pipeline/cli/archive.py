@@ -18,6 +18,7 @@ from pipeline.cli.common import EXIT_INVALID
 from pipeline.cli.common import EXIT_OK
 from pipeline.cli.common import EXIT_USAGE
 from pipeline.cli.common import _echo_json
+from pipeline.cli.common import _fail
 from pipeline.cli.common import _workspace
 from pipeline.cli.common import main
 from pipeline.model import ARCHIVAL_OFD
@@ -528,10 +529,17 @@ def _entry_or_exit(store: Any, key: str) -> Any:
 
 
 @archive.command("reindex")
+@click.option("--force", is_flag=True, help="元数据.json 在归档后被改动过，也按现有元数据重建")
 @click.pass_context
-def archive_reindex(ctx: click.Context) -> None:
-    """从档案目录重建索引（索引只是缓存）。"""
+def archive_reindex(ctx: click.Context, force: bool) -> None:
+    """从档案目录重建索引（索引只是缓存）。元数据.json 与清单不符时不重建：索引中还留着归档时的记录。"""
+    from pipeline.errors import FawenError  # noqa: PLC0415
+
     store = _archive(ctx)
-    count = store.reindex()
-    store.close()
+    try:
+        count = store.reindex(refuse_altered=not force)
+    except FawenError as exc:
+        _fail(exc)
+    finally:
+        store.close()
     click.echo(f"已从档案目录重建索引：{count} 个版本。")

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from pipeline import disposition
 from pipeline.dat22 import ARCHIVE_CODE_RE
+from pipeline.dat22 import parse_manifest
+from pipeline.dat22 import sha256
 from pipeline.errors import FawenError
 from pipeline.liaisons import LOG_NAME as LIAISON_LOG
 from pipeline.model import MANIFEST
@@ -735,8 +737,11 @@ class Archive:
             return given is not None and stored is not None and given.seq == stored.seq
         return entry.number == label
 
-    def reindex(self, progress: object = None) -> int:
-        """Rebuild the index from the metadata records in the tree, in one transaction."""
+    def reindex(self, progress: object = None, refuse_altered: bool = False) -> int:
+        """Rebuild the index from the metadata records in the tree, in one transaction. With
+        ``refuse_altered`` a record whose bytes are not those its version's manifest lists (edited
+        after filing) makes it refuse, leaving the index as it was (AlteredRecords): the index
+        still holds what was filed, and rebuilding would adopt the edits."""
         with immediate(self._index) as db:
             # tables made anew (deleting 100 000 rows from full-text tables row by row costs more
             # than filling them), their secondary indexes built once at the end
@@ -747,11 +752,15 @@ class Archive:
                     db.execute(statement)
             records, logs = self._tree_files()
             count = 0
+            altered: list[str] = []
             for rel in sorted(records, key=lambda r: r.split("/")):  # as paths sort: part by part
                 try:
-                    record = json.loads(regular.read_text(os.path.join(self.root, rel, METADATA)))
+                    data = regular.read_bytes(os.path.join(self.root, rel, METADATA))
                 except regular.NotRegularFile:
                     continue  # a FIFO, a device …: never read (archive verify reports it)
+                if refuse_altered and not self._as_listed(rel, data):
+                    altered.append(rel)
+                record = json.loads(data.decode("utf-8"))
                 plan = FilingPlan(tuple(), rel.split("/")[-2], int(record["版本"]))
                 self._record(plan, record, rel, batch=True)
                 count += 1
@@ -760,7 +769,17 @@ class Archive:
             for name, on in (*SECONDARY_INDEXES.items(), *BROWSE_INDEXES.items()):
                 db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {on}")
             self._statuses_from_tree(db, logs)
+            if altered:
+                raise AlteredRecords(altered)  # rolls the new index back: the old one stays
         return count
+
+    def _as_listed(self, rel: str, data: bytes) -> bool:
+        """Whether a version's metadata record is the one its manifest lists."""
+        try:
+            listed = parse_manifest(regular.read_text(os.path.join(self.root, rel, MANIFEST)))
+        except (OSError, UnicodeDecodeError):
+            return False
+        return listed.get(METADATA) == sha256(data)
 
     def _tree_files(self) -> tuple[list[str], list[str]]:
         """One walk of the tree: the folders (relative, with /) holding a version's metadata
@@ -947,6 +966,19 @@ def _against_witness(logged: list[tuple[object, object, object]], seen: list[tup
 
 class ComponentChanged(FawenError):
     """A filed file whose bytes are no longer those its record names."""
+
+
+class AlteredRecords(FawenError):
+    """Metadata records edited after filing, found while rebuilding the index (relative folders)."""
+
+    def __init__(self, versions: list[str]) -> None:
+        shown = "、".join(versions[:10]) + (f" 等 {len(versions)} 个版本" if len(versions) > 10 else "")
+        super().__init__(
+            f"以下版本的元数据.json 与其清单不符（归档后被改动）：{shown}。重建索引会采用改动后的值，"
+            "抹去索引中归档时的记录，索引未重建。请先运行 fawen archive verify 查明原因；确需按现有元数据重建，"
+            "加 --force。"
+        )
+        self.versions = versions
 
 
 class ArchivePathError(FawenError):

@@ -162,14 +162,14 @@ class Inbox:
         for entry in entries:
             if not is_input(entry.name):
                 continue
+            if entry.is_file(follow_symlinks=False):  # the listing's own file type: no system call per file
+                survey.inputs.append(Path(entry.path))
+                continue
             try:
                 mode = entry.stat(follow_symlinks=False).st_mode
             except FileNotFoundError:
                 continue  # taken meanwhile
-            if stat.S_ISREG(mode):
-                survey.inputs.append(Path(entry.path))
-            else:
-                survey.misplaced.append((Path(entry.path), regular.kind_of(mode)))
+            survey.misplaced.append((Path(entry.path), regular.kind_of(mode)))
         survey.inputs.sort()
         survey.misplaced.sort()
         return survey

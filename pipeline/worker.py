@@ -26,7 +26,6 @@ import queue
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -350,13 +349,14 @@ def _warm_up(workspace: Any) -> None:
     from pipeline import run  # noqa: PLC0415
 
     run.load_renderers()  # filing's too (the stamps, the 发文稿纸, the OFD): the sample below only renders
-    with tempfile.TemporaryDirectory(prefix="fawen-warm-") as tmp:
-        sample = Path(tmp) / "预热.yaml"
-        sample.write_text("文种: 通知\n标题: 关于预热的通知\n主送: 各单位\n正文: 请知悉。\n", encoding="utf-8")
-        try:
-            run.render_file(sample, workspace, Path(tmp) / "out", dt.date.today())
-        except Exception:  # noqa: BLE001 — best effort: a worker that could not warm up still works
-            pass
+    # in memory: a worker is killed at once when its watcher stops, often while warming up, and a
+    # temporary folder would be left behind each time
+    sample = "文种: 通知\n标题: 关于预热的通知\n主送: 各单位\n正文: 请知悉。\n".encode()
+    try:
+        req = intake.read_request(Path("预热.yaml"), workspace, dt.date.today(), data=sample)
+        run.render_request(req, workspace)
+    except Exception:  # noqa: BLE001 — best effort: a worker that could not warm up still works
+        pass
 
 
 def _file_one(path: Path, workspace: Any) -> dict[str, Any]:

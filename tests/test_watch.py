@@ -264,3 +264,17 @@ def test_status_counts_waiting_rejected_and_filed_today(workspace):
     assert after["等待"] == 0 and after["退回"] == 1 and after["今天归档"] == 1
     log = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8")
     assert "good.yaml\t已归档\tF071-WS·2026-Y-XF-0001" in log and "bad.yaml\t退回" in log
+
+
+def test_workers_stopped_while_warming_up_leave_nothing_in_the_temporary_folder(workspace, tmp_path, monkeypatch):
+    """A worker warms up when it starts and is killed at once when its watcher stops: its
+    warm-up used to leave a fawen-warm-* folder behind each time (hundreds a day in /tmp)."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))  # the workers' temporary folder
+    r = Running(workspace)
+    deadline = time.monotonic() + 8  # long enough to be mid-warm-up; a fixed worker never writes there
+    while not any(temp.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    r.stop()  # kills the workers, warming or not
+    assert sorted(p.name for p in temp.iterdir()) == []

@@ -3,6 +3,7 @@ write is an input put into the inbox; and ``--set-password``, which stores the a
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import sys
@@ -18,6 +19,9 @@ from pipeline.errors import FawenError
 from pipeline.store import workspace as ws_store
 
 MIN_PASSWORD = 8
+REQUEST_SECONDS = 10  # for a request to arrive whole (head and body), from its first byte or the connection
+CONNECTIONS = 512  # uvicorn's own limit, far above the application's (site.MAX_IN_FLIGHT): idle ones are closed
+BAD_REQUEST = "请求无效：这不是完整、合法的 HTTP 请求（例如缺少 Host 头，或请求头过长）。\n"
 
 
 @main.command()
@@ -113,6 +117,7 @@ def _run(workspace: ws_store.Workspace, sock: socket.socket, local: bool) -> Non
     import uvicorn
 
     from pipeline.web import create_app
+    from pipeline.web.site import Busy
 
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -122,8 +127,67 @@ def _run(workspace: ws_store.Workspace, sock: socket.socket, local: bool) -> Non
     click.echo("  在浏览器中打开上面的地址。按 Ctrl+C 停止。")
     sys.stdout.flush()
     # uvicorn's own lines are English: only its errors reach the console, the rest is said above
-    config = uvicorn.Config(create_app(workspace, local_only=local), log_level="error", access_log=False,
-                            server_header=False, proxy_headers=False, lifespan="off", timeout_keep_alive=5,
-                            limit_concurrency=64)  # fmt: skip
+    app = Busy(create_app(workspace, local_only=local), workspace)
+    config = uvicorn.Config(app, log_level="error", access_log=False, server_header=False, proxy_headers=False,
+                            lifespan="off", timeout_keep_alive=5, limit_concurrency=CONNECTIONS,
+                            http=_protocol())  # fmt: skip
     uvicorn.Server(config).run(sockets=[sock])
     click.echo("已停止。")
+
+
+def _protocol() -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol, changed twice. uvicorn (0.55) has no timeout for a request to
+    arrive, only for the wait between requests: a connection that sent nothing, half a head or
+    half a body stayed open for ever, and enough of them made uvicorn refuse everyone. Here a
+    request must arrive whole within REQUEST_SECONDS of its first byte (or of the connection), or
+    the connection is closed. And what is no HTTP (no Host header …) is refused in Chinese."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    from pipeline.web.security import HEADERS
+
+    waiting = (h11.IDLE, h11.SEND_BODY)  # the client's states before its request is all there
+
+    class Protocol(H11Protocol):
+        deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._watch()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            self._watch()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._cancel()
+            super().connection_lost(exc)
+
+        def _watch(self) -> None:
+            """Start the clock at a request's first byte; it is not reset by more bytes, so
+            dribbling a byte at a time gains nothing. Stop it when the request is all there."""
+            if self.conn.their_state not in waiting:
+                self._cancel()
+            elif self.deadline is None:
+                self.deadline = self.loop.call_later(REQUEST_SECONDS, self._expired)
+
+        def _cancel(self) -> None:
+            if self.deadline is not None:
+                self.deadline.cancel()
+                self.deadline = None
+
+        def _expired(self) -> None:
+            self.deadline = None
+            if self.conn.their_state in waiting and not self.transport.is_closing():
+                self.transport.close()
+
+        def send_400_response(self, msg: str) -> None:
+            body = BAD_REQUEST.encode("utf-8")
+            headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+                       (b"connection", b"close"), *HEADERS]  # fmt: skip
+            for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body),
+                          h11.EndOfMessage()):  # fmt: skip
+                self.transport.write(self.conn.send(event) or b"")
+            self.transport.close()
+
+    return Protocol

@@ -328,9 +328,15 @@ class Archive:
             return self._select("number=?", (str(number),)) or [
                 e for e in self._select("number LIKE ?", (f"%{number.year}%{number.seq}%",))
                 if parse_document_number(e.number) == number]  # fmt: skip
-        parts = archive_code_parts(key)
+        try:
+            parts = archive_code_parts(key)
+        except ValueError:  # a 件号 of digits str.isdigit() takes and int() refuses (², ①): no 档号
+            parts = None
         if parts is not None:
-            rows = self._select("year=? AND retention=? AND item=?", (int(parts[2]), parts[3], int(parts[-1])))
+            item = int(parts[-1])
+            if item >= 2**63:  # beyond SQLite's integers (sqlite3 would raise OverflowError): no 件 has it
+                return []
+            rows = self._select("year=? AND retention=? AND item=?", (int(parts[2]), parts[3], item))
             return [e for e in rows if archive_code_parts(e.archive_code) == parts]
         issue = parse_issue(key)
         if issue is None:
@@ -692,9 +698,10 @@ class Archive:
             elif len(term) == 2:
                 parts.append("SELECT rowid FROM bigrams WHERE bigrams MATCH ?")
                 args.append('"' + term.replace('"', '""') + '"')
-            else:
-                parts.append("SELECT rowid FROM fulltext WHERE title LIKE ? OR body LIKE ?")
-                args += [f"%{term}%"] * 2
+            else:  # one character: LIKE, its wildcards (_ %) and the escape character taken literally
+                parts.append("SELECT rowid FROM fulltext WHERE title LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\'")
+                literal = "\\" + term if term in "\\%_" else term
+                args += [f"%{literal}%"] * 2
         sql = (
             f"SELECT {COLUMNS_E}, f.title, f.body FROM ({' INTERSECT '.join(parts)} ORDER BY 1 DESC LIMIT ?) AS hits "
             "JOIN entries e ON e.id = hits.rowid JOIN fulltext f ON f.rowid = hits.rowid ORDER BY e.id DESC"

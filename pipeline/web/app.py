@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -31,8 +30,13 @@ from pipeline.web.site import WebError
 from pipeline.web.site import error_page
 from pipeline.web.site import page
 
-HTTP_TITLES = {404: "没有这个页面", 405: "不支持这种请求方式（本系统只读）", 400: "请求无效"}
+HTTP_TITLES = {404: "没有这个页面", 405: "不支持这种请求方式（这个页面只读）", 400: "请求无效"}
+POST_ONLY = "不支持这种请求方式：这个地址只接受表单提交（POST）"  # /new/preview, /new/inbox, /logout: they write
 MAX_FORM = 4096  # the login form: a password and where to go next
+LOGIN_FIELDS = 10  # password, next, and room for what a browser may add
+# login attempts checked or waiting at once: past it 429 at once, so queued guesses cannot take all
+# the requests the server answers at once (site.Busy) and shut the other pages out
+LOGIN_QUEUE = 8
 
 
 def create_app(workspace: Workspace, local_only: bool = True) -> Guard:
@@ -64,6 +68,8 @@ def create_app(workspace: Workspace, local_only: bool = True) -> Guard:
                                                        ComponentChanged: _changed, Exception: _crash})  # fmt: skip
     app.state.site = site
     app.state.drafting = form.Drafting()  # the 拟文 form's token secret, rendering queue and previews
+    app.state.login_lock = asyncio.Lock()  # one password check at a time: parallel guesses queue for the delay
+    app.state.login_queue = 0  # attempts holding or waiting for login_lock
     return Guard(app, site.sessions, bool(workspace.config.web_password_hash), local_only)
 
 
@@ -74,7 +80,13 @@ async def _web_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error_page(request, WebError(exc.status_code, HTTP_TITLES.get(exc.status_code, "请求无法处理")))
+    allowed = (exc.headers or {}).get("Allow", "")  # a route's methods; none from StaticFiles (GET only)
+    post_only = exc.status_code == 405 and bool(allowed) and "GET" not in allowed
+    title = POST_ONLY if post_only else HTTP_TITLES.get(exc.status_code, "请求无法处理")
+    response = error_page(request, WebError(exc.status_code, title))
+    if allowed:
+        response.headers["allow"] = allowed
+    return response
 
 
 async def _changed(request: Request, exc: Exception) -> Response:
@@ -104,18 +116,39 @@ async def login(request: Request) -> Response:
     origin = request.headers.get("origin", "")
     if origin and origin.split("://", 1)[-1] != request.headers.get("host", ""):
         raise WebError(403, "拒绝来自其他网站的登录请求")
-    body = await request.body()
-    fields = parse_qs(body[:MAX_FORM].decode("utf-8", "replace"))
-    password, nxt = fields.get("password", [""])[0], _next(fields.get("next", ["/"])[0])
-    stored = site.workspace.config.web_password_hash
-    if not stored or not await asyncio.to_thread(check_password, password, stored):
-        site.sessions.failures += 1
-        await asyncio.sleep(min(5.0, 0.5 * site.sessions.failures))  # each wrong guess costs more
+    too_big = WebError(413, "登录表单内容过多", f"口令和跳转地址合计不超过 {MAX_FORM} 字节。")
+    fields = form.form_fields(await form.read_body(request, MAX_FORM, too_big), LOGIN_FIELDS)
+    nxt = _next(fields.get("next", "/"))
+    if not await _password_right(request, site, fields.get("password", "")):
         return page(request, "login.html", {"下一步": nxt, "错误": "口令不对，请重新输入。"}, 401)
-    site.sessions.failures = 0
     response = RedirectResponse(nxt, status_code=303)
     response.headers.append("set-cookie", session_cookie(site.sessions.new()))
     return response
+
+
+async def _password_right(request: Request, site: Site, password: str) -> bool:
+    """The check and a wrong guess's delay under one lock, so parallel guesses wait in turn:
+    N guesses take the sum of their delays, not the longest one."""
+    state = request.app.state
+    if state.login_queue >= LOGIN_QUEUE:
+        raise WebError(429, "登录尝试过多，请稍后再试", "正在核对的登录请求太多；请过几秒再输入口令。")
+    state.login_queue += 1
+    try:
+        async with state.login_lock:
+            return await _check(site, password)
+    finally:
+        state.login_queue -= 1
+
+
+async def _check(site: Site, password: str) -> bool:
+    stored = site.workspace.config.web_password_hash
+    right = bool(stored) and await asyncio.to_thread(check_password, password, stored)
+    if right:
+        site.sessions.failures = 0
+        return True
+    site.sessions.failures += 1
+    await asyncio.sleep(min(5.0, 0.5 * site.sessions.failures))  # each wrong guess costs more
+    return False
 
 
 async def logout(request: Request) -> Response:

@@ -20,6 +20,7 @@ from pipeline.store.archive import PAGE_ORDERS
 from pipeline.store.archive import query_terms
 from pipeline.web.site import Site
 from pipeline.web.site import WebError
+from pipeline.web.site import ascii_number
 from pipeline.web.site import attachment_header
 from pipeline.web.site import checked_key
 from pipeline.web.site import page
@@ -31,6 +32,11 @@ SEARCH_LIMIT = 200  # newest hits read per query: filters and pages work within 
 CATALOG_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}  # fmt: skip
 _reportlab = threading.Lock()  # reportlab's font registry is process-wide
+# exports made at once: each holds a worker thread and, for a big year, seconds of CPU and
+# hundreds of MB; more waiting in line would take every thread and stall every page
+EXPORTS = 2
+_exports = threading.BoundedSemaphore(EXPORTS)
+RETRY_SECONDS = 10
 
 
 def filters_of(request: Request) -> dict[str, object]:
@@ -40,17 +46,23 @@ def filters_of(request: Request) -> dict[str, object]:
         value = checked_key(request.query_params.get(name, "").strip(), name)
         if not value:
             continue
-        if name == "年度" and not (value.isdigit() and len(value) == 4):
-            raise WebError(400, f"年度「{value[:20]}」不是四位数字的年份", "如 年度=2026")
-        out[name] = int(value) if name == "年度" else value
+        out[name] = _year(value) if name == "年度" else value
     return out
+
+
+def _year(value: str) -> int:
+    year = ascii_number(value, 4) if len(value) == 4 else None
+    if year is None:
+        raise WebError(400, f"年度「{value[:20]}」不是四位数字的年份", "如 年度=2026")
+    return year
 
 
 def page_of(request: Request) -> int:
     raw = request.query_params.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw[:7]) <= 999_999 or len(raw) > 6:
+    number = ascii_number(raw, 6)
+    if not number:  # None (not digits, ², too long) or 0
         raise WebError(400, f"页码「{raw[:20]}」无效", "页码是从 1 开始的整数")
-    return int(raw)
+    return number
 
 
 def facets(counts: list[tuple[Any, ...]], filters: dict[str, object]) -> tuple[dict[str, list[dict[str, Any]]], int]:
@@ -97,10 +109,21 @@ def items_page(request: Request) -> Response:
 
 
 def catalog_file(request: Request) -> Response:
+    """One year's 归档文件目录, made now; a request while others are being made is told to come back."""
     site: Site = request.app.state.site
     year, kind = request.path_params["year"], request.path_params["kind"]
     if kind not in CATALOG_TYPES or year > 9999:
         raise WebError(404, "没有这种目录文件", "可下载：/catalog/<年度>.xlsx、.csv、.pdf")
+    if not _exports.acquire(blocking=False):
+        raise WebError(503, "正在生成其他目录，请稍后再试", f"同时最多生成 {EXPORTS} 份目录文件；请过 {RETRY_SECONDS} 秒再下载。",
+                       headers={"retry-after": str(RETRY_SECONDS)})  # fmt: skip
+    try:
+        return _catalog(site, year, kind)
+    finally:
+        _exports.release()
+
+
+def _catalog(site: Site, year: int, kind: str) -> Response:
     entries = site.archive().catalogue_entries(year)
     if not entries:
         raise WebError(404, f"{year}年度没有归档的件")

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
-MAX_ROWS = 300  # rows of one list: the validator's largest list limit (出席)
 ROW_NAME = re.compile(r"^(?P<list>[^\[\].]{1,20})\[(?P<n>\d{1,4})\]\.(?P<col>[^\[\].]{1,20})$")
 SPLIT_UNITS = re.compile(r"[、，,；;\n]")
 
@@ -263,7 +262,7 @@ def _rows(spec: Field, posted: dict[str, str]) -> tuple[list[dict[str, Any]], li
             value = _value(FIELDS[f"{spec.path}.{m['col']}"], text)
             if value is not None:
                 found.setdefault(int(m["n"]), {})[m["col"]] = value
-    numbers = sorted(found)[:MAX_ROWS]
+    numbers = sorted(found)  # all of them: past its limit the validator names the list (列表过长), nothing is cut
     order = [c.rsplit(".", 1)[1] for c in spec.columns]
     return [{c: found[n][c] for c in order if c in found[n]} for n in numbers], numbers
 
@@ -283,8 +282,8 @@ def _value(spec: Field, text: str) -> Any:
         items = [u.strip() for u in SPLIT_UNITS.split(text) if u.strip()]
         return items or None
     text = text.strip()
-    if spec.widget == "number" and text.isdigit() and len(text) < 10:
-        return int(text)
+    if spec.widget == "number" and text.isdecimal() and len(text) < 10:
+        return int(text)  # isdecimal: what int() reads (１２ too); ² or ① stays text for the validator to name
     return text or None
 
 

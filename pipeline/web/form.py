@@ -4,11 +4,13 @@ beside their fields, the PDF or DOCX to download, or the input put into the inbo
 watcher files it like any other.
 
 The posted fields become the YAML a clerk would write; that text, and nothing else, is what is
-validated, rendered and put into the inbox. POSTs are bounded (size, one rendering at a time,
-a time limit) and carry the form's token (pipeline.web.security)."""
+validated, rendered and put into the inbox. POSTs are bounded (size, the time the body may take
+to arrive, one rendering at a time, a time limit), UTF-8 only, and carry the form's token
+(pipeline.web.security)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import hmac
@@ -20,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 from urllib.parse import urlencode
 
+from starlette.requests import ClientDisconnect
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -30,6 +33,8 @@ from pipeline.errors import FawenError
 from pipeline.errors import InputError
 from pipeline.inputtext import to_yaml
 from pipeline.model import DocumentRequest
+from pipeline.stages.parse import MAX_INPUT_BYTES
+from pipeline.stages.parse import MAX_YAML_LINES
 from pipeline.web import images
 from pipeline.web.drafts import Previews
 from pipeline.web.drafts import RenderQueue
@@ -53,7 +58,9 @@ from pipeline.web.site import page
 from pipeline.web.site import wants_json
 
 MAX_POST = 1024 * 1024  # bytes of form: 100 000 characters of 正文 percent-encoded are ~900 KB
-MAX_FIELDS = 5000  # the largest form: 300 rows of 出席 with 4 columns, and the rest
+MAX_FIELDS = 5000  # a filled field is a line of YAML at least: more could not pass the reader's MAX_YAML_LINES
+BODY_SECONDS = 8.0  # a form crosses a LAN in well under a second; below serve.REQUEST_SECONDS, so the 408 is sent
+TOO_MUCH = f"填写的内容合计不超过 {MAX_INPUT_BYTES // 1024} KB（表单发送时不超过 {MAX_POST // 1024} KB）；正文过长时请分成几份公文"
 MAX_PAGES = 12  # pages previewed; the count says how many there are
 PREVIEW_SCALE = 1.25  # 90 dpi: an A4 page 744 px wide, what the preview column shows
 ORGAN_KEY = "发文机关"
@@ -119,20 +126,45 @@ def form_page(request: Request) -> Response:
     return page(request, "form.html", data, sections=sections, columns=columns, token=_token(request))
 
 
+async def read_body(request: Request, limit: int, too_big: WebError) -> bytes:
+    """A POST's body, read as it arrives: ``too_big`` past ``limit`` bytes, 408 when it does not
+    arrive within BODY_SECONDS, and a client that leaves ends here (WebError: no traceback)."""
+    given = request.headers.get("content-length", "")
+    if given.isascii() and given.isdigit() and int(given) > limit:
+        raise too_big
+    body = bytearray()
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    raise too_big
+    except TimeoutError:
+        raise WebError(
+            408, "请求超时：表单没有发送完", f"{BODY_SECONDS:g} 秒内没有收到全部内容；请检查网络后重新提交。"
+        ) from None
+    except ClientDisconnect:
+        raise WebError(400, "请求不完整：连接已断开", "表单没有发送完，请重新提交。") from None
+    return bytes(body)
+
+
+def form_fields(body: bytes, max_fields: int) -> dict[str, str]:
+    """A urlencoded body's fields; UTF-8 only, so nothing is filed with U+FFFD in place of what was typed."""
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields,
+                              encoding="utf-8", errors="strict"))  # fmt: skip
+    except UnicodeDecodeError:  # a ValueError too: before the one that says there are too many fields
+        raise WebError(
+            400, "表单编码无效：内容不是 UTF-8 编码", "UTF-8 编码的表单（网页上的表单都是）；请回到页面重新提交。"
+        ) from None
+    except ValueError:
+        raise WebError(413, "表单项过多", f"一份表单不超过 {max_fields} 项。") from None
+
+
 async def _posted(request: Request) -> tuple[str, dict[str, str]]:
     """The form's fields, from this site's page only, bounded; the 文种 they are for."""
-    given = request.headers.get("content-length", "")
-    if given.isdigit() and int(given) > MAX_POST:
-        raise WebError(413, "表单内容过多", f"不超过 {MAX_POST // 1024} KB；正文过长时请分成附件。")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_POST:
-            raise WebError(413, "表单内容过多", f"不超过 {MAX_POST // 1024} KB；正文过长时请分成附件。")
-    try:
-        posted = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
-    except ValueError:
-        raise WebError(413, "表单项过多", f"一份表单不超过 {MAX_FIELDS} 项。") from None
+    body = await read_body(request, MAX_POST, WebError(413, "表单内容过多", TOO_MUCH + "。"))
+    posted = form_fields(body, MAX_FIELDS)
     if not same_origin(request.scope) or not hmac.compare_digest(
         posted.pop("_token", "").encode(), _token(request).encode()
     ):
@@ -156,6 +188,7 @@ def check(site: Site, kind: str, posted: dict[str, str]) -> Checked:
     made = draft(kind, posted, extra)
     text = to_yaml(made.data, "由 fawen serve「拟文」表单生成；可以像其他输入文件一样修改。")
     problems = [{"键": name, "问题": what, "应为": expected} for name, what, expected in made.problems]
+    problems += _too_long(text)
     if problems:
         return Checked(made, text, None, problems)
     inbox = site.workspace.inbox
@@ -169,6 +202,18 @@ def check(site: Site, kind: str, posted: dict[str, str]) -> Checked:
     except FawenError as exc:
         return Checked(made, text, None, [{"键": "", "问题": str(exc), "应为": ""}])
     return Checked(made, text, req, [])
+
+
+def _too_long(text: str) -> list[dict[str, str]]:
+    """The reader's bounds on an input file (MAX_INPUT_BYTES, MAX_YAML_LINES) said of the form that
+    made it: its words would speak of a file the clerk never uploaded."""
+    size, lines = len(text.encode("utf-8")), text.count("\n") + 1
+    if size > MAX_INPUT_BYTES:
+        return [{"键": "", "问题": f"表单内容过多（{size // 1024} KB）", "应为": TOO_MUCH}]
+    if lines > MAX_YAML_LINES:
+        return [{"键": "", "问题": f"表单内容行数过多（{lines} 行）",
+                 "应为": f"正文、附件正文和各列表合计不超过 {MAX_YAML_LINES} 行（列表每项的每一栏占一行）；内容很多时请分成几份公文"}]  # fmt: skip
+    return []
 
 
 def _warm_up(site: Site) -> None:

@@ -24,6 +24,7 @@ from pipeline.store.archive import EntryInfo
 from pipeline.web import images
 from pipeline.web.site import Site
 from pipeline.web.site import WebError
+from pipeline.web.site import ascii_number
 from pipeline.web.site import attachment_header
 from pipeline.web.site import page
 
@@ -82,9 +83,9 @@ def _events(records: dict[int, dict[str, Any]], dispositions: list[dict[str, obj
 def _chosen(request: Request, versions: list[int]) -> tuple[int, str]:
     """The version and copy whose pages are shown (?版本=2&副本=归档); default: latest, 正本."""
     raw = request.query_params.get("版本", "")
-    version = int(raw) if raw.isdigit() and len(raw) < 6 else versions[-1]
-    if version not in versions:
-        raise WebError(404, f"没有第{raw}版", "现有版本：" + "、".join(f"第{v}版" for v in versions))
+    version = ascii_number(raw, 6) if raw else versions[-1]  # a bad or unknown number shows no other version
+    if version is None or version not in versions:
+        raise WebError(404, f"没有第{raw[:20]}版", "现有版本：" + "、".join(f"第{v}版" for v in versions))
     copy = request.query_params.get("副本", "正本")
     if copy not in COPIES:
         raise WebError(404, f"没有「{copy[:20]}」这一份", "可看：正本、归档、稿纸")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -99,7 +100,18 @@ def _inputs(folder: Path) -> list[tuple[Path, os.stat_result]]:
 def _file(found: tuple[Path, os.stat_result], zone: dt.tzinfo) -> dict[str, object]:
     path, st = found
     when = dt.datetime.fromtimestamp(st.st_mtime, zone).isoformat(timespec="seconds")
-    return {"文件": path.name, "大小": st.st_size, "时间": when}
+    return {"文件": shown_name(path.name), "大小": st.st_size, "时间": when}
+
+
+def shown_name(name: str) -> str:
+    """A file name as a page can show it. Bytes that are not UTF-8 come from os as lone
+    surrogates, which no page can encode: such a name is read as GB 18030 (what a Chinese
+    Windows, an old share or a zip from one writes), else its stray bytes are shown as \\xNN."""
+    raw = os.fsencode(name)
+    for encoding in ("utf-8", "gb18030"):
+        with contextlib.suppress(UnicodeDecodeError):
+            return raw.decode(encoding)
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def _note(path: Path, suffix: str) -> str:

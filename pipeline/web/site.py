@@ -26,19 +26,26 @@ from pipeline import run
 from pipeline.store.archive import Archive
 from pipeline.store.archive import EntryInfo
 from pipeline.store.workspace import Workspace
+from pipeline.web.security import HEADERS
+from pipeline.web.security import ASGIApp
+from pipeline.web.security import Receive
+from pipeline.web.security import Scope
+from pipeline.web.security import Send
 from pipeline.web.security import Sessions
 
 HERE = Path(__file__).resolve().parent
 MAX_KEY = 200  # a 档号, 文号 or query longer than this is no key: 400 before any look-up
+MAX_IN_FLIGHT = 64  # requests answered at once; the worker threads are fewer (anyio's 40)
+BUSY_RETRY = 5  # seconds a browser is asked to wait when the server is busy
 RETENTION_CN = {"Y": "永久", "D30": "定期30年", "D10": "定期10年"}
 
 
 class WebError(Exception):
     """A request that gets an error page: status, a title and what the person can do."""
 
-    def __init__(self, status: int, title: str, detail: str = "") -> None:
+    def __init__(self, status: int, title: str, detail: str = "", headers: dict[str, str] | None = None) -> None:
         super().__init__(title)
-        self.status, self.title, self.detail = status, title, detail
+        self.status, self.title, self.detail, self.headers = status, title, detail, headers or {}
 
 
 @dataclass
@@ -77,6 +84,12 @@ class Ambiguous(WebError):
     def __init__(self, key: str, hits: list[EntryInfo]) -> None:
         super().__init__(300, f"「{key}」对应 {len(hits)} 件", "请选择其中一件。")
         self.hits = hits
+
+
+def ascii_number(text: str, most: int) -> int | None:
+    """The number ``text`` spells in at most ``most`` ASCII digits, else None: str.isdigit() also
+    takes ², ① and the like, which int() refuses, and a number of any length may be typed."""
+    return int(text) if 0 < len(text) <= most and text.isascii() and text.isdigit() else None
 
 
 def checked_key(text: str, what: str = "档号或文号") -> str:
@@ -138,7 +151,9 @@ def error_page(request: Request, error: WebError) -> Response:
         data["候选"] = [e.as_dict() for e in error.hits]
     if isinstance(getattr(error, "problems", None), list):  # a drafting form the validator refused
         data["问题"] = error.problems  # type: ignore[attr-defined]
-    return page(request, "error.html", data, error.status)
+    response = page(request, "error.html", data, error.status)
+    response.headers.update(error.headers)
+    return response
 
 
 def attachment_header(name: str) -> str:
@@ -146,3 +161,38 @@ def attachment_header(name: str) -> str:
     as RFC 5987 ``filename*`` (quotes, slashes and control characters never pass)."""
     fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\/;%' else "_" for ch in name) or "download"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+class Busy:
+    """ASGI middleware around the whole application: beyond ``limit`` requests at once, a request
+    gets a Chinese 503 at once instead of waiting for a worker thread behind the others (and
+    before uvicorn's own limit, whose answer is English text)."""
+
+    def __init__(self, app: ASGIApp, workspace: Workspace, limit: int = MAX_IN_FLIGHT) -> None:
+        self.app, self.limit, self.in_flight = app, limit, 0  # counted on the event loop's one thread
+        data = {
+            "错误": "服务器繁忙，请稍后再试",
+            "说明": f"正在处理的请求太多；请过 {BUSY_RETRY} 秒刷新本页。",
+            "状态": 503,
+        }
+        self.html = TEMPLATES.get_template("error.html").render(
+            data=data, organ=workspace.config.organ.name, path="", auth=False).encode("utf-8")  # fmt: skip
+        self.json = json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.in_flight >= self.limit:
+            await self._refuse(scope, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        as_json = wants_json(Request(scope))
+        body, kind = (self.json, b"application/json") if as_json else (self.html, b"text/html; charset=utf-8")
+        headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store"),
+                   (b"retry-after", str(BUSY_RETRY).encode()), (b"vary", b"accept"), *HEADERS]  # fmt: skip
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

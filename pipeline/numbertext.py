@@ -68,10 +68,13 @@ def _squeeze(text: str) -> str:
     return "".join(text.split()).translate(_FULLWIDTH_DIGITS)
 
 
+MAX_SEQ_DIGITS = 9  # far past any 序号 (validation allows 999 999), far below what int() refuses
+
+
 def parse_document_number(text: str) -> DocNumberKey | None:
     """A 发文字号 in any common bracket style, or None."""
     m = _NUMBER_RE.match(_squeeze(text))
-    if not m or int(m["seq"]) == 0:
+    if not m or len(m["seq"]) > MAX_SEQ_DIGITS or int(m["seq"]) == 0:  # int() refuses 4 300 digits and more
         return None
     return DocNumberKey(m["code"], int(m["year"]), int(m["seq"]))
 

@@ -447,3 +447,11 @@ def test_a_reservation_made_on_another_machine_is_not_voided_as_crashed(workspac
     fawen(workspace, "numbers", "void", "罕政发〔2026〕1号", "--reason", "那台机器已停用", "--by", "张三")
     rows = {r["序号"]: r for r in as_json(workspace, "numbers") if r["类别"] == "发文字号"}
     assert rows[1]["状态"] == "已作废" and rows[1]["原因"] == "那台机器已停用"
+
+
+def test_a_number_of_thousands_of_digits_is_refused_in_words_not_a_traceback(workspace):
+    for typed in (f"罕政发〔2026〕{'1' * 5000}号", "罕政发〔2026〕²号"):
+        result = fawen(workspace, "numbers", "void", typed, "--reason", "误编", ok=None)
+        assert result.exit_code != 0 and result.stderr.startswith("错误：「"), result.output[:300]
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert "编号的写法" in result.stderr, result.stderr[:300]

@@ -455,3 +455,12 @@ def test_a_number_of_thousands_of_digits_is_refused_in_words_not_a_traceback(wor
         assert result.exit_code != 0 and result.stderr.startswith("错误：「"), result.output[:300]
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
         assert "编号的写法" in result.stderr, result.stderr[:300]
+
+
+def test_archive_ls_text_takes_like_wildcards_literally(workspace):
+    notice(workspace, "甲")
+    notice(workspace, "乙")
+    rows = as_json(workspace, "archive", "ls", "--text", "甲")
+    assert [r["题名"] for r in rows] == ["关于甲工作的通知"], rows
+    for typed in ("_", "%", "\\", "关于_工作"):
+        assert as_json(workspace, "archive", "ls", "--text", typed) == [], typed

@@ -303,9 +303,10 @@ class Archive:
             if value is not None:
                 where.append(f"{column}=?")
                 args.append(value)
-        if text:
-            where.append("(title LIKE ? OR number LIKE ? OR archive_code LIKE ?)")
-            args += [f"%{text}%"] * 3
+        if text:  # the words as typed: LIKE's wildcards (_ %) and its escape character taken literally
+            where.append("(title LIKE ? ESCAPE '\\' OR number LIKE ? ESCAPE '\\' OR archive_code LIKE ? ESCAPE '\\')")
+            literal = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            args += [f"%{literal}%"] * 3
         sql = f"SELECT {COLUMNS} FROM entries" + (" WHERE " + " AND ".join(where) if where else "")
         sql += f" ORDER BY {DAT22_ORDER}"
         return [EntryInfo(*r) for r in self._index.execute(sql, args)]

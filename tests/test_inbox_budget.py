@@ -185,9 +185,14 @@ def test_twenty_hostile_files_cost_their_own_budget_and_twenty_good_ones_are_fil
     # A file over budget steps aside after STEP_ASIDE seconds (the next is taken beside it) and is
     # stopped at its budget; the hostile ones refused by validation cost what a good file costs.
     # So each good file is filed as soon as if the hostile files were good ones, give or take the
-    # two over budget (their step aside, their CPU beside the lane).
-    for k, (got, usual) in enumerate(zip(latency, normal)):
-        assert got <= usual * 1.5 + 2 * STEP_ASIDE + 1.0, (order[2 * k + 1], got, usual, latency, normal)
+    # two over budget (their step aside, their CPU beside the lane). Each is held to the slowest
+    # of the normal batch, not to its own counterpart: the two batches run a minute apart, and a
+    # machine whose load changes in between (another process, CI neighbours) moved single files by
+    # seconds (7.0 s against a counterpart's 2.1 s, once in 36 fresh-clone runs). Files queued
+    # behind the hostile ones would wait their budgets one after another: 2 s each, 40 s in all.
+    bound = max(normal) * 1.5 + 2 * STEP_ASIDE + 1.0
+    for k, got in enumerate(latency):
+        assert got <= bound, (order[2 * k + 1], got, bound, latency, normal)
     log = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8").splitlines()
     spent = {ln.split("\t")[1]: float(ln.split("\t")[4].removesuffix("秒")) for ln in log}
     for name in hostile:  # the budget held: judging and filing each stopped at TIMEOUT

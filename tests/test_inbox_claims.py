@@ -210,3 +210,33 @@ def test_a_claim_of_a_watcher_on_another_machine_is_not_taken_up_as_abandoned(in
     assert taken == [f"{pid}-aaaaaaaaaaaa-{inbox_store._HOST_TAG}", f"{pid}-cccccccccccc"]  # this machine's, and the old form
     claim = inbox.claim(inbox.root / "a.yaml", [])
     assert claim is not None and claim.folder.name.endswith("-" + inbox_store._HOST_TAG)
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_in_words_and_the_watcher_goes_on(workspace):
+    """An input unzipped from a Windows archive keeps its GBK name, which the system hands over as
+    lone surrogates: writing it to watch.log stopped `fawen watch` altogether (anyone on the
+    network could), and filing it failed with an English UnicodeEncodeError."""
+    from tests.test_watch import Running
+    from tests.test_watch import notice
+
+    inbox = os.fsencode(workspace.inbox)
+    gbk = inbox + b"/" + "关于通知".encode("gbk") + b".yaml"
+    with open(gbk, "wb") as fh:
+        fh.write(notice(1).encode("utf-8"))
+    with open(inbox + b"/" + "坏的".encode("gbk") + b".yaml", "wb") as fh:
+        fh.write(b"x: [")
+    r = Running(workspace)
+    try:
+        first = r.wait(2, timeout=60)
+        (workspace.inbox / "正常.yaml").write_text(notice(2), encoding="utf-8")  # the watcher is still there
+        (after,) = r.wait(1, timeout=60)
+    finally:
+        r.stop()
+    assert after.name == "正常.yaml" and after.outcome == "已归档", after
+    assert all(x.outcome == "退回" and "\\x" in x.name for x in first), first
+    reasons = " ".join(x.reason for x in first)
+    assert "不是 UTF-8 编码" in reasons and "Error" not in reasons, reasons
+    rejected = os.fsencode(workspace.inbox / "rejected")
+    assert os.path.exists(rejected + b"/" + "关于通知".encode("gbk") + b".yaml")  # kept, name and bytes as dropped
+    log = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8").splitlines()
+    assert len(log) == 3 and "正常.yaml" in log[-1], log

@@ -41,7 +41,7 @@ class Outcomes:
 
     def apply(self, claim: Claim, reply: Reply, started: float) -> Result:
         """The claimed input where its worker's reply puts it; the Result, timed from ``started``."""
-        name = claim.original.name
+        name = display_name(claim.original.name)
         if reply.outcome == "重复":
             said = reply.reason or f"{name} 与已归档的 {reply.archive_code} 第{reply.version}版内容相同，未重复归档。"
             self.inbox.duplicate(claim, said)
@@ -63,12 +63,13 @@ class Outcomes:
 
     def misplaced(self, path: Path, kind: str) -> None:
         """An entry named as an input that is no regular file, set aside unread and recorded."""
-        reason = misplaced_reason(path.name, kind)
+        reason = misplaced_reason(display_name(path.name), kind)
         if self.inbox.set_aside_misplaced(path, reason) is not None:
-            self.record(Result(path.name, "退回", reason=reason))
+            self.record(Result(display_name(path.name), "退回", reason=reason))
 
     def record(self, result: Result) -> None:
         """The log line, then the report (in the watcher's thread)."""
+        result.reason, result.note = display_name(result.reason), display_name(result.note)  # they may quote a name
         self._log(result)
         self.report(result)
 
@@ -80,6 +81,16 @@ class Outcomes:
         line = "\t".join(fields) + "\n"
         with self.log_path.open("a", encoding="utf-8") as fh:
             fh.write(line)
+
+
+def display_name(text: str) -> str:
+    """A file name (or a text quoting one) as it can be written and shown: bytes of a name that are
+    not UTF-8 (a name unzipped from a Windows archive, in GBK) come from the system as lone
+    surrogates, which no log line or console can hold; they are shown as \\xNN."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # another lone surrogate (one an input wrote as \ud800): escaped as it is
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def misplaced_reason(name: str, kind: str) -> str:

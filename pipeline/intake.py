@@ -42,6 +42,19 @@ TASKS_SNAPSHOT = "督办台账快照.json"  # the 督办台账 rows a 督查通�
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 
 
+def name_not_utf8(name: str) -> str:
+    """Why an input's file name cannot be filed, or '': a name whose bytes are not UTF-8 (one
+    unzipped from a Windows archive, in GBK) reaches Python as lone surrogates, and the name is
+    recorded with the 件 and quoted in messages, which must be true text."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return (f"{shown} 的文件名不是 UTF-8 编码（常见于从 Windows 压缩包解出的 GBK 文件名），无法如实记入档案。\n"
+                f"应为：在本机把文件改名（用中文或英文均可）后重新放入或归档。")  # fmt: skip
+    return ""
+
+
 def read_input(path: Path) -> bytes:
     """The input's bytes: a regular file of at most MAX_INPUT_BYTES, judged before reading."""
     try:

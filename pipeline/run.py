@@ -56,6 +56,7 @@ from pipeline.errors import InputError
 from pipeline.errors import Problem
 from pipeline.intake import INFORMATION_SNAPSHOT  # steps 1–4 (read, parse, validate, resolve) live there
 from pipeline.intake import TASKS_SNAPSHOT
+from pipeline.intake import name_not_utf8
 from pipeline.intake import named_files
 from pipeline.intake import read_input
 from pipeline.intake import read_request
@@ -390,6 +391,8 @@ def file_document(path: Path, workspace: Workspace, today: dt.date, now: dt.date
     between, so another filer (a second inbox worker, a clerk's ``fawen file``) is never held up by
     it."""
     options = FilingOptions(by, correction, target, new)
+    if name_not_utf8(path.name):
+        raise FilingError(name_not_utf8(path.name))
     data = read_input(path)
     req = read_request(path, workspace, today, data=data)
     source = Source(data, {rel: (path.parent / rel).read_bytes() for rel in named_files(req)})

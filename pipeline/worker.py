@@ -372,11 +372,8 @@ def _file_one(path: Path, workspace: Any) -> dict[str, Any]:
         from pipeline.inbox.outcome import misplaced_reason  # noqa: PLC0415
 
         return {"outcome": "退回", "reason": misplaced_reason(name, kind)}
-    if not _utf8(name):  # it is recorded with the 件 and printed in messages: it must be true text
-        from pipeline.inbox.outcome import display_name  # noqa: PLC0415
-
-        return {"outcome": "退回", "reason": f"{display_name(name)} 的文件名不是 UTF-8 编码（常见于从 Windows 压缩包解出的 GBK "
-                                             f"文件名），无法如实记入档案。\n应为：在本机把文件改名（用中文或英文均可）后重新放入 inbox/。"}  # fmt: skip
+    if intake.name_not_utf8(name):  # checked before the 办理反馈 and the other records read it too
+        return {"outcome": "退回", "reason": intake.name_not_utf8(name)}
     try:
         now = dt.datetime.now(intake.workspace_zone(workspace))
         recorded = feedback.inbox_reply(path, workspace, now)  # a 办理反馈 is recorded, not filed
@@ -400,14 +397,6 @@ def _file_one(path: Path, workspace: Any) -> dict[str, Any]:
         "version": filed.version,
         "completed": list(filed.completed),
     }
-
-
-def _utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:  # undecodable bytes of the name, held as lone surrogates
-        return False
-    return True
 
 
 def _not_a_file(path: Path) -> str:

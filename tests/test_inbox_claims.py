@@ -240,3 +240,16 @@ def test_a_file_name_that_is_not_utf8_is_refused_in_words_and_the_watcher_goes_o
     assert os.path.exists(rejected + b"/" + "关于通知".encode("gbk") + b".yaml")  # kept, name and bytes as dropped
     log = (workspace.root / ".fawen" / "watch.log").read_text(encoding="utf-8").splitlines()
     assert len(log) == 3 and "正常.yaml" in log[-1], log
+
+
+def test_fawen_file_refuses_a_name_that_is_not_utf8_in_words(workspace):
+    from tests.test_watch import notice
+
+    gbk = os.fsencode(workspace.root) + b"/" + "关于通知".encode("gbk") + b".yaml"
+    with open(gbk, "wb") as fh:
+        fh.write(notice(1).encode("utf-8"))
+    done = subprocess.run([sys.executable, "-m", "pipeline", "-w", str(workspace.root), "file", os.fsdecode(gbk)],
+                          capture_output=True, timeout=300, check=False)  # fmt: skip
+    err = done.stderr.decode("utf-8")
+    assert done.returncode != 0 and "不是 UTF-8 编码" in err and "Traceback" not in err, err
+    assert not list(filed_records(workspace.outbox))

@@ -42,6 +42,16 @@ TASKS_SNAPSHOT = "督办台账快照.json"  # the 督办台账 rows a 督查通�
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 
 
+def display_name(text: str) -> str:
+    """A file name (or a text quoting one) as it can be written and shown: bytes of a name that are
+    not UTF-8 (a name unzipped from a Windows archive, in GBK) come from the system as lone
+    surrogates, which no log line or console can hold; they are shown as \\xNN."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # another lone surrogate (one an input wrote as \ud800): escaped as it is
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def name_not_utf8(name: str) -> str:
     """Why an input's file name cannot be filed, or '': a name whose bytes are not UTF-8 (one
     unzipped from a Windows archive, in GBK) reaches Python as lone surrogates, and the name is
@@ -49,8 +59,7 @@ def name_not_utf8(name: str) -> str:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        return (f"{shown} 的文件名不是 UTF-8 编码（常见于从 Windows 压缩包解出的 GBK 文件名），无法如实记入档案。\n"
+        return (f"{display_name(name)} 的文件名不是 UTF-8 编码（常见于从 Windows 压缩包解出的 GBK 文件名），无法如实记入档案。\n"
                 f"应为：在本机把文件改名（用中文或英文均可）后重新放入或归档。")  # fmt: skip
     return ""
 

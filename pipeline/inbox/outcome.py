@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import intake
+from pipeline.intake import display_name
 from pipeline.store.inbox import Claim
 from pipeline.store.inbox import Inbox
 from pipeline.store.workspace import Workspace
@@ -81,16 +82,6 @@ class Outcomes:
         line = "\t".join(fields) + "\n"
         with self.log_path.open("a", encoding="utf-8") as fh:
             fh.write(line)
-
-
-def display_name(text: str) -> str:
-    """A file name (or a text quoting one) as it can be written and shown: bytes of a name that are
-    not UTF-8 (a name unzipped from a Windows archive, in GBK) come from the system as lone
-    surrogates, which no log line or console can hold; they are shown as \\xNN."""
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # another lone surrogate (one an input wrote as \ud800): escaped as it is
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def misplaced_reason(name: str, kind: str) -> str:

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from pipeline import logheads
 from pipeline.errors import InputError
+from pipeline.frozen import frozen
 from pipeline.lending import entry_log
 from pipeline.stages import appraisal
 from pipeline.store.appraisallog import FOLDER
@@ -20,7 +20,7 @@ from pipeline.store.workspace import Workspace
 WITNESS = f"{FOLDER}/{LOG_NAME}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Decision:
     """What an appraisal decides, and why."""
 

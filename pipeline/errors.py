@@ -6,7 +6,7 @@ raised anywhere and printed only at the boundary (the CLI, later the inbox's ``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pipeline.frozen import frozen
 
 
 class FawenError(Exception):
@@ -22,7 +22,7 @@ class FawenError(Exception):
         return self.message
 
 
-@dataclass(frozen=True)
+@frozen
 class Problem:
     """One thing wrong with an input file (输入问题): where, what, and what is expected."""
 

@@ -13,7 +13,6 @@ The same bytes (input and files) recorded before are a duplicate, left alone.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import intake
@@ -23,6 +22,7 @@ from pipeline.dat22 import content_digest
 from pipeline.dat22 import sha256
 from pipeline.errors import InputError
 from pipeline.errors import Problem
+from pipeline.frozen import frozen
 from pipeline.model import RawInput
 from pipeline.relpath import stays_inside
 from pipeline.stages.feedback import Feedback
@@ -41,7 +41,7 @@ from pipeline.store.workspace import Workspace
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@frozen
 class Recorded:
     """What ``record`` did: the feedback's line in the log, or the earlier line it duplicates."""
 

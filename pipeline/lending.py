@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from pipeline import logheads
 from pipeline.errors import InputError
 from pipeline.errors import Problem
+from pipeline.frozen import frozen
 from pipeline.stages import lending
 from pipeline.stages.lending import Loan
 from pipeline.store.archive import Archive
@@ -25,7 +25,7 @@ from pipeline.store.workspace import Workspace
 WITNESS = f"{FOLDER}/{LOG_NAME}"
 
 
-@dataclass(frozen=True)
+@frozen
 class LoanRequest:
     """What a 借阅 says: who, for what, how, when."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import intake
@@ -18,6 +17,7 @@ from pipeline import liaisons
 from pipeline import logheads
 from pipeline.errors import InputError
 from pipeline.errors import Problem
+from pipeline.frozen import frozen
 from pipeline.model import LiaisonChange
 from pipeline.stages.parse import MAX_INPUT_BYTES
 from pipeline.stages.parse import SUFFIXES
@@ -28,7 +28,7 @@ from pipeline.store.bounded import read_bounded
 from pipeline.store.workspace import Workspace
 
 
-@dataclass(frozen=True)
+@frozen
 class Recorded:
     """The change's line in the log (or the earlier line it duplicates)."""
 

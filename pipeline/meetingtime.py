@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+
+from pipeline.frozen import frozen
 
 WEEKDAYS = "一二三四五六日"
 MEETING_TIME_EXPECTED = "日期和时刻，如 2026-11-20 09:00 或 2026年11月20日上午9:00"
@@ -24,7 +25,7 @@ _WHEN = re.compile(
 _AFTERNOON = ("中午", "下午", "晚上")
 
 
-@dataclass(frozen=True)
+@frozen
 class MeetingTime:
     date: dt.date
     hour: int | None = None

@@ -1,12 +1,13 @@
-"""The vocabulary: frozen dataclasses every stage speaks. Imports nothing from ``pipeline``."""
+"""The vocabulary: frozen dataclasses every stage speaks. Imports nothing from ``pipeline`` but ``frozen``."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from dataclasses import field
 from enum import StrEnum
 from typing import Any
+
+from pipeline.frozen import frozen
 
 
 class DocumentKind(StrEnum):
@@ -39,7 +40,7 @@ class BlockKind(StrEnum):
     BLANK = "blank"  # one empty grid line
 
 
-@dataclass(frozen=True)
+@frozen
 class Table:
     """A table on the grid: column widths in 字 (full-width characters), adding up to 28."""
 
@@ -48,7 +49,7 @@ class Table:
     widths: tuple[int, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Block:
     """One paragraph of a body (正文段落). ``level`` 1–4 for headings, 0 otherwise."""
 
@@ -59,7 +60,7 @@ class Block:
     table: Table | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Attachment:
     """附件: either a body typeset on new pages, or an existing file appended."""
 
@@ -68,7 +69,7 @@ class Attachment:
     file: str | None = None  # relative to the input file
 
 
-@dataclass(frozen=True)
+@frozen
 class Person:
     name: str
     title: str = ""
@@ -87,7 +88,7 @@ class Person:
         return text
 
 
-@dataclass(frozen=True)
+@frozen
 class MemberUnit:
     """联席会议成员单位."""
 
@@ -96,7 +97,7 @@ class MemberUnit:
     phone: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class LiaisonChange:
     """One 联络员变更 备案 (第六条): from ``filed`` on, ``unit``'s 联络员 is ``liaison`` at ``phone``."""
 
@@ -108,7 +109,7 @@ class LiaisonChange:
     seq: int = 0  # its line in the 联络员备案 log
 
 
-@dataclass(frozen=True)
+@frozen
 class Organ:
     """发文机关."""
 
@@ -136,7 +137,7 @@ class Organ:
         return bool(text) and text in (self.name, self.short_name, self.signature, self.mark)
 
 
-@dataclass(frozen=True)
+@frozen
 class JointMeeting:
     """信访工作联席会议: the body whose rules (the seed) fawen implements."""
 
@@ -147,7 +148,7 @@ class JointMeeting:
     members: tuple[MemberUnit, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class YearDays:
     """One year of fawen.yaml's 节假日: the days off (放假) and the weekend days worked instead
     (调休上班). Every other weekday is a working day, every other weekend day is not."""
@@ -162,7 +163,7 @@ class YearDays:
         return day.weekday() < 5 and day not in self.holidays
 
 
-@dataclass(frozen=True)
+@frozen
 class WorkspaceConfig:
     """What ``fawen.yaml`` says: the organ and its rules."""
 
@@ -200,7 +201,7 @@ class WorkspaceConfig:
         return found or (self.organ,)
 
 
-@dataclass(frozen=True)
+@frozen
 class Meeting:
     """会议 block of a 会议通知 or 会议纪要."""
 
@@ -213,7 +214,7 @@ class Meeting:
     topics: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Resolution:
     """议定事项."""
 
@@ -226,7 +227,7 @@ class Resolution:
     campaign: str = ""  # 专项: the 专项工作 it belongs to (checked by 专项督查)
 
 
-@dataclass(frozen=True)
+@frozen
 class Approval:
     """审定 (the convener's approval) or one 会签 entry."""
 
@@ -235,7 +236,7 @@ class Approval:
     opinion: str = ""  # 意见: what the convener wrote (the 发文稿纸 shows it)
 
 
-@dataclass(frozen=True)
+@frozen
 class Dispatch:
     """What the 发文稿纸 (dispatch form) records beyond the document itself: who drafted and
     checked it, the 签发 opinion and day, and how it was produced. Every field optional."""
@@ -250,7 +251,7 @@ class Dispatch:
     proofread_by: str = ""  # 校对
 
 
-@dataclass(frozen=True)
+@frozen
 class InspectionRow:
     """One row of a 督查事项 table."""
 
@@ -262,7 +263,7 @@ class InspectionRow:
     item_id: str = ""  # the 督办台账 item it was drawn from (纪要2026-4-2); '' for typed or CSV rows
 
 
-@dataclass(frozen=True)
+@frozen
 class InformationQuery:
     """信息统计 of a 研判 专题报告 (第十条): the 信访信息 recorded for a period, counted per 类别,
     单位 or 敏感程度 (resolved at the edge; the counts are computed, never typed)."""
@@ -272,7 +273,7 @@ class InformationQuery:
     by: tuple[str, ...] = ("类别", "单位")  # 按: one table per dimension
 
 
-@dataclass(frozen=True)
+@frozen
 class LedgerQuery:
     """督查事项 drawn from the 督办台账 instead of typed rows: which items, as of which day.
     The 通报's 督查类型 chooses the kind of item (第十二条 keeps the three apart)."""
@@ -283,7 +284,7 @@ class LedgerQuery:
     campaign: str = ""  # 专项: for 专项督查, the 专项工作 checked; '' = every 专项
 
 
-@dataclass(frozen=True)
+@frozen
 class DocumentRequest:
     """A validated input: everything needed to typeset one document (公文)."""
 
@@ -347,7 +348,7 @@ class DocumentRequest:
         return self.title.replace("\r", "").replace("\n", "")
 
 
-@dataclass(frozen=True)
+@frozen
 class Head:
     """版头: the red mark and what stands under it."""
 
@@ -368,7 +369,7 @@ class Head:
         return self.mark.removeprefix("".join(self.joint)) if self.joint else ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Signature:
     """署名 and 成文日期."""
 
@@ -382,7 +383,7 @@ class Signature:
         return (self.organ, *self.others)
 
 
-@dataclass(frozen=True)
+@frozen
 class AttachmentPage:
     """An attachment typeset after the body: 附件N label, title, body."""
 
@@ -393,7 +394,7 @@ class AttachmentPage:
     file_pages: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class Imprint:
     """版记: 主送 moved here when page 1 would hold no 正文, 抄送 (or 分送), 印发."""
 
@@ -404,7 +405,7 @@ class Imprint:
     date: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Composition:
     """A document laid out in words, before either renderer draws it: what goes where."""
 
@@ -431,7 +432,7 @@ class Composition:
         return tuple(a for a in (self.author, *self.co_authors) if a)
 
 
-@dataclass(frozen=True)
+@frozen
 class Rendered:
     """The two renderings of one document."""
 
@@ -443,7 +444,7 @@ class Rendered:
     composition: Composition | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class RawInput:
     """A parsed input file before validation."""
 
@@ -469,7 +470,7 @@ ARCHIVAL_OFD = "归档.ofd"  # the 归档件 as OFD-A (versions filed before it 
 DISPATCH_FORM_ROLE = "发文稿纸"  # its role in the record's 组件 and its 稿本 in its own metadata
 
 
-@dataclass(frozen=True)
+@frozen
 class FilingPlan:
     """What to write for one version of one 件, relative to the archive root."""
 
@@ -483,7 +484,7 @@ class FilingPlan:
         return f"v{self.version}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Placement:
     """Where one version of a 件 goes (decided by stages.numbering, stated by stages.record): its
     number as printed and named, its 全宗, class, 件号 and 档号, and its version."""

@@ -19,7 +19,8 @@ Accepted forms (what ``archive show``, ``numbers void`` … take):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from pipeline.frozen import frozen
 
 _OPEN = "〔[(（【﹝［"
 _CLOSE = "〕])）】﹞］"
@@ -43,7 +44,7 @@ _CN_DIGITS = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class DocNumberKey:
     """发文字号 parts: 机关代字, year, sequence."""
 
@@ -55,7 +56,7 @@ class DocNumberKey:
         return f"{self.code}〔{self.year}〕{self.seq}号"
 
 
-@dataclass(frozen=True)
+@frozen
 class IssueKey:
     """期号 parts: series text as typed ('' when none), year (None when none), sequence."""
 

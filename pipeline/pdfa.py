@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import struct
-from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -20,8 +19,10 @@ from pypdf.generic import NameObject
 from pypdf.generic import NumberObject
 from pypdf.generic import TextStringObject
 
+from pipeline.frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class ArchivalMetadata:
     """The DA/T 46 elements fawen records for one copy, written into XMP with standard schemas
     only (Dublin Core, XMP basic, XMP media management): a PDF/A reader needs no extension

@@ -12,13 +12,13 @@ left alone.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline import intake
 from pipeline import logheads
 from pipeline.dat22 import sha256
+from pipeline.frozen import frozen
 from pipeline.model import RawInput
 from pipeline.stages.parse import MAX_INPUT_BYTES
 from pipeline.stages.parse import SUFFIXES
@@ -37,7 +37,7 @@ from pipeline.store.workspace import Workspace
 __all__ = ["Recorded", "checked_file", "inbox_reply", "is_petition_info_file", "read_records", "record", "record_file"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Recorded:
     """What ``record`` did: the 信访信息's line in the log, or the earlier line it duplicates."""
 

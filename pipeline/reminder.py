@@ -7,16 +7,16 @@ out (the keys a clerk would write), ready to render or drop into the inbox.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from pipeline.body import chinese_numeral
+from pipeline.frozen import frozen
 from pipeline.model import WorkspaceConfig
 from pipeline.stages.tasks import Standing
 
 TITLE = "关于督促办理联席会议议定事项的通知"
 
 
-@dataclass(frozen=True)
+@frozen
 class Reminder:
     """What the 催办 says: the units addressed (in the order their items come), and the data."""
 

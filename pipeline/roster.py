@@ -13,8 +13,8 @@ import dataclasses
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass
 
+from pipeline.frozen import frozen
 from pipeline.model import LiaisonChange
 from pipeline.model import WorkspaceConfig
 
@@ -23,7 +23,7 @@ _COLLECTIVE = re.compile(r"^(各|全体|相关|有关)|成员单位")
 ADD_PERSON = "如确有此人，请先在 fawen.yaml 的「联席会议.{where}」中添加"
 
 
-@dataclass(frozen=True)
+@frozen
 class Roster:
     conveners: tuple[str, ...] = ()
     office_head: str = ""

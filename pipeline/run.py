@@ -41,7 +41,6 @@ import tempfile
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,6 +53,7 @@ from pipeline.errors import FawenError
 from pipeline.errors import FilingError
 from pipeline.errors import InputError
 from pipeline.errors import Problem
+from pipeline.frozen import frozen
 from pipeline.intake import INFORMATION_SNAPSHOT  # steps 1–4 (read, parse, validate, resolve) live there
 from pipeline.intake import TASKS_SNAPSHOT
 from pipeline.intake import name_not_utf8
@@ -127,7 +127,7 @@ def load_renderers() -> None:
         importlib.import_module(name)
 
 
-@dataclass(frozen=True)
+@frozen
 class Outcome:
     """What happened to one input file: ok, or the error a person reads."""
 
@@ -173,7 +173,7 @@ def attachment_files(req: DocumentRequest, base: Path) -> list[bytes | None]:
     return out
 
 
-@dataclass(frozen=True)
+@frozen
 class Typeset:
     """A document typeset to PDF (attachments merged), before its DOCX and its stamps."""
 
@@ -290,7 +290,7 @@ def render_file(path: Path, workspace: Workspace, out_dir: Path, today: dt.date)
 # stamped copies (stages.stamp), the version written (store.archive), its numbers issued.
 
 
-@dataclass(frozen=True)
+@frozen
 class Filed:
     """What ``file_document`` did: a new 件, a new version, or a duplicate left alone."""
 
@@ -305,7 +305,7 @@ class Filed:
 SOURCE_DIR = "源文件"  # in each version: the files the input names, under the names it uses
 
 
-@dataclass(frozen=True)
+@frozen
 class Source:
     """An input as received with every file it names: all that one version is made from."""
 
@@ -334,7 +334,7 @@ def operator(workspace: Workspace, by: str = "") -> str:
         return "未知用户"
 
 
-@dataclass(frozen=True)
+@frozen
 class FilingOptions:
     """How a person asked for the filing: ``by`` files it; ``correction`` makes the version a 更正
     of the 件 it continues; ``target`` (an identity) names that 件 when the corrected input's own
@@ -346,7 +346,7 @@ class FilingOptions:
     new: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class _Situation:
     """What the archive holds for one input when a lock is taken: its 件 (if any) and that 件's
     latest version. Rendering happens between two locks; a change here in between means another
@@ -364,7 +364,7 @@ class _Situation:
 Reserved = tuple[str, str, int, int]  # kind, series, year, number: drawn, not yet issued
 
 
-@dataclass(frozen=True)
+@frozen
 class _Filer:
     """One filing under way: the input, the workspace, the open stores, the input's bytes, how it
     was asked for, when, and the numbers drawn for it and not yet issued (voided if it fails)."""
@@ -659,7 +659,7 @@ def _stamp_data(req: DocumentRequest, comp: Composition, filing: Filing) -> Stam
                      created=f.when)  # fmt: skip
 
 
-@dataclass(frozen=True)
+@frozen
 class Made:
     """The files rendered for one version: the stamped PDFs, the DOCX, the 发文稿纸, the OFD."""
 

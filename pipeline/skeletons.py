@@ -7,9 +7,9 @@ does not give is a visible ×××. Pure: the configuration comes in as plain dat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from string import Template
 
+from pipeline.frozen import frozen
 from pipeline.model import MemberUnit
 from pipeline.model import WorkspaceConfig
 
@@ -244,7 +244,7 @@ def skeleton(kind: str, config: WorkspaceConfig | None) -> str | None:
     return None if text is None else Template(text).substitute(names, **_processing(names))
 
 
-@dataclass(frozen=True)
+@frozen
 class _People:
     conveners: tuple[tuple[str, str], ...]  # (name, title)
     head: str

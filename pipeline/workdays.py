@@ -21,9 +21,9 @@ import functools
 import re
 from collections.abc import Iterable
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from pipeline.frozen import frozen
 from pipeline.model import YearDays
 from pipeline.numbertext import chinese_number
 
@@ -198,7 +198,7 @@ def read_days(text: str, year: int) -> tuple[dt.date, ...]:
     return tuple(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
 
 
-@dataclass(frozen=True)
+@frozen
 class DeadlineForm:
     """A 完成时限 as read, before a meeting day turns it into a date: ``kind`` is "date" (``day``
     set), "month_day" (12月31日: the year of the meeting), "working" (N working days) or "days"."""

@@ -29,11 +29,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline import intake
+from pipeline.frozen import frozen
 
 try:
     import resource
@@ -44,7 +44,7 @@ MB = 1024 * 1024
 START_SECONDS = 180.0  # a cold worker imports and loads fonts: seconds, far more on a busy machine
 
 
-@dataclass(frozen=True)
+@frozen
 class Reply:
     """How one input ended in a worker: 已归档, 已登记 (a 办理反馈), 重复 or 退回 (with the message a
     person reads; for 重复, the note when the worker gives one)."""

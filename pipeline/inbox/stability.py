@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.frozen import frozen
 from pipeline.inbox.settings import Settings
 from pipeline.stages.parse import MAX_INPUT_BYTES
 from pipeline.store.inbox import Inbox
@@ -36,7 +37,7 @@ class Seen:
     look: float = 0.0  # not before: a writer held it open at the last look
 
 
-@dataclass(frozen=True)
+@frozen
 class Judged:
     """A file's bytes judged finished, with the attachment files they name; ``verdict`` when
     parsing them alone ran over the budget (the input is rejected with it once claimed)."""

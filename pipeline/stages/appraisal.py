@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from pipeline.errors import Problem
+from pipeline.frozen import frozen
 
 YEARS = {"D10": 10, "D30": 30}  # 定期 terms; Y (永久) has none
 KEEP, EXTEND, DESTROY = "继续保存", "延长保管期限", "拟销毁"
@@ -20,7 +20,7 @@ DECISIONS = (KEEP, EXTEND, DESTROY)
 LONGER = {"D10": ("D30", "Y"), "D30": ("Y",)}
 
 
-@dataclass(frozen=True)
+@frozen
 class Term:
     """A 件's 保管期限 as it stands: the code it was filed with, the one an appraisal set, when it ends."""
 

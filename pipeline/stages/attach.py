@@ -23,7 +23,6 @@ import math
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from pypdf import PdfReader
@@ -37,6 +36,7 @@ from pypdf.generic import RectangleObject
 from pypdf.generic import StreamObject
 
 from pipeline import gbt9704 as g
+from pipeline.frozen import frozen
 
 A4_W, A4_H = 595.2756, 841.8898
 MAX_PAGES = 500
@@ -130,7 +130,7 @@ def docx_problem(data: bytes) -> str | None:
 # ---- where an attached page goes ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Placement:
     """An attached page on a fawen page: ``matrix`` maps the attached page's user space to the
     fawen page's (points, y up); ``visible`` is its visible box in its own user space, ``box``

@@ -22,6 +22,7 @@ from reportlab.pdfgen import canvas
 
 from pipeline import gbt9704 as g
 from pipeline import pdfa
+from pipeline.frozen import frozen
 from pipeline.gbt9704 import cn_date
 from pipeline.linebreak import break_lines
 from pipeline.linebreak import units
@@ -51,13 +52,13 @@ class FormFonts(Protocol):
     def font_for(self, char: str, role: str) -> str: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Cell:
     label: str
     value: str
 
 
-@dataclass(frozen=True)
+@frozen
 class FormRow:
     """One row of the form: one cell across the table, or two side by side. ``tall`` rows
     (签发意见, 会签) are given room first."""
@@ -66,7 +67,7 @@ class FormRow:
     tall: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class FiledAs:
     """Where the version was filed: what the form's head and the file's own metadata say."""
 
@@ -77,7 +78,7 @@ class FiledAs:
     when: dt.datetime | None = None  # aware: the filing time, the file's CreationDate
 
 
-@dataclass(frozen=True)
+@frozen
 class DispatchForm:
     """The form's data: a title over the table, the 档号 and version under it, then the rows."""
 

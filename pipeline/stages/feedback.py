@@ -15,12 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pipeline.daytext import parse_date
 from pipeline.errors import InputError
 from pipeline.errors import Problem
+from pipeline.frozen import frozen
 from pipeline.model import RawInput
 from pipeline.relpath import safe_relative_path
 
@@ -32,7 +32,7 @@ MAX_TEXT = 2000  # characters of 进展
 MAX_FILES = 20
 
 
-@dataclass(frozen=True)
+@frozen
 class Feedback:
     """One accepted 办理反馈, ready to be recorded."""
 

@@ -6,17 +6,17 @@ bytes needs no disk."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from pipeline.dat22 import manifest
 from pipeline.dat22 import sha256
 from pipeline.dat22 import sm3
+from pipeline.frozen import frozen
 from pipeline.model import MANIFEST
 from pipeline.model import METADATA
 from pipeline.model import FilingPlan
 
 
-@dataclass(frozen=True)
+@frozen
 class Component:
     role: str  # 正本 / 归档件 / 可编辑 / 输入
     name: str

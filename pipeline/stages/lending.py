@@ -8,18 +8,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from collections.abc import Mapping
-from dataclasses import dataclass
 from dataclasses import replace
 from typing import Any
 
 from pipeline.errors import Problem
+from pipeline.frozen import frozen
 
 LEND, RETURN = "借阅", "归还"
 WAYS = ("查阅", "复制", "借出")  # reading room, a copy made, the 件 taken out
 TAKEN_OUT = "借出"
 
 
-@dataclass(frozen=True)
+@frozen
 class Loan:
     """One 借阅 and, when it came back, its 归还."""
 

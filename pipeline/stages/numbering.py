@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 
 from pipeline.dat22 import archive_code
 from pipeline.errors import FilingError
+from pipeline.frozen import frozen
 from pipeline.gbt9704 import NUMBER_FORM
 from pipeline.gbt9704 import NUMBER_PLACEHOLDER
 from pipeline.model import DocumentRequest
@@ -23,7 +23,7 @@ from pipeline.model import Organ
 from pipeline.model import Placement
 
 
-@dataclass(frozen=True)
+@frozen
 class DocumentNumber:
     """发文字号: 机关代字〔年份〕序号号."""
 
@@ -76,7 +76,7 @@ CLAIM = "claim"  # the number the input gives, claimed in the registry
 ALLOCATE = "allocate"  # the next number of the series, reserved in the registry
 
 
-@dataclass(frozen=True)
+@frozen
 class Continued:
     """The 件 a new version continues, as the archive holds it."""
 
@@ -89,7 +89,7 @@ class Continued:
     archive_code: str
 
 
-@dataclass(frozen=True)
+@frozen
 class NumberingFacts:
     """What the number of a new 件 depends on besides its request, looked up by the caller."""
 
@@ -99,7 +99,7 @@ class NumberingFacts:
     fonds: str  # 全宗号
 
 
-@dataclass(frozen=True)
+@frozen
 class NumberPlan:
     """What numbering decided for one version, for the edge to carry out against the registry:
     KEEP draws nothing; CLAIM claims ``seq`` of (``kind``, ``series``, ``year``); ALLOCATE reserves

@@ -42,6 +42,7 @@ from lxml import etree
 
 from pipeline import gbt9704 as g
 from pipeline import pdfa
+from pipeline.frozen import frozen
 
 NS = "http://www.ofdspec.org/2016"
 OFD_VERSION = "1.0"  # the format version GB/T 33190-2016 defines
@@ -133,7 +134,7 @@ class PageLike(Protocol):
     def pictures(self) -> Sequence[PictureLike]: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class FontProgram:
     """An embeddable font: a TrueType file holding (at least) the glyphs asked for, with a
     Unicode cmap, and the names and style a reader shows."""
@@ -154,7 +155,7 @@ class OfdFonts(Protocol):
     def program(self, name: str, chars: str) -> FontProgram: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class OfdMetadata:
     """The document and the DA/T 46 elements fawen records for this copy."""
 
@@ -177,7 +178,7 @@ class OfdMetadata:
     creator_version: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class StampBox:
     """The 归档章's six cells as printed (DA/T 22): 全宗号, 年度, 件号 over 机构（问题）,
     保管期限, 页数; on page ``page`` (0-based)."""
@@ -186,7 +187,7 @@ class StampBox:
     page: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class Placed:
     """An image of an attached page's content and where it goes (mm, y down)."""
 
@@ -258,7 +259,7 @@ class _Ids:
 # ---- glyphs ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class _Text:
     """Glyphs of one font, size and colour on one baseline: each (char, x), and where the last
     glyph's advance ends."""
@@ -415,7 +416,7 @@ def _image_object(layer: Any, picture: PictureLike, res: _Resources) -> None:
                                "ResourceID": res.image(picture.data)})  # fmt: skip
 
 
-@dataclass(frozen=True)
+@frozen
 class _Drawn:
     """One page's content, ready to write: images under paths under text."""
 
@@ -441,7 +442,7 @@ def _content_xml(drawn: _Drawn, res: _Resources) -> bytes:
 # ---- the 归档章 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class _Line:
     x1: float
     y1: float

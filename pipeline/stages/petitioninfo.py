@@ -18,12 +18,12 @@ from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pipeline.daytext import parse_date
 from pipeline.errors import InputError
 from pipeline.errors import Problem
+from pipeline.frozen import frozen
 from pipeline.model import RawInput
 
 KIND = "信访信息"
@@ -40,7 +40,7 @@ CATEGORY_EXAMPLES = "征地拆迁、劳资纠纷、涉法涉诉、其他"
 SUMMARY_KEY = "信息摘要"  # the input's 摘要 as the log keeps it (摘要 is the chain's)
 
 
-@dataclass(frozen=True)
+@frozen
 class PetitionInfo:
     """One accepted 信访信息, ready to be recorded."""
 

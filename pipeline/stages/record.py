@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
+from pipeline.frozen import frozen
 from pipeline.model import Approval
 from pipeline.model import Composition
 from pipeline.model import DocumentRequest
@@ -173,7 +173,7 @@ def changed_fields(record: dict[str, Any]) -> list[dict[str, str]]:
     return [r if isinstance(r, dict) else {"字段": str(r), "原值": "", "新值": ""} for r in rows]
 
 
-@dataclass(frozen=True)
+@frozen
 class Filing:
     """Where one version goes and how it came: the facts the record states besides the document."""
 
@@ -197,7 +197,7 @@ class Filing:
     series: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Arrival:
     """How one version came to be filed, as the edges found it: what keeps it the same document,
     the bytes received, when and by whom, and the version it replaces."""

@@ -69,6 +69,7 @@ from pipeline.docx_template import S_NUMBER_UP
 from pipeline.docx_template import S_SIGN
 from pipeline.docx_template import S_TITLE
 from pipeline.docx_template import S_TO
+from pipeline.frozen import frozen
 from pipeline.linebreak import is_wide
 from pipeline.model import Block
 from pipeline.model import BlockKind
@@ -326,7 +327,7 @@ _PAGE_NUMBER = re.compile(r"^—\s*\d+\s*—$")
 _BASELINE_EM = 0.88  # a CJK face's ascent: the em top of a 三号 line is its baseline less 0.88 em
 
 
-@dataclass(frozen=True)
+@frozen
 class PrintedLine:
     """A line of fawen's own PDF: its page (from 1), its baseline (mm from the page top), its
     size (pt) and its pieces of text from left to right, each at its x (mm from the left edge)."""
@@ -350,7 +351,7 @@ class PrintedLine:
         return round((self.baseline - g.TOP - _BASELINE_EM * g.EM_3) / g.PITCH) + 1
 
 
-@dataclass(frozen=True)
+@frozen
 class PrintedLayout:
     """Where fawen's PDF put each line: the decisions the DOCX follows (line and page breaks,
     blank lines, the 版头's lines, the 版记's page). ``numbered``: per page, whether it carries a

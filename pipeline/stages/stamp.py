@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-from dataclasses import dataclass
 from typing import Protocol
 
 from pypdf import PdfReader
@@ -16,6 +15,7 @@ from reportlab.pdfgen import canvas
 
 from pipeline import gbt9704 as g
 from pipeline import pdfa
+from pipeline.frozen import frozen
 
 MM = g.MM
 STAMP_W, STAMP_H = g.ARCHIVE_STAMP_W, g.ARCHIVE_STAMP_H  # 归档章, mm
@@ -26,7 +26,7 @@ class StampFonts(Protocol):
     def font_for(self, char: str, role: str) -> str: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class StampData:
     """What the stamps say about one version of one 件."""
 

@@ -15,11 +15,11 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from dataclasses import replace
 from typing import Any
 
 from pipeline.errors import Problem
+from pipeline.frozen import frozen
 from pipeline.model import InspectionRow
 from pipeline.model import LedgerQuery
 from pipeline.workdays import DeadlineError
@@ -42,7 +42,7 @@ CATEGORY_OF = {v: k for k, v in CHECKED_BY.items()}
 _NUMBER = re.compile(r"^(?P<code>.+?)[〔\[［(（【](?P<year>\d{4})[〕\]］)）】](?P<seq>\d+)号$")
 
 
-@dataclass(frozen=True)
+@frozen
 class TaskItem:
     """One 议定事项 as the ledger holds it."""
 
@@ -72,7 +72,7 @@ class TaskItem:
     requested: dt.date | None = None  # the 新时限 of the latest 申请延期: asked for, not granted
 
 
-@dataclass(frozen=True)
+@frozen
 class TaskChange:
     """One line of an item's history: which field, from what to what, by which version, when."""
 
@@ -256,7 +256,7 @@ def ledger_of(records: Iterable[dict[str, Any]], events: Iterable[dict[str, Any]
 # ---- standing on a day (fawen tasks ls) ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Standing:
     """An item as of a day: calendar and working days left (negative: overdue), or why unknown."""
 
@@ -312,7 +312,7 @@ def standing(item: TaskItem, at: dt.date, calendar: WorkCalendar) -> Standing:
     return Standing(item, days, working)
 
 
-@dataclass(frozen=True)
+@frozen
 class Filter:
     """What ``tasks ls`` shows: a unit (责任 or 配合), overdue only, due within N working days,
     withdrawn/removed items too."""

@@ -27,6 +27,7 @@ from reportlab.pdfgen import canvas
 
 from pipeline import gbt9704 as g
 from pipeline import rltuning
+from pipeline.frozen import frozen
 from pipeline.gbt9704 import ended
 from pipeline.linebreak import BrokenLine
 from pipeline.linebreak import break_lines
@@ -1010,7 +1011,7 @@ def attachment_slots(ts: Typesetter, attachment: AttachmentPage, on_file: bool =
     return slots
 
 
-@dataclass(frozen=True)
+@frozen
 class Typeset:
     """The typeset PDF, its page count, and the pages left for appended attachment files."""
 

@@ -30,6 +30,7 @@ from pipeline.dat22 import ARCHIVE_CODE_RE
 from pipeline.dat22 import parse_manifest
 from pipeline.dat22 import sha256
 from pipeline.errors import FawenError
+from pipeline.frozen import frozen
 from pipeline.liaisons import LOG_NAME as LIAISON_LOG
 from pipeline.model import MANIFEST
 from pipeline.model import METADATA
@@ -131,7 +132,7 @@ COLUMNS = "identity, " + COLUMNS_AFTER_IDENTITY + ", status"  # status is writte
 COLUMNS_E = ", ".join(f"e.{c.strip()}" for c in COLUMNS.split(","))
 
 
-@dataclass(frozen=True)
+@frozen
 class EntryInfo:
     identity: str
     archive_code: str
@@ -156,7 +157,7 @@ class EntryInfo:
                 "路径": self.path, "标识": self.identity, "状态": self.status or "有效"}  # fmt: skip
 
 
-@dataclass(frozen=True)
+@frozen
 class SearchHit:
     entry: EntryInfo
     snippet: str  # a few words around the first match, the query's words marked 【】

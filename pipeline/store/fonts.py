@@ -16,12 +16,12 @@ import json
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import gbt9704 as g
 from pipeline.errors import FontError
+from pipeline.frozen import frozen
 
 if TYPE_CHECKING:  # the font libraries are loaded when a face is read, not to check an input
     from fontTools.ttLib import TTFont as ToolsFont
@@ -157,7 +157,7 @@ def _is_cff(path: Path) -> bool:
     return head == b"OTTO"
 
 
-@dataclass(frozen=True)
+@frozen
 class FontChoice:
     """The face chosen for one role, and whether it is a stand-in for the standard face."""
 

@@ -15,9 +15,9 @@ import signal
 import stat
 import sys
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.frozen import frozen
 from pipeline.relpath import safe_relative_path
 from pipeline.store import regular
 from pipeline.store.registry import this_host
@@ -83,7 +83,7 @@ def fs_type(folder: str) -> str:
     return kind
 
 
-@dataclass(frozen=True)
+@frozen
 class Snapshot:
     """The bytes of an input as judged, with what they must still match when filed."""
 
@@ -97,7 +97,7 @@ class Snapshot:
         return other is not None and (self.size, self.mtime, self.digest) == (other.size, other.mtime, other.digest)
 
 
-@dataclass(frozen=True)
+@frozen
 class Survey:
     """What a listing of the inbox found: inputs to take, and entries named as inputs that are
     not regular files (with what each is, in Chinese)."""
@@ -106,7 +106,7 @@ class Survey:
     misplaced: list[tuple[Path, str]]
 
 
-@dataclass(frozen=True)
+@frozen
 class Claim:
     """An input moved into this process's private folder."""
 

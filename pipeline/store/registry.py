@@ -21,12 +21,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NotRequired
 from typing import TypedDict
 
 from pipeline.errors import FawenError
+from pipeline.frozen import frozen
 from pipeline.numbertext import ranges
 from pipeline.store.sqlite import immediate
 
@@ -84,7 +84,7 @@ class NumberIssued(RegistryError):
         self.record = record
 
 
-@dataclass(frozen=True)
+@frozen
 class NumberRecord:
     kind: str
     series: str

@@ -6,14 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline import configuration
 from pipeline.errors import WorkspaceError
+from pipeline.frozen import frozen
 from pipeline.model import Organ
 from pipeline.model import WorkspaceConfig
 from pipeline.store import liaisonlog
@@ -25,7 +24,7 @@ EXAMPLES = REPO_ROOT / "examples"
 SAMPLE_CONFIG = EXAMPLES / "罕台镇.fawen.yaml"
 
 
-@dataclass(frozen=True)
+@frozen
 class Workspace:
     root: Path
     config: WorkspaceConfig
@@ -139,7 +138,7 @@ def init(root: Path) -> Path:
     target = root / CONFIG_NAME
     if target.exists():
         raise WorkspaceError(f"{target} 已存在，未做改动。")
-    shutil.copyfile(SAMPLE_CONFIG, target)
+    target.write_bytes(SAMPLE_CONFIG.read_bytes())
     for sub in ("inbox", "outbox"):
         (root / sub).mkdir(exist_ok=True)
     return target

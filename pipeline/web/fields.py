@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
+from pipeline.frozen import frozen
+
 ROW_NAME = re.compile(r"^(?P<list>[^\[\].]{1,20})\[(?P<n>\d{1,4})\]\.(?P<col>[^\[\].]{1,20})$")
 SPLIT_UNITS = re.compile(r"[、，,；;\n]")
 
 
-@dataclass(frozen=True)
+@frozen
 class Field:
     """One entry of the form. ``widget``: text, area (multi-line), lines (a list, one item a
     line), units (a list typed as 甲、乙), date, number, check, choice, rows (a list of records

@@ -18,7 +18,10 @@ fawen's PDF and Typst both start from the same composed document: Typst's input 
 fawen's composition (the same words, blocks and faces), so the PDF rate times typesetting alone.
 
 Targets (issue 2): PDF >= 40/s, DOCX >= 40/s, both >= 20/s, one process, after warm-up.
-Issue 13: fawen's PDF rate >= Typst's, PDF + DOCX >= 0.8 x Typst's, in the same run.
+Issue 13: fawen's PDF rate >= Typst's, PDF + DOCX >= 0.8 x Typst's, in the same run. Typst is
+timed from its prepared input, fawen's PDF from the composed document; PDF + DOCX is compared from
+the composed document too (typeset, then the DOCX following the PDF's lines), and printed besides
+as ``render_request`` does it, composition included (the issue-2 target).
 """
 
 from __future__ import annotations
@@ -195,6 +198,13 @@ def main() -> None:
     def both() -> None:
         render_request(requests[next(counter)], workspace, SEED.parent)
 
+    both_it = iter(composed)
+
+    def both_composed() -> None:  # from the composed document, as Typst and the PDF figure start
+        comp = next(both_it)
+        typeset = typeset_pdf.typeset(comp, fonts)
+        render_docx(comp, template, None, layout_of(typeset.printed, typeset.numbered))
+
     for _ in range(5):  # warm-up: fonts loaded, templates compiled
         both()
     pages = typeset_pdf.typeset(comp, fonts).pages
@@ -205,6 +215,7 @@ def main() -> None:
     meter.add("DOCX 按 PDF 分行分页", docx_laid_out)
     meter.add("其中 docxtpl 本身", docxtpl_alone)
     meter.add("PDF + DOCX", both)
+    meter.add("PDF + DOCX 从排好的公文起", both_composed)
     typst = typst_engine(composed, fonts)
     if typst is not None:
         meter.add("PDF（Typst）", typst)
@@ -215,12 +226,15 @@ def main() -> None:
         print(f"  目标 {label} >= {target}/秒：{'达到' if value >= target else '未达到'}")
     typst_rate = rates.get("PDF（Typst）", 0.0)
     if typst_rate:
+        composed_rate = rates["PDF + DOCX 从排好的公文起"]
         print(f"  fawen PDF ≥ Typst：{'达到' if pdf_rate >= typst_rate else '未达到'}（{pdf_rate / typst_rate:.2f} 倍）；"
-              f"PDF + DOCX ≥ 0.8 × Typst：{'达到' if both_rate >= 0.8 * typst_rate else '未达到'}"
-              f"（{both_rate / typst_rate:.2f} 倍）")  # fmt: skip
-        per = {k: meter.cpu[k] / meter.counts[k] for k in ("PDF（reportlab）", "PDF + DOCX", "PDF（Typst）")}
+              f"PDF + DOCX ≥ 0.8 × Typst：{'达到' if composed_rate >= 0.8 * typst_rate else '未达到'}"
+              f"（从排好的公文起 {composed_rate / typst_rate:.2f} 倍，如 Typst；"
+              f"含读入和排版前的组稿 {both_rate / typst_rate:.2f} 倍）")  # fmt: skip
+        per = {k: meter.cpu[k] / meter.counts[k]
+               for k in ("PDF（reportlab）", "PDF + DOCX 从排好的公文起", "PDF（Typst）")}  # fmt: skip
         print(f"  按 CPU 时间（机器繁忙时更可比）：fawen PDF 是 Typst 的 {per['PDF（Typst）'] / per['PDF（reportlab）']:.2f} 倍速度，"
-              f"PDF + DOCX 是 {per['PDF（Typst）'] / per['PDF + DOCX']:.2f} 倍")  # fmt: skip
+              f"PDF + DOCX（从排好的公文起）是 {per['PDF（Typst）'] / per['PDF + DOCX 从排好的公文起']:.2f} 倍")  # fmt: skip
         # PDF + DOCX at 0.8 x Typst's rate leaves the DOCX 1.25 x Typst's time less the PDF's
         budget = 1.25 * cpu_per(meter, "PDF（Typst）") - cpu_per(meter, "PDF（reportlab）")
         floor = cpu_per(meter, "其中 docxtpl 本身")

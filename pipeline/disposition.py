@@ -10,7 +10,6 @@ and last digest per 件). Pure: no I/O here.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 
@@ -21,6 +20,8 @@ GENESIS = "0" * 64
 
 
 def _digest(event: dict[str, object]) -> str:
+    import hashlib  # noqa: PLC0415 — OpenSSL loads when a chain is hashed, not for every command that imports this
+
     body = {k: v for k, v in event.items() if k != "摘要"}
     return hashlib.sha256(
         json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")

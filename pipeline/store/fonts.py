@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import bisect
 import gc
-import hashlib
 import json
 import os
 import sys
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -278,6 +278,8 @@ class FontSet:
             self._chain[role] = chain
 
     def _register(self, path: Path, subfont: int) -> str:
+        import hashlib  # noqa: PLC0415 — OpenSSL loads only where fonts are registered, not for validate
+
         digest = hashlib.sha1(f"{path}|{subfont}".encode()).hexdigest()[:10]
         name = f"fw-{digest}"
         if name not in self._rl:
@@ -381,6 +383,8 @@ class FontSet:
 
 def _load_check(path: Path, subfont: int) -> bool:
     """Whether reportlab can embed this face."""
+    import hashlib  # noqa: PLC0415 — as in FontSet._register
+
     from reportlab.pdfbase.ttfonts import TTFError  # noqa: PLC0415
     from reportlab.pdfbase.ttfonts import TTFont  # noqa: PLC0415
 
@@ -397,6 +401,8 @@ def _truetype(path: Path) -> Path | None:
         return path
     if path.suffix.lower() in (".ttc", ".otc"):
         return None  # CFF collections (Noto CJK) are too slow to convert on demand
+    import hashlib  # noqa: PLC0415 — as in FontSet._register
+
     st = path.stat()
     digest = hashlib.sha256(f"{path.name}|{st.st_size}".encode()).hexdigest()[:12]
     target = cache_dir() / f"{path.stem}-{digest}.ttf"
@@ -580,14 +586,19 @@ def coverage(extra_dirs: Iterable[str | Path] = ()) -> CodePoints:
         except OSError:
             continue
         listing.append(f"{path}|{st.st_size}|{st.st_mtime_ns}")
-    digest = hashlib.sha256("\n".join((*key, "", *tuple(listing))).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    cache = cache_dir() / f"coverage-{digest}.json"
+    fonts = "\n".join((*key, "", *listing))
+    # named by a CRC and holding the listing it was made from, so a clash of names only costs a
+    # recount; hashlib would load OpenSSL in every `fawen validate` for it
+    cache = cache_dir() / f"coverage-{zlib.crc32(fonts.encode('utf-8', 'surrogateescape')):08x}.json"
     try:
-        codes = CodePoints((a, b) for a, b in json.loads(cache.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+        saved = json.loads(cache.read_text(encoding="utf-8", errors="surrogateescape"))
+        if saved["fonts"] != fonts:
+            raise ValueError(cache)
+        codes = CodePoints((a, b) for a, b in saved["ranges"])
+    except (OSError, ValueError, TypeError, KeyError):
         fs = font_set(key)
         ranges = _ranges(c for f in fs._rl.values() for c in f.face.charToGlyph if c <= 0xFFFF)
-        _write_ranges(cache, ranges)
+        _write_ranges(cache, fonts, ranges)
         codes = CodePoints((a, b) for a, b in ranges)
     _COVERAGE[key] = codes
     return codes
@@ -603,11 +614,11 @@ def _ranges(codes: Iterable[int]) -> list[list[int]]:
     return ranges
 
 
-def _write_ranges(path: Path, ranges: list[list[int]]) -> None:
+def _write_ranges(path: Path, fonts: str, ranges: list[list[int]]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(ranges), encoding="utf-8")
+        tmp.write_text(json.dumps({"fonts": fonts, "ranges": ranges}), encoding="utf-8", errors="surrogateescape")
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only cache only costs the next process the same seconds

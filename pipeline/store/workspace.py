@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -103,12 +103,16 @@ def load_config_file(path: Path) -> WorkspaceConfig:
 def _parsed(name: str, data: bytes) -> tuple[dict[str, Any], dict[str, int]]:
     """A ``fawen.yaml`` parsed, kept by its digest in the user's cache folder: ruamel reads YAML in
     pure Python (about 90 ms for the sample) and every command reads it. Only a file that parses
-    is kept; what it says is checked every time (configuration.check_config)."""
-    digest = hashlib.sha256(data).hexdigest()[:32]
-    cache = config_cache() / f"{digest}.json"
+    is kept; what it says is checked every time (configuration.check_config).
+
+    Kept under a CRC of the file, with the file's text, which must match: a clash of CRCs only
+    costs a parse, and hashlib would load OpenSSL for it in every command."""
+    source = data.decode("utf-8", "surrogateescape")
+    cache = config_cache() / f"{zlib.crc32(data):08x}-{len(data)}.json"
     try:
-        kept = json.loads(cache.read_text(encoding="utf-8"))
-        if isinstance(kept, dict) and isinstance(kept.get("tree"), dict) and isinstance(kept.get("lines"), dict):
+        kept = json.loads(cache.read_text(encoding="utf-8", errors="surrogateescape"))
+        same = isinstance(kept, dict) and kept.get("source") == source
+        if same and isinstance(kept.get("tree"), dict) and isinstance(kept.get("lines"), dict):
             return kept["tree"], kept["lines"]
     except (OSError, ValueError):
         pass
@@ -116,7 +120,8 @@ def _parsed(name: str, data: bytes) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         part = cache.with_name(f"{cache.name}.{os.getpid()}.part")
-        part.write_text(json.dumps({"tree": tree, "lines": lines}, ensure_ascii=False), encoding="utf-8")
+        entry = {"source": source, "tree": tree, "lines": lines}
+        part.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8", errors="surrogateescape")
         os.replace(part, cache)
     except (OSError, TypeError, ValueError):  # a read-only home, or a value JSON cannot hold: parse next time
         pass

@@ -22,6 +22,7 @@ from pipeline.model import METADATA
 from pipeline.model import DocumentRequest
 from pipeline.relpath import stays_inside
 from pipeline.stages.parse import MAX_INPUT_BYTES
+from pipeline.stages.parse import front_matter
 from pipeline.stages.parse import parse_input
 from pipeline.stages.validate import ledger_rows
 from pipeline.stages.validate import shown
@@ -304,11 +305,15 @@ _KIND_LINE = re.compile(r'^\ufeff?"?文种"?[ \t]*:[ \t]*"?([^"\s,#]+)', re.MULT
 def record_kind(path: Path) -> str:
     """The 文种 of a record input (办理反馈, 联络员变更, 信访信息), or '' for anything else —
     including a file that does not parse: checking it as a 公文 says what is wrong with it. The
-    usual ``文种: 通知`` line is read as it stands; only a file without one is parsed here."""
+    usual ``文种: 通知`` line (of a YAML file, or of a Markdown file's YAML block) is read as it
+    stands; only a file without one is parsed here."""
     try:
         raw = read_input(path)
-        yaml = path.suffix.lower() in (".yaml", ".yml")  # JSON indents its keys, Markdown has a body
-        said = _KIND_LINE.findall(raw[:65536].decode("utf-8", "replace")) if yaml else []
+        text = raw[:65536].decode("utf-8", "replace")
+        suffix = path.suffix.lower()
+        # JSON indents its keys; a Markdown body may hold any line, so only its YAML block is read
+        head = text if suffix in (".yaml", ".yml") else front_matter(text) if suffix in (".md", ".markdown") else None
+        said = _KIND_LINE.findall(head) if head is not None else []
         if len(said) == 1:
             return said[0] if said[0] in RECORD_KINDS else ""
         data = parse_input(path.name, path.suffix, raw).data

@@ -248,3 +248,20 @@ def test_only_a_top_level_kind_makes_an_input_a_record(tmp_path):
     indented = tmp_path / "r.json"  # JSON indents its keys: parsed, still recognised
     indented.write_text(json.dumps({"文种": "办理反馈", "正文": "文种: 信访信息"}, ensure_ascii=False, indent=2), encoding="utf-8")
     assert record_kind(indented) == "办理反馈"
+
+
+def test_a_markdown_input_is_a_record_by_its_yaml_block_alone(tmp_path):
+    from pipeline.intake import record_kind
+
+    notice = tmp_path / "n.md"  # a body line at the margin that reads like a record's 文种
+    notice.write_text("---\n文种: 通知\n标题: 关于测试的通知\n---\n文种: 信访信息\n\n其余说明。\n", encoding="utf-8")
+    assert record_kind(notice) == ""
+    record = tmp_path / "r.md"
+    record.write_text("---\n文种: 信访信息\n单位: 九成功村\n---\n摘要写在这里。\n", encoding="utf-8")
+    assert record_kind(record) == "信访信息"
+    aliased = tmp_path / "a.md"  # no 文种 line in the block: parsed, and the body is not read for one
+    aliased.write_text("---\nkind: 通知\n---\n文种: 办理反馈\n", encoding="utf-8")
+    assert record_kind(aliased) == ""
+    unclosed = tmp_path / "u.md"  # the block never ends: parsed, refused there, so not a record
+    unclosed.write_text("---\n文种: 办理反馈\n", encoding="utf-8")
+    assert record_kind(unclosed) == ""

@@ -471,15 +471,28 @@ def parse_input(name: str, suffix: str, data: bytes) -> RawInput:
     return RawInput(name, data_, lines)
 
 
+def _front_end(rows: list[str]) -> int | None:
+    """The row closing a Markdown input's YAML block; None when the block is not closed."""
+    for end in range(1, len(rows)):
+        # the closing line starts at the margin: an indented --- is a line of a block value
+        if rows[end].rstrip() in ("---", "..."):
+            return end
+    return None
+
+
+def front_matter(text: str) -> str | None:
+    """The YAML block (信息块) of a Markdown input's text, or None when it has no closed one."""
+    rows = text.split("\n")
+    end = _front_end(rows) if rows[0].strip() == "---" else None
+    return None if end is None else "\n".join(rows[1:end])
+
+
 def _parse_markdown(name: str, text: str) -> RawInput:
     rows = text.split("\n")
     if not rows or rows[0].strip() != "---":
         raise _fail(name, "Markdown 文件缺少开头的 YAML 信息块", "第一行为 ---，其后写 文种、标题 等，再以 --- 结束", 1)
-    for end in range(1, len(rows)):
-        # the closing line starts at the margin: an indented --- is a line of a block value
-        if rows[end].rstrip() in ("---", "..."):
-            break
-    else:
+    end = _front_end(rows)
+    if end is None:
         raise _fail(name, "YAML 信息块没有结束行 ---", "在信息块后加一行 ---", len(rows))
     front = "\n".join(rows[1:end])
     data, lines = _load_yaml(name, front, line_offset=1) if front.strip() else ({}, {})

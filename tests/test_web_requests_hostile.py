@@ -33,6 +33,7 @@ GBK_NAME = "关于通知".encode("gbk") + b".yaml"  # as a Chinese Windows (or a
 NO_NAME = b"\xff\xfe\xe9.yaml"  # neither UTF-8 nor GB 18030
 REQUEST_SECONDS = 10  # pipeline.cli.serve.REQUEST_SECONDS
 MAX_IN_FLIGHT = 64  # pipeline.web.site.MAX_IN_FLIGHT
+MAX_CONNECTIONS = 512  # pipeline.web.site.MAX_CONNECTIONS
 
 
 def synthetic(root: Path) -> Path:
@@ -232,6 +233,22 @@ def test_idle_slow_and_too_many_connections_neither_lock_others_out_nor_stay_ope
     for sock in idle + slow:
         sock.close()
     assert not still_open, f"{len(still_open)} connections still open after {REQUEST_SECONDS + 10} s"
+    assert until(lambda: get(served, "/").status == 200, 5)
+
+
+def test_past_the_connection_limit_the_answer_is_chinese_and_the_connection_closed(served):
+    """Past its connection limit uvicorn answered everyone "Service Unavailable", in English."""
+    idle = [opened(served, b"") for _ in range(MAX_CONNECTIONS)]
+    try:
+        assert until(lambda: get(served, "/").status == 503, 5)  # once the server has taken them all in
+        busy = get(served, "/")
+        assert busy.status == 503 and "服务器繁忙" in busy.text, busy.body[:300]
+        assert busy.headers["connection"] == "close" and busy.headers["retry-after"] == "5"
+        refused = get(served, "/", {"Accept": "application/json"})
+        assert refused.status == 503 and json.loads(refused.body)["错误"] == "服务器繁忙，请稍后再试"
+    finally:
+        for sock in idle:
+            sock.close()
     assert until(lambda: get(served, "/").status == 200, 5)
 
 

@@ -20,7 +20,6 @@ from pipeline.store import workspace as ws_store
 
 MIN_PASSWORD = 8
 REQUEST_SECONDS = 10  # for a request to arrive whole (head and body), from its first byte or the connection
-CONNECTIONS = 512  # uvicorn's own limit, far above the application's (site.MAX_IN_FLIGHT): idle ones are closed
 BAD_REQUEST = "请求无效：这不是完整、合法的 HTTP 请求（例如缺少 Host 头，或请求头过长）。\n"
 
 
@@ -129,9 +128,10 @@ def _run(workspace: ws_store.Workspace, sock: socket.socket, local: bool) -> Non
     # uvicorn's own lines are English: only its errors reach the console, the rest is said above
     app = Busy(create_app(workspace, local_only=local), workspace)
     config = uvicorn.Config(app, log_level="error", access_log=False, server_header=False, proxy_headers=False,
-                            lifespan="off", timeout_keep_alive=5, limit_concurrency=CONNECTIONS,
-                            http=_protocol())  # fmt: skip
-    uvicorn.Server(config).run(sockets=[sock])
+                            lifespan="off", timeout_keep_alive=5, http=_protocol())  # fmt: skip
+    server = uvicorn.Server(config)
+    app.connections = server.server_state.connections  # Busy refuses past MAX_CONNECTIONS, in Chinese
+    server.run(sockets=[sock])
     click.echo("已停止。")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Sized
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -36,6 +37,7 @@ from pipeline.web.security import Sessions
 HERE = Path(__file__).resolve().parent
 MAX_KEY = 200  # a 档号, 文号 or query longer than this is no key: 400 before any look-up
 MAX_IN_FLIGHT = 64  # requests answered at once; the worker threads are fewer (anyio's 40)
+MAX_CONNECTIONS = 512  # open connections, idle ones included (those are closed within seconds)
 BUSY_RETRY = 5  # seconds a browser is asked to wait when the server is busy
 RETENTION_CN = {"Y": "永久", "D30": "定期30年", "D10": "定期10年"}
 
@@ -165,11 +167,13 @@ def attachment_header(name: str) -> str:
 
 class Busy:
     """ASGI middleware around the whole application: beyond ``limit`` requests at once, a request
-    gets a Chinese 503 at once instead of waiting for a worker thread behind the others (and
-    before uvicorn's own limit, whose answer is English text)."""
+    gets a Chinese 503 at once instead of waiting for a worker thread behind the others; beyond
+    MAX_CONNECTIONS open connections (``connections``: the server's own set of them), the same
+    answer, and the connection is closed. uvicorn's own limit for the latter answers in English."""
 
     def __init__(self, app: ASGIApp, workspace: Workspace, limit: int = MAX_IN_FLIGHT) -> None:
         self.app, self.limit, self.in_flight = app, limit, 0  # counted on the event loop's one thread
+        self.connections: Sized = ()
         data = {
             "错误": "服务器繁忙，请稍后再试",
             "说明": f"正在处理的请求太多；请过 {BUSY_RETRY} 秒刷新本页。",
@@ -183,16 +187,19 @@ class Busy:
         if scope["type"] == "http" and self.in_flight >= self.limit:
             await self._refuse(scope, send)
             return
+        if scope["type"] == "http" and len(self.connections) >= MAX_CONNECTIONS:
+            await self._refuse(scope, send, [(b"connection", b"close")])
+            return
         self.in_flight += 1
         try:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send, extra: list[tuple[bytes, bytes]] | None = None) -> None:
         as_json = wants_json(Request(scope))
         body, kind = (self.json, b"application/json") if as_json else (self.html, b"text/html; charset=utf-8")
         headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store"),
-                   (b"retry-after", str(BUSY_RETRY).encode()), (b"vary", b"accept"), *HEADERS]  # fmt: skip
+                   (b"retry-after", str(BUSY_RETRY).encode()), (b"vary", b"accept"), *HEADERS, *(extra or [])]  # fmt: skip
         await send({"type": "http.response.start", "status": 503, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -17,6 +17,11 @@ the 版心 bottom and Word or LibreOffice break lines and pages themselves.
 
 LibreOffice ignores w:autoSpaceDE/DN and puts a fifth of an em between a CJK and a Latin letter
 or digit: a hidden soft hyphen between them stops it (``_unspace``).
+
+What depends on the template alone is worked out once and kept, in bounded caches keyed on the
+template's bytes or text: its parts as read and parsed, its styles, docxtpl's preprocessing and
+the compiled Jinja, the written XML and deflated bytes of parts no document changes. Each
+document gets its own copies of the XML it reads or changes.
 """
 
 from __future__ import annotations
@@ -29,26 +34,44 @@ import io
 import itertools
 import math
 import re
+import struct
+import time
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Iterator
-from copy import deepcopy
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 from typing import ClassVar
+from typing import NamedTuple
 from typing import cast
 
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.oxml import CT_Relationships
+from docx.opc.oxml import serialize_part_xml
+from docx.opc.package import Unmarshaller
+from docx.opc.packuri import CONTENT_TYPES_URI
+from docx.opc.packuri import PACKAGE_URI
+from docx.opc.part import PartFactory
+from docx.opc.part import XmlPart
+from docx.opc.pkgreader import PackageReader
+from docx.opc.pkgwriter import _ContentTypesItem
 from docx.oxml.ns import NamespacePrefixedTag
-from docx.oxml.ns import qn
+from docx.oxml.ns import qn as docx_qn
 from docx.oxml.parser import oxml_parser
+from docx.oxml.parser import parse_xml
+from docx.package import Package
 from docx.shared import Mm
 from docx.shared import Pt
+from docx.styles import BabelFish
 from docxtpl import DocxTemplate
 from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from reportlab.pdfbase import pdfmetrics
@@ -79,6 +102,7 @@ from pipeline.model import Signature
 from pipeline.model import Table
 
 TWIPS_PER_MM = 1440 / 25.4
+qn = functools.lru_cache(maxsize=512)(docx_qn)  # the same Clark names, each tag's worked out once
 
 
 class _Environment(SandboxedEnvironment):
@@ -100,13 +124,75 @@ class _Environment(SandboxedEnvironment):
 
 
 _ENV = _Environment(autoescape=True)
+_REWRITTEN = re.compile(r"[{}\t\a\n\f\r]")  # what Jinja or docxtpl could change in a text without tags
+_LISTING = re.compile(r"[\t\a\n\f]")  # what docxtpl's resolve_listing rewrites
+_PARAGRAPH_XML = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", flags=re.DOTALL)  # as resolve_listing finds them
 
 
 class _Template(DocxTemplate):  # type: ignore[misc]  # docxtpl is untyped
     """docxtpl's preprocessing of the template XML (joining tags split across runs) depends on
-    the template alone, so it is done once per template text rather than at every render."""
+    the template alone, so it is done once per template text rather than at every render; so is
+    reading the template's package (``_open``)."""
 
     _patched: ClassVar[dict[str, str]] = {}
+    _inert_parts: ClassVar[dict[bytes, bool]] = {}
+    docx: Any
+    is_rendered: bool
+
+    def __init__(self, template: bytes | io.BytesIO) -> None:
+        data = template if isinstance(template, bytes) else template.getvalue()
+        super().__init__(io.BytesIO(data))
+        self._template = data
+
+    def init_docx(self, reload: bool = True) -> None:
+        if not self.docx or (self.is_rendered and reload):
+            self.docx = _open(self._template, without_body=True)
+            self.is_rendered = False
+
+    def get_xml(self) -> str:
+        """The template's body, as docxtpl reads it: the document is opened without it, since
+        rendering replaces it."""
+        body = getattr(self.docx.part, "template_body", None)
+        return _body_xml(body) if body is not None else cast("str", super().get_xml())
+
+    def get_headers_footers(self, uri: str) -> Iterator[tuple[str, Any]]:
+        """The headers and footers to render: one without a tag or a character docxtpl rewrites
+        would come out as it went in, so it is kept as it is."""
+        for rel_key, part in super().get_headers_footers(uri):
+            if not self._inert(part):
+                yield rel_key, part
+
+    def _inert(self, part: Any) -> bool:
+        blob = part.blob
+        hit = self._inert_parts.get(blob)
+        if hit is None:
+            xml = self.get_part_xml(part)
+            hit = self.patch_xml(xml) == xml and not _REWRITTEN.search(xml)
+            if len(self._inert_parts) > 64:
+                self._inert_parts.clear()
+            self._inert_parts[blob] = hit
+        return hit
+
+    def render_properties(self, context: dict[str, Any], jinja_env: Any = None) -> None:
+        """docxtpl's, a property without a tag kept as it is rather than rendered to itself."""
+        if jinja_env is None:
+            return super().render_properties(context, jinja_env)  # type: ignore[no-any-return]
+        props = self.docx.core_properties
+        for name in ("author", "comments", "identifier", "language", "subject", "title"):
+            initial = getattr(props, name)
+            rendered = jinja_env.from_string(initial).render(context) if _REWRITTEN.search(initial) else initial
+            setattr(props, name, rendered)
+
+    def render_footnotes(self, context: dict[str, Any], jinja_env: Any = None) -> None:
+        parts = self.docx.part.package.parts
+        if any(part.content_type == CT.WML_FOOTNOTES for part in parts):
+            super().render_footnotes(context, jinja_env)
+
+    def resolve_listing(self, xml: str) -> str:
+        """docxtpl's, paragraph by paragraph, and only where it changes something: in a text
+        with a tab, a line break, a \\a or a \\f."""
+        resolve = super().resolve_listing
+        return _PARAGRAPH_XML.sub(lambda m: resolve(m.group(0)) if _LISTING.search(m.group(0)) else m.group(0), xml)
 
     def patch_xml(self, src_xml: str) -> str:
         key = hashlib.sha1(src_xml.encode("utf-8")).hexdigest()
@@ -116,6 +202,185 @@ class _Template(DocxTemplate):  # type: ignore[misc]  # docxtpl is untyped
                 self._patched.clear()
             hit = self._patched[key] = super().patch_xml(src_xml)
         return hit
+
+
+def _open(template: bytes, without_body: bool = False) -> Any:
+    """python-docx's ``Document(template)``, from the template's parts read and parsed once: each
+    document gets its own copies of the parsed XML. ``without_body``: the body left empty, to be
+    rendered (``_Template.get_xml``)."""
+    package = Package()
+    Unmarshaller.unmarshal(_package_reader(template), package, _load_part)  # type: ignore[no-untyped-call]
+    part = package.main_document_part
+    if part.content_type != CT.WML_DOCUMENT_MAIN:
+        raise ValueError(f"not a Word file: {part.content_type}")
+    if without_body and isinstance(part, _LazyXml) and part.pristine:
+        part.template_body, part.source = part.source, _without_body(part.source)
+    return part.document
+
+
+@functools.lru_cache(maxsize=8)
+def _without_body(blob: bytes) -> bytes:
+    document = _copy(_parsed(blob))
+    for child in list(document.body):
+        document.body.remove(child)
+    return serialize_part_xml(document)
+
+
+@functools.lru_cache(maxsize=8)
+def _body_xml(blob: bytes) -> str:
+    return cast("str", etree.tostring(_parsed(blob).body, encoding="unicode", pretty_print=False))
+
+
+@functools.lru_cache(maxsize=8)
+def _package_reader(template: bytes) -> PackageReader:
+    reader: PackageReader = PackageReader.from_file(io.BytesIO(template))  # type: ignore[no-untyped-call]
+    return reader  # its parts' bytes: never changed
+
+
+def _load_part(partname: Any, content_type: str, reltype: str, blob: bytes, package: Any) -> Any:
+    """python-docx's PartFactory, an XML part made lazy (``_LazyXml``)."""
+    selector = PartFactory.part_class_selector
+    cls = (selector(content_type, reltype) if selector else None) or PartFactory._part_cls_for(content_type)
+    if issubclass(cls, XmlPart) and getattr(cls.load, "__func__", None) is _XML_LOAD:
+        part = _lazy(cls)(partname, content_type, None, package)
+        part.source = blob
+        return part
+    return cls.load(partname, content_type, blob, package)
+
+
+_XML_LOAD = XmlPart.__dict__["load"].__func__  # a part class that loads otherwise is left to do so
+
+
+class _LazyXml:
+    """An XML part whose element is copied from the template's, parsed once, when something first
+    reads it; until then its blob is the template's part as python-docx writes it. Most parts
+    (settings, numbering, often styles and footers) are never read."""
+
+    source: bytes
+    template_body: bytes | None = None  # the main document's, opened without its body
+    _own: Any = None
+
+    @property
+    def _element(self) -> Any:
+        if self._own is None:
+            self._own = _copy(_parsed(self.source))
+        return self._own
+
+    @_element.setter
+    def _element(self, element: Any) -> None:
+        self._own = element  # None from XmlPart.__init__: copied when first read
+
+    @property
+    def pristine(self) -> bool:
+        """Whether the element is still the template's: never read, so never changed."""
+        return self._own is None
+
+    @property
+    def blob(self) -> bytes:
+        return _serialized(self.source) if self._own is None else serialize_part_xml(self._own)
+
+
+_LAZY_CLASSES: dict[type[Any], type[Any]] = {}  # one per python-docx part class
+
+
+def _lazy(cls: type[Any]) -> type[Any]:
+    lazy = _LAZY_CLASSES.get(cls)
+    if lazy is None:
+        lazy = _LAZY_CLASSES[cls] = type(f"_Lazy{cls.__name__}", (_LazyXml, cls), {})
+    return lazy
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(blob: bytes) -> Any:
+    return parse_xml(blob)  # never handed out or changed: read, or copied
+
+
+@functools.lru_cache(maxsize=64)
+def _serialized(blob: bytes) -> bytes:
+    return serialize_part_xml(_parsed(blob))
+
+
+def _save(doc: Any) -> bytes:
+    """python-docx's ``doc.save`` (PackageWriter.write), each distinct part deflated once and the
+    content types and relationships written once per package layout: most parts, and the
+    layout, are the same in every document made from a template."""
+    package = doc.part.package
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    out = _Zip()
+    out.write(CONTENT_TYPES_URI, _content_types(tuple(_PartType(p.partname, p.content_type) for p in parts)))
+    out.write(PACKAGE_URI.rels_uri, _rels_xml(PACKAGE_URI.baseURI, _rels_key(package.rels)))
+    for part in parts:
+        out.write(part.partname, part.blob)
+        if len(part.rels):
+            out.write(part.partname.rels_uri, _rels_xml(part.partname.baseURI, _rels_key(part.rels)))
+    return out.close()
+
+
+class _PartType(NamedTuple):
+    partname: Any
+    content_type: str
+
+
+@functools.lru_cache(maxsize=16)
+def _content_types(parts: tuple[_PartType, ...]) -> bytes:
+    return cast("bytes", _ContentTypesItem.from_parts(parts).blob)  # type: ignore[no-untyped-call]
+
+
+def _rels_key(rels: Any) -> tuple[tuple[str, str, str, bool], ...]:
+    """What a part's relationships XML is made of: each target as its part name (or URL)."""
+    return tuple(
+        (rel.rId, rel.reltype, rel.target_ref if rel.is_external else rel.target_part.partname, rel.is_external)
+        for rel in rels.values()
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _rels_xml(base: str, rels: tuple[tuple[str, str, Any, bool], ...]) -> bytes:
+    """``Relationships.xml`` for a source whose base URI is ``base``."""
+    element = CT_Relationships.new()
+    for rid, reltype, target, external in rels:
+        element.add_rel(rid, reltype, target if external else target.relative_ref(base), external)
+    return cast("bytes", element.xml)
+
+
+class _Zip:
+    """A zip archive of deflated members, as zipfile writes it (``writestr``), written by hand
+    so that a member's deflated bytes can be reused."""
+
+    def __init__(self) -> None:
+        self._data = io.BytesIO()
+        self._directory: list[bytes] = []
+        now = time.localtime()
+        self._time = now.tm_hour << 11 | now.tm_min << 5 | now.tm_sec // 2
+        self._date = max(now.tm_year - 1980, 0) << 9 | now.tm_mon << 5 | now.tm_mday
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        name = pack_uri.membername.encode("utf-8")
+        flags = 0 if name.isascii() else 0x800  # the name in UTF-8
+        crc, deflated = _deflated(blob)
+        fields = (flags, zipfile.ZIP_DEFLATED, self._time, self._date, crc, len(deflated), len(blob), len(name), 0)
+        offset = self._data.tell()
+        self._data.write(struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, *fields) + name + deflated)
+        self._directory.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, *fields, 0, 0, 0,
+                                           0o600 << 16, offset) + name)  # fmt: skip
+
+    def close(self) -> bytes:
+        start = self._data.tell()
+        directory = b"".join(self._directory)
+        count = len(self._directory)
+        self._data.write(
+            directory + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(directory), start, 0)
+        )
+        return self._data.getvalue()
+
+
+@functools.lru_cache(maxsize=128)
+def _deflated(blob: bytes) -> tuple[int, bytes]:
+    """A member's CRC and its bytes deflated as zipfile deflates them."""
+    deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return zlib.crc32(blob), deflate.compress(blob) + deflate.flush()
 
 
 def _width_mm(text: str) -> float:
@@ -204,15 +469,31 @@ class _Styled:
         return [Run(r, None) for r in self._p.iterchildren(qn("w:r"))]  # type: ignore[arg-type]  # text only: no part
 
 
-def _styled(doc: Any, *names: str) -> list[_Styled]:
-    ids = {doc.styles[name].style_id: name for name in names}
+def _styled(doc: Any, styles: _StyleSheet, *names: str) -> list[_Styled]:
+    ids = {styles.id_of(name): name for name in names}
     out = []
-    for p in doc.element.body.iterchildren(qn("w:p")):
-        ppr = p.pPr
-        style = ppr.pStyle if ppr is not None else None
-        if style is not None and style.val in ids:
-            out.append(_Styled(p, ids[style.val]))
+    for p in doc.element.body.iterchildren(_W_P):
+        val = _style_of(p)
+        if val in ids:
+            out.append(_Styled(p, ids[val]))
     return out
+
+
+def _style_of(p: Any) -> str | None:
+    """The paragraph's style id as python-docx reads it (``p.pPr.pStyle``), without its finds."""
+    ppr = _first(p, _W_PPR)
+    style = _first(ppr, _W_PSTYLE) if ppr is not None else None
+    return cast("str | None", style.get(_W_VAL)) if style is not None else None
+
+
+def _first(el: Any, tag: str) -> Any:
+    """``el.find(tag)``, quicker where the schema puts the child first (w:pPr, w:rPr, w:pStyle):
+    lxml answers find() by way of ElementPath."""
+    if len(el) and el[0].tag == tag:
+        return el[0]
+    for child in el.iterchildren(tag):
+        return child
+    return None
 
 
 def _set_right_indent(paragraph: Any, mm: float) -> None:
@@ -242,11 +523,13 @@ def signature_text(signature: Signature) -> str:
     return ("\n" * g.SEAL_ROW_LINES).join(rows)
 
 
-def _joint_mark(doc: Any, head: Head) -> None:
+def _joint_mark(doc: Any, styles: _StyleSheet, head: Head) -> None:
     """A 联合行文's 标志 (§7.2.4): the 标志 paragraph becomes a borderless centred table, the
     organs' names stacked in the left cell (分散对齐), 文件 in the right cell, centred vertically."""
-    marks = _styled(doc, S_MARK)
-    if not head.joint or not marks:
+    if not head.joint:
+        return  # a missing 标志 style fails in _adjust just after, as it would here
+    marks = _styled(doc, styles, S_MARK)
+    if not marks:
         return
     suffix = head.joint_suffix
     names_mm = max(_width_mm(n) for n in head.joint)
@@ -287,8 +570,8 @@ def _mark_run(run: Any, size: float, scale: float) -> None:
     _rset(run._r, "w", val=str(round(scale * 100)))  # in schema order, before w:sz
 
 
-def _adjust(doc: Any, comp: Composition) -> None:
-    _joint_mark(doc, comp.head)
+def _adjust(doc: Any, styles: _StyleSheet, comp: Composition) -> None:
+    _joint_mark(doc, styles, comp.head)
     size, scale = g.mark_fit(_width_mm(comp.head.mark) / g.CHAR * g.SIZE_0 / g.MM)
     signature = comp.signature
     sign_w = _width_mm(signature.names[-1]) if signature else 0.0  # the 署名 above the date
@@ -305,7 +588,7 @@ def _adjust(doc: Any, comp: Composition) -> None:
             sign_right = date_right + date_w + 2 * g.CHAR - sign_w
         else:
             date_left = g.BODY_W - sign_right - sign_w + 2 * g.CHAR
-    for p in _styled(doc, S_MARK, S_SIGN, S_DATE):
+    for p in _styled(doc, styles, S_MARK, S_SIGN, S_DATE):
         name = p.style_name
         if name == S_MARK:
             for run in p.runs:
@@ -438,28 +721,45 @@ def _group(page: int, chunks: list[tuple[float, float, float, str]]) -> list[Pri
 _W_P, _W_R, _W_T, _W_TBL = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:tbl")
 _W_TAB, _W_BR, _W_CR = qn("w:tab"), qn("w:br"), qn("w:cr")
 _W_PPR, _W_RPR, _W_PSTYLE = qn("w:pPr"), qn("w:rPr"), qn("w:pStyle")
+_W_STYLE, _W_STYLE_ID, _W_NAME, _W_VAL = qn("w:style"), qn("w:styleId"), qn("w:name"), qn("w:val")
+_W_SZ, _W_SPACING, _W_JC = qn("w:sz"), qn("w:spacing"), qn("w:jc")
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def _child(parent: Any, name: str, order: tuple[str, ...]) -> Any:
     """The ``w:name`` child of ``parent``, added in schema order when missing."""
-    tag = qn(f"w:{name}")
-    found = parent.find(tag)
+    found = parent.find(_w(name))
     if found is not None:
         return found
     el = _element(f"w:{name}")
-    rank = order.index(name)
+    ranks = _ranks(order)
+    rank = ranks[name]
     for sibling in parent:
-        local = sibling.tag.rsplit("}", 1)[-1]
-        if local in order and order.index(local) > rank:
+        later = ranks.get(_local(sibling.tag), -1)
+        if later > rank:
             sibling.addprevious(el)
             return el
     parent.append(el)
     return el
 
 
+@functools.lru_cache(maxsize=256)
+def _w(name: str) -> str:
+    return qn(f"w:{name}")
+
+
+@functools.lru_cache(maxsize=16)
+def _ranks(order: tuple[str, ...]) -> dict[str, int]:
+    return {name: order.index(name) for name in order}  # the first, as order.index finds
+
+
+@functools.lru_cache(maxsize=1024)
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
 def _ppr(p: Any) -> Any:
-    ppr = p.find(_W_PPR)
+    ppr = _first(p, _W_PPR)
     if ppr is None:
         ppr = _element("w:pPr")
         p.insert(0, ppr)
@@ -469,18 +769,18 @@ def _ppr(p: Any) -> Any:
 def _pset(p: Any, name: str, **attrs: str) -> Any:
     el = _child(_ppr(p), name, PPR_ORDER)
     for key, val in attrs.items():
-        el.set(qn(f"w:{key}"), val)
+        el.set(_w(key), val)
     return el
 
 
 def _rset(r: Any, name: str, **attrs: str) -> Any:
-    rpr = r.find(_W_RPR)
+    rpr = _first(r, _W_RPR)
     if rpr is None:
         rpr = _element("w:rPr")
         r.insert(0, rpr)
     el = _child(rpr, name, RPR_ORDER)
     for key, val in attrs.items():
-        el.set(qn(f"w:{key}"), val)
+        el.set(_w(key), val)
     return el
 
 
@@ -500,7 +800,34 @@ def _pieces(p: Any) -> Iterator[tuple[Any, Any, str]]:
 
 
 def _text(p: Any) -> str:
-    return "".join(piece[2] for piece in _pieces(p))
+    out = []
+    for r in p.iterchildren(_W_R):
+        for child in r:
+            tag = child.tag
+            if tag == _W_T:
+                if child.text:
+                    out.append(child.text)
+            elif tag == _W_TAB:
+                out.append("\t")
+            elif tag in (_W_BR, _W_CR):
+                out.append("\n")
+    return "".join(out)  # as _pieces lists it, without making a tuple of each piece
+
+
+def _copy(el: Any) -> Any:
+    """A deep copy of an lxml element, without copy.deepcopy's bookkeeping."""
+    return el.__copy__()
+
+
+def _visible(text: str) -> list[int]:
+    """The positions of the characters of ``text`` that ``_squeezed`` keeps."""
+    index = list(range(len(text)))
+    for m in reversed(list(_SPACE.finditer(text))):  # few: cheaper than testing every character
+        del index[m.start()]
+    return index
+
+
+_SPACE = re.compile(r"\s")  # as str.isspace() and str.split() find them
 
 
 def _squeezed(text: str) -> str:
@@ -508,17 +835,30 @@ def _squeezed(text: str) -> str:
     return "".join(text.split())  # split() cuts at exactly the characters isspace() names
 
 
-@functools.cache
-def _tag(nsptag: str) -> tuple[str, dict[str, str]]:
+@functools.lru_cache(maxsize=64)
+def _prototype(nsptag: str) -> Any:
     parsed = NamespacePrefixedTag(nsptag)
-    return parsed.clark_name, parsed.nsmap
+    return oxml_parser.makeelement(parsed.clark_name, nsmap=parsed.nsmap)  # never changed: only copied
+
+
+@functools.lru_cache(maxsize=8)
+def _prototype_run(nsptag: str) -> Any:
+    run = _element("w:r")
+    run.append(_element(nsptag))
+    return run  # never changed: only copied
+
+
+@functools.lru_cache(maxsize=1)
+def _prototype_text() -> Any:
+    t = _element("w:t")
+    t.set(_XML_SPACE, "preserve")
+    return t  # never changed: only copied
 
 
 def _element(nsptag: str) -> Any:
-    """python-docx's OxmlElement (its element class for the tag), the tag parsed once: the
-    layout makes thousands of elements."""
-    clark, nsmap = _tag(nsptag)
-    return oxml_parser.makeelement(clark, nsmap=nsmap)
+    """python-docx's OxmlElement (its element class for the tag), copied from one made before:
+    the layout makes thousands of elements, and copying is faster than making."""
+    return _prototype(nsptag).__copy__()
 
 
 def _run_at(p: Any, pos: int) -> Any:
@@ -531,6 +871,8 @@ def _runs_at(p: Any, positions: list[int]) -> dict[int, Any]:
     """The run that starts at each of ``positions``, splitting runs there: the paragraph's
     characters are listed once, whatever the number of positions (a long paragraph has
     thousands of line ends). None for a position at the paragraph's end."""
+    if not positions:
+        return {}
     starts: list[int] = []  # where each piece starts among the paragraph's characters
     pieces: list[tuple[Any, Any]] = []
     length = 0
@@ -560,19 +902,23 @@ def _runs_at(p: Any, positions: list[int]) -> dict[int, Any]:
 def _split_before(r: Any, child: Any, k: int) -> Any:
     """Split run ``r`` before character ``k`` of its ``child``: the part before goes into a new run
     in front, which is returned (None when nothing is before it); ``r`` keeps what follows."""
-    content = [c for c in r if c.tag != _W_RPR]
-    if k == 0 and content and content[0] is child:
+    before = []
+    for c in r:
+        if c is child:
+            break
+        if c.tag != _W_RPR:
+            before.append(c)
+    if k == 0 and not before:
         return None
     head = _element("w:r")
-    rpr = r.find(_W_RPR)
+    rpr = _first(r, _W_RPR)
     if rpr is not None:
-        head.append(deepcopy(rpr))
-    for c in content[: content.index(child)]:
+        head.append(_copy(rpr))
+    for c in before:
         head.append(c)
     if k:
-        t = _element("w:t")
+        t = _copy(_prototype_text())
         t.text = child.text[:k]
-        t.set(_XML_SPACE, "preserve")
         head.append(t)
         child.text = child.text[k:]
         child.set(_XML_SPACE, "preserve")
@@ -614,11 +960,10 @@ def _break_before(p: Any, at: Any) -> None:
         before = runs[-1] if runs else None
     else:
         before = next(at.itersiblings(_W_R, preceding=True), None)
-    run = _element("w:r")
-    rpr = before.find(_W_RPR) if before is not None else None
+    run = _copy(_prototype_run("w:br"))
+    rpr = _first(before, _W_RPR) if before is not None else None
     if rpr is not None:
-        run.append(deepcopy(rpr))
-    run.append(_element("w:br"))
+        run.insert(0, _copy(rpr))
     if at is not None:
         at.addprevious(run)
     else:
@@ -633,9 +978,9 @@ def _split_paragraph(p: Any, pos: int) -> Any:
 def _split_paragraph_at(p: Any, at: Any) -> Any:
     """Move run ``at`` and what follows it into a new paragraph after ``p``; returns it."""
     new = _element("w:p")
-    ppr = p.find(_W_PPR)
+    ppr = _first(p, _W_PPR)
     if ppr is not None:
-        new.append(deepcopy(ppr))
+        new.append(_copy(ppr))
     if at is not None:
         for el in [at, *at.itersiblings()]:
             new.append(el)
@@ -672,24 +1017,96 @@ class _Placed:
     lines: list[int]  # indexes into PrintedLayout.lines
     table: Table | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)  # per line: characters of _squeezed(text)
+    text: str = ""  # a paragraph's text, as matched
     rows: list[tuple[list[int], bool]] = field(default_factory=list)  # table: (line indexes, header repeated before)
     cells: list[list[list[str]]] = field(default_factory=list)  # table: per row, per cell, its lines
     blanks: list[Any] = field(default_factory=list)  # empty paragraphs before it
     unmatched: list[Any] = field(default_factory=list)  # DOCX-only paragraphs before it (kept)
 
 
+def _style_sheet(doc: Any) -> _StyleSheet:
+    """The document's styles, read once per template while they are the template's: rendering
+    leaves them be. Read only: the document's own copy is the one to change."""
+    part = doc.part._styles_part
+    if isinstance(part, _LazyXml) and part.pristine:
+        return _template_styles(part.source)
+    return _StyleSheet(part.element)
+
+
+@functools.lru_cache(maxsize=8)
+def _template_styles(blob: bytes) -> _StyleSheet:
+    return _StyleSheet(_parsed(blob))
+
+
 class _StyleSheet:
-    """A document's styles by id, read once: python-docx answers each look-up with an XPath query
+    """Styles by id and by name, read once: python-docx answers each look-up with an XPath query
     (finding the styles part anew), thousands of times for a long document."""
 
-    def __init__(self, doc: Any) -> None:
-        self.element = doc.styles.element
+    def __init__(self, element: Any) -> None:
+        self.element = element
         self._by_id: dict[str, Any] = {}
-        for style in self.element.iterchildren(qn("w:style")):
-            self._by_id.setdefault(style.get(qn("w:styleId")), style)  # the first, as get_by_id finds
+        self._by_name: dict[str, Any] = {}
+        self._sizes: dict[str | None, tuple[float | None, float | None]] = {}
+        self._alignments: dict[str, str | None] = {}
+        for style in self.element.iterchildren(_W_STYLE):
+            self._by_id.setdefault(style.get(_W_STYLE_ID), style)  # the first, as get_by_id finds
+            for name in style.iterchildren(_W_NAME):
+                self._by_name.setdefault(name.get(_W_VAL), style)  # the first, as get_by_name finds
 
     def by_id(self, style_id: str) -> Any:
         return self._by_id.get(style_id)
+
+    def size_and_tracking(self, style_id: str | None) -> tuple[float | None, float | None]:
+        """The font size and character spacing (pt) a paragraph style gives, itself or by the
+        styles it is based on (the default paragraph style for None or an unknown id)."""
+        if style_id not in self._sizes:
+            self._sizes[style_id] = self._inherited(style_id)
+        return self._sizes[style_id]
+
+    def alignment(self, style_id: str) -> str | None:
+        """The alignment a paragraph style gives, itself or by the styles it is based on."""
+        if style_id not in self._alignments:
+            self._alignments[style_id] = self._aligned(style_id)
+        return self._alignments[style_id]
+
+    def _aligned(self, style_id: str) -> str | None:
+        style = self.by_id(style_id)
+        while style is not None:
+            jc = style.find(f"{_W_PPR}/{_W_JC}")
+            if jc is not None:
+                return cast("str | None", jc.get(_W_VAL))
+            based = style.find(qn("w:basedOn"))
+            style = self.by_id(based.get(_W_VAL)) if based is not None else None
+        return "left"
+
+    def _inherited(self, style_id: str | None) -> tuple[float | None, float | None]:
+        size, tracking = None, None
+        style = self.by_id(style_id) if style_id is not None else None
+        if style is None:
+            style = self.by_id("Normal") or self.element.default_for(1)
+        while style is not None and (size is None or tracking is None):
+            srpr = _first(style, _W_RPR)
+            if srpr is not None:
+                if size is None and srpr.find(_W_SZ) is not None:
+                    size = int(srpr.find(_W_SZ).get(_W_VAL)) / 2
+                if tracking is None and srpr.find(_W_SPACING) is not None:
+                    tracking = int(srpr.find(_W_SPACING).get(_W_VAL)) / 20
+            based = style.find(qn("w:basedOn"))
+            style = self.by_id(based.get(_W_VAL)) if based is not None else None
+        return size, tracking
+
+    def by_name(self, name: str) -> Any:
+        """The style python-docx's ``get_by_name`` finds, or None."""
+        return self._by_name.get(name)
+
+    def id_of(self, name: str) -> str:
+        """The id of the style ``doc.styles[name]`` finds; KeyError when there is none."""
+        style = self.by_name(BabelFish.ui2internal(name))
+        if style is None:
+            style = self.by_id(name)
+        if style is None:
+            raise KeyError(f"no style with name '{name}'")
+        return cast("str", style.get(_W_STYLE_ID))
 
 
 class _Follower:
@@ -697,23 +1114,22 @@ class _Follower:
     decisions in it. Nothing is changed unless the 主体 matches from the title on (a paragraph
     the PDF does not print, the note standing for an attachment file, is let be)."""
 
-    def __init__(self, doc: Any, comp: Composition, printed: PrintedLayout) -> None:
+    def __init__(self, doc: Any, styles: _StyleSheet, comp: Composition, printed: PrintedLayout) -> None:
         self.doc = doc
-        self.styles = _StyleSheet(doc)
+        self.styles = styles
         self.comp = comp
         self.printed = printed
         self.lines = printed.lines
+        self.squeezed = [_squeezed(ln.text) for ln in printed.lines]  # what each line prints
         names = (S_TITLE, S_BODY, S_IMPRINT, S_MARK, S_NUMBER, S_NUMBER_UP, S_ISSUE, S_EDITOR, S_HEADMARK, S_ATTACH_LABEL,
                  S_TO)  # fmt: skip
-        found = {name: self.styles.element.get_by_name(name) for name in names}
+        found = {name: self.styles.by_name(name) for name in names}
         self.ids = {name: style.get(qn("w:styleId")) for name, style in found.items() if style is not None}
         self.usable = len(self.ids) == len(names)
         self.tables = [b.table for b in _all_blocks(comp) if b.kind == BlockKind.TABLE and b.table is not None]
 
     def style(self, p: Any) -> str:
-        ppr = p.find(_W_PPR)
-        el = ppr.find(_W_PSTYLE) if ppr is not None else None
-        return el.get(qn("w:val")) if el is not None else ""
+        return _style_of(p) or ""
 
     # -- matching --------------------------------------------------------------------------------
 
@@ -726,8 +1142,8 @@ class _Follower:
         if start is None:
             return None
         title = _squeezed(_text(items[start]))
-        k0 = next((k for k, ln in enumerate(self.lines) if ln.page == 1 and _squeezed(ln.text)
-                   and title.startswith(_squeezed(ln.text))), None)  # fmt: skip
+        k0 = next((k for k, ln in enumerate(self.lines) if ln.page == 1 and self.squeezed[k]
+                   and title.startswith(self.squeezed[k])), None)  # fmt: skip
         if k0 is None:
             return None
         placed: list[_Placed] = []
@@ -748,7 +1164,8 @@ class _Follower:
                     return None
                 got.table = table
             else:
-                text = _squeezed(_text(el))
+                full = _text(el)
+                text = _squeezed(full)
                 if not text:
                     blanks.append(el)
                     continue
@@ -756,6 +1173,7 @@ class _Follower:
                 if got is None:
                     unmatched.append(el)  # not in the PDF: the note standing for an attachment file
                     continue
+                got.text = full
             got.blanks, got.unmatched = blanks, unmatched
             blanks, unmatched = [], []
             placed.append(got)
@@ -767,15 +1185,15 @@ class _Follower:
     def move_recipients(self, items: list[Any]) -> None:
         """Where page 1 would show no 正文 the PDF moves the 主送 into the 版记 (§7.4.2): so
         does the DOCX, a first 版记 row "主送：…。" in place of the paragraph under the title."""
-        last = [ln for ln in self.lines if ln.page == self.printed.pages]
-        if not self.comp.recipients or not any(_squeezed(ln.text).startswith("主送：") for ln in last):
+        last = [k for k, ln in enumerate(self.lines) if ln.page == self.printed.pages]
+        if not self.comp.recipients or not any(self.squeezed[k].startswith("主送：") for k in last):
             return
         to = [el for el in items if el.tag == _W_P and self.style(el) == self.ids[S_TO]]
         rows = [el for el in items if el.tag == _W_P and self.style(el) == self.ids[S_IMPRINT]]
         if not to or not rows:
             return
         row = _element("w:p")
-        row.append(deepcopy(rows[0].find(_W_PPR)))
+        row.append(_copy(rows[0].find(_W_PPR)))
         row.append(_run("主送：" + g.ended(self.comp.recipients), None))
         rows[0].addprevious(row)
         for el in to:
@@ -787,7 +1205,7 @@ class _Follower:
         on; any other paragraph prints at the cursor or not at all."""
         skip = self.style(el) in (self.ids[S_IMPRINT], self.ids[S_ATTACH_LABEL])
         for k in range(cursor, len(self.lines) if skip else min(cursor + 1, len(self.lines))):
-            head = _squeezed(self.lines[k].text)
+            head = self.squeezed[k]
             if head and text.startswith(head):
                 got = self._consume(el, text, k)
                 if got is not None:
@@ -801,7 +1219,7 @@ class _Follower:
         while done < len(text):
             if k >= len(self.lines):
                 return None
-            piece = _squeezed(self.lines[k].text)
+            piece = self.squeezed[k]
             if not piece or not text.startswith(piece, done):
                 return None
             spans.append((done, done + len(piece)))
@@ -914,8 +1332,8 @@ class _Follower:
         """Line breaks where the PDF's lines end; a paragraph the PDF carries over to a new page is
         split there, the part on the next page starting without a first-line indent."""
         p = item.element
-        text = _text(p)
-        index = [i for i, ch in enumerate(text) if not ch.isspace()]  # squeezed -> full positions
+        text = item.text  # nothing changed it since it was matched
+        index = _visible(text)  # squeezed -> full positions
         cuts = []
         for n, (span, k) in enumerate(zip(item.spans[1:], item.lines[1:], strict=False), 1):
             pos = index[span[0]]
@@ -1009,7 +1427,7 @@ class _Follower:
                 single = len(lines) <= 1
                 _pset(p, "jc", val="center" if header or (single and k != 2) else ("left" if single else "both"))
                 text = _text(p)
-                index = [i for i, ch in enumerate(text) if not ch.isspace()]
+                index = _visible(text)
                 done = 0
                 cuts = []
                 for ln in lines[:-1]:
@@ -1080,7 +1498,7 @@ class _Follower:
             return
         runs = list(number.iterchildren(_W_R))
         label_rpr = next(
-            (r.find(_W_RPR) for r in runs if "签发人" in "".join(t.text or "" for t in r.iter(_W_T))), None
+            (_first(r, _W_RPR) for r in runs if "签发人" in "".join(t.text or "" for t in r.iter(_W_T))), None
         )
         names_rpr = runs[-1].find(_W_RPR) if runs else None
         rows = ["　".join(signers[i : i + 2]) for i in range(0, len(signers), 2)]
@@ -1089,7 +1507,7 @@ class _Follower:
         label_x = names_x - _width_mm(label)
         for k, row in enumerate(rows[:-1]):
             p = _element("w:p")
-            ppr = deepcopy(number.find(_W_PPR))
+            ppr = _copy(_first(number, _W_PPR))
             p.append(ppr)
             _borders(p, {})
             _pset(p, "pBdr").append(_nil("bottom"))
@@ -1172,7 +1590,7 @@ class _Follower:
             for pos in reversed(ends):
                 at = starts[pos]
                 if at is not None:
-                    tab = deepcopy(at)
+                    tab = _copy(at)
                     for child in [c for c in tab if c.tag != _W_RPR]:
                         tab.remove(child)
                     tab.append(_element("w:tab"))
@@ -1193,10 +1611,10 @@ _SLACK = 0.06  # mm: 22 exact lines fill the DOCX's type area to 0.08 mm; roundi
 
 def _bottom_border_pt(styles: _StyleSheet, p: Any) -> float:
     """The height (pt) a paragraph's bottom border adds below it: its width and its distance."""
-    ppr = p.find(_W_PPR)
-    style_el = ppr.find(_W_PSTYLE) if ppr is not None else None
+    ppr = _first(p, _W_PPR)
+    style_el = _first(ppr, _W_PSTYLE) if ppr is not None else None
     style = styles.by_id(style_el.get(qn("w:val"))) if style_el is not None else None
-    for el in (ppr, style.find(_W_PPR) if style is not None else None):
+    for el in (ppr, _first(style, _W_PPR) if style is not None else None):
         bottom = el.find(f"{qn('w:pBdr')}/{qn('w:bottom')}") if el is not None else None
         if bottom is not None and bottom.get(qn("w:val")) not in (None, "nil", "none"):
             return int(bottom.get(qn("w:sz")) or 0) / 8 + int(bottom.get(qn("w:space")) or 0)
@@ -1219,7 +1637,7 @@ def _run(text: str, rpr: Any) -> Any:
     """A run of ``text`` (tabs as w:tab) with a copy of ``rpr``."""
     r = _element("w:r")
     if rpr is not None:
-        r.append(deepcopy(rpr))
+        r.append(_copy(rpr))
     for k, piece in enumerate(text.split("\t")):
         if k:
             r.append(_element("w:tab"))
@@ -1263,18 +1681,12 @@ def _all_blocks(comp: Composition) -> list[Block]:
 
 
 def _alignment(styles: _StyleSheet, p: Any) -> str | None:
-    ppr = p.find(_W_PPR)
-    if ppr is not None and ppr.find(qn("w:jc")) is not None:
-        return cast("str | None", ppr.find(qn("w:jc")).get(qn("w:val")))  # lxml: untyped
-    style_el = ppr.find(_W_PSTYLE) if ppr is not None else None
-    style = styles.by_id(style_el.get(qn("w:val"))) if style_el is not None else None
-    while style is not None:
-        jc = style.find(f"{_W_PPR}/{qn('w:jc')}")
-        if jc is not None:
-            return cast("str | None", jc.get(qn("w:val")))
-        based = style.find(qn("w:basedOn"))
-        style = styles.by_id(based.get(qn("w:val"))) if based is not None else None
-    return "left"
+    ppr = _first(p, _W_PPR)
+    jc = ppr.find(_W_JC) if ppr is not None else None
+    if jc is not None:
+        return cast("str | None", jc.get(_W_VAL))  # lxml: untyped
+    style_el = _first(ppr, _W_PSTYLE) if ppr is not None else None
+    return styles.alignment(style_el.get(_W_VAL)) if style_el is not None else "left"
 
 
 def _style_indents(style: Any) -> tuple[int, int]:
@@ -1291,26 +1703,17 @@ def _size_and_tracking(styles: _StyleSheet, p: Any) -> tuple[float, float]:
     """The font size (pt) of a paragraph's text and its character spacing (pt)."""
     size, tracking = None, None
     r = p.find(_W_R)
-    rpr = r.find(_W_RPR) if r is not None else None
+    rpr = _first(r, _W_RPR) if r is not None else None
     if rpr is not None:
-        sz, sp = rpr.find(qn("w:sz")), rpr.find(qn("w:spacing"))
-        size = int(sz.get(qn("w:val"))) / 2 if sz is not None else None
-        tracking = int(sp.get(qn("w:val"))) / 20 if sp is not None else None
-    ppr = p.find(_W_PPR)
-    style_el = ppr.find(_W_PSTYLE) if ppr is not None else None
-    style = styles.by_id(style_el.get(qn("w:val"))) if style_el is not None else None
-    if style is None:
-        style = styles.by_id("Normal") or styles.element.default_for(1)
-    while style is not None and (size is None or tracking is None):
-        srpr = style.find(_W_RPR)
-        if srpr is not None:
-            if size is None and srpr.find(qn("w:sz")) is not None:
-                size = int(srpr.find(qn("w:sz")).get(qn("w:val"))) / 2
-            if tracking is None and srpr.find(qn("w:spacing")) is not None:
-                tracking = int(srpr.find(qn("w:spacing")).get(qn("w:val"))) / 20
-        based = style.find(qn("w:basedOn"))
-        style = styles.by_id(based.get(qn("w:val"))) if based is not None else None
-    return size or g.SIZE_3, tracking or 0.0
+        sz, sp = rpr.find(_W_SZ), rpr.find(_W_SPACING)
+        size = int(sz.get(_W_VAL)) / 2 if sz is not None else None
+        tracking = int(sp.get(_W_VAL)) / 20 if sp is not None else None
+    ppr = _first(p, _W_PPR)
+    style_el = _first(ppr, _W_PSTYLE) if ppr is not None else None
+    inherited = styles.size_and_tracking(style_el.get(_W_VAL) if style_el is not None else None)
+    return (size if size is not None else inherited[0]) or g.SIZE_3, (
+        tracking if tracking is not None else inherited[1]
+    ) or 0.0
 
 
 def _condensed(text: str, size: float, tracking: float, room: float) -> str | None:
@@ -1324,12 +1727,30 @@ def _condensed(text: str, size: float, tracking: float, room: float) -> str | No
     chars = text.replace("\n", "")
     if len(chars) < 2:
         return None
-    natural = sum(size if is_wide(ch) else _latin_width(ch, size) for ch in chars)
-    scripts = [_script(ch) for ch in chars]
-    spaced = len(chars) - 1 - sum(1 for x, y in itertools.pairwise(scripts) if x and y and x != y)
+    natural = sum(map(_widths(size).__getitem__, chars))
+    spaced = len(chars) - 1 - len(_script_changes(chars))
     if natural + spaced * tracking <= room - 0.5 or spaced <= 0:
         return None
     return str(math.floor((room - 1.0 - natural) / spaced * 20))
+
+
+class _Widths(dict[str, float]):
+    """Each character's width (pt) at one size, as ``_condensed`` counts it: looked up in C."""
+
+    def __init__(self, size: float) -> None:
+        super().__init__()
+        self.size = size
+
+    def __missing__(self, ch: str) -> float:
+        if len(self) > 4096:
+            self.clear()
+        width = self[ch] = self.size if is_wide(ch) else _latin_width(ch, self.size)
+        return width
+
+
+@functools.lru_cache(maxsize=16)
+def _widths(size: float) -> _Widths:
+    return _Widths(size)
 
 
 @functools.cache
@@ -1383,11 +1804,11 @@ def _table_frame(tbl: Any, table: Table) -> None:
             tc_w.set(qn("w:type"), "dxa")
 
 
-def _tables(doc: Any, comp: Composition) -> None:
+def _tables(doc: Any, styles: _StyleSheet, comp: Composition) -> None:
     """Every table of the body in the PDF's columns, its rows never split across pages."""
     body = doc.element.body
     found = [el for el in body.iterchildren(_W_TBL)]
-    title = doc.styles.element.get_by_name(S_TITLE)
+    title = styles.by_name(S_TITLE)
     title_id = title.get(qn("w:styleId")) if title is not None else None
     head = 0
     for el in body:  # a joint 标志 is a table before the title
@@ -1416,7 +1837,7 @@ def _section_without_numbers(doc: Any, last: Any) -> None:
     from docx.section import Section
 
     final = doc.element.body.find(qn("w:sectPr"))
-    copy = deepcopy(final)
+    copy = _copy(final)
     kind = copy.find(qn("w:type"))
     if kind is not None:
         copy.remove(kind)
@@ -1433,7 +1854,7 @@ def _section_without_numbers(doc: Any, last: Any) -> None:
         for child in list(root):
             root.remove(child)
         for p in model.findall(_W_P):  # the same paragraph, so the same footer height, less its text
-            blank = deepcopy(p)
+            blank = _copy(p)
             for r in list(blank.iterchildren(_W_R)):
                 blank.remove(r)
             root.append(blank)
@@ -1451,41 +1872,82 @@ def _script(ch: str) -> int:
     return 1 if unicodedata.east_asian_width(ch) in ("W", "F") else 2
 
 
+class _Scripts(dict[int, str]):
+    """Each character's ``_script`` as a digit, for str.translate: the text's scripts in one call."""
+
+    def __missing__(self, code: int) -> str:
+        if len(self) > 8192:
+            self.clear()
+        digit = self[code] = str(_script(chr(code)))
+        return digit
+
+
+_SCRIPTS = _Scripts()
+_SCRIPT_CHANGE = re.compile(r"(?<=1)(?=2)|(?<=2)(?=1)")
+
+
+def _script_changes(text: str) -> list[int]:
+    """Where ``text`` passes between a CJK letter or digit and another (each position after it)."""
+    digits = text.translate(_SCRIPTS)
+    if "1" not in digits or "2" not in digits:
+        return []
+    return [m.start() for m in _SCRIPT_CHANGE.finditer(digits)]
+
+
 def _unspace(root: Any) -> None:
     """Between a CJK letter and a Latin letter or digit, a hidden soft hyphen: LibreOffice puts
     no automatic space next to it, so "2026年12月" keeps no gap, as in the PDF, in Word and in
     WPS (which follow w:autoSpaceDE/DN="0"). It is neither printed nor part of the text."""
     for p in root.iter(_W_P):
-        scripts = [_script(ch) for ch in _text(p)]
-        cuts = [i for i in range(1, len(scripts)) if scripts[i - 1] and scripts[i] and scripts[i - 1] != scripts[i]]
+        cuts = _script_changes(_text(p))
         if not cuts:
             continue
         starts = _runs_at(p, cuts)
         for pos in reversed(cuts):
             at = starts[pos]
-            run = _element("w:r")
-            rpr = at.find(_W_RPR)
+            run = _copy(_prototype_run("w:softHyphen"))
+            rpr = _first(at, _W_RPR)
             if rpr is not None:
-                run.append(deepcopy(rpr))
+                run.insert(0, _copy(rpr))
             _rset(run, "vanish")
-            run.append(_element("w:softHyphen"))
             at.addprevious(run)
 
 
-def _anchor_imprint(doc: Any) -> None:
+def _anchor_imprint(doc: Any, styles: _StyleSheet) -> None:
     """Without the PDF's lines: the 版记 in a frame anchored to the page, its last rule on the
     版心 bottom (262 mm). All rows share one frame (identical framePr), so Word and LibreOffice
     keep them together; a row's lines are counted by its line breaks."""
-    rows = [p._p for p in _styled(doc, S_IMPRINT)]
+    rows = [p._p for p in _styled(doc, styles, S_IMPRINT)]
     if rows:
         _imprint_rows(rows, sum(1 + sum(1 for _ in p.iter(_W_BR)) for p in rows), framed=True)
 
 
-def _unframe_style(doc: Any) -> None:
+_UNFRAMED = [f"{_W_PPR}/{qn(f'w:{name}')}" for name in ("framePr", "pBdr")]  # each row carries its own rules
+
+
+def _unframe_style(doc: Any, styles: _StyleSheet) -> None:
     """The 版记 style without a frame (older templates set it there): rows in the flow."""
-    style = doc.styles.element.get_by_name(S_IMPRINT)
-    for name in ("framePr", "pBdr"):  # each row carries its own rules
-        el = style.find(f"{_W_PPR}/{qn(f'w:{name}')}") if style is not None else None
+    style = styles.by_name(S_IMPRINT)
+    if style is None or all(style.find(path) is None for path in _UNFRAMED):
+        return
+    part = doc.part._styles_part
+    if isinstance(part, _LazyXml) and part.pristine:
+        part.source = _unframed(part.source)  # the same for every document of the template
+    else:
+        _unframe(part.element)
+
+
+@functools.lru_cache(maxsize=8)
+def _unframed(blob: bytes) -> bytes:
+    styles = _copy(_parsed(blob))
+    _unframe(styles)
+    return serialize_part_xml(styles)
+
+
+def _unframe(styles: Any) -> None:
+    style = styles.get_by_name(S_IMPRINT)
+    for path in _UNFRAMED:
+        el = style.find(path)
         if el is not None:
             el.getparent().remove(el)
 
@@ -1561,23 +2023,24 @@ def render_docx(comp: Composition, template: bytes, properties: dict[str, object
     further core properties (the archive's version metadata). ``printed``: the lines of fawen's
     own PDF of the composition (``printed_layout``); the DOCX then breaks its lines and pages
     where the PDF does, so Word and LibreOffice show the same pages."""
-    tpl = _Template(io.BytesIO(template))
+    tpl = _Template(template)
     tpl.render(context(comp), jinja_env=_ENV, autoescape=True)
     doc = tpl.docx
-    _adjust(doc, comp)
-    _tables(doc, comp)
+    styles = _style_sheet(doc)
+    _adjust(doc, styles, comp)
+    _tables(doc, styles, comp)
     followed = False
     if printed is not None:
-        follower = _Follower(doc, comp, printed)
+        follower = _Follower(doc, styles, comp, printed)
         try:
             followed = follower.usable and follower.apply()
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             # a template this code does not know may still surprise it: the plain DOCX then
             return render_docx(comp, template, properties)
     if followed:
-        _unframe_style(doc)
+        _unframe_style(doc, styles)
     else:
-        _anchor_imprint(doc)
+        _anchor_imprint(doc, styles)
     _unspace(doc.element.body)
     props = doc.core_properties
     props.title = comp.title + ("（草稿）" if comp.draft else "")
@@ -1595,6 +2058,4 @@ def render_docx(comp: Composition, template: bytes, properties: dict[str, object
         props.modified = stamp
     for key, value in (properties or {}).items():
         setattr(props, key, value)
-    out = io.BytesIO()
-    tpl.save(out)
-    return out.getvalue()
+    return _save(doc)

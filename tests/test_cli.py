@@ -190,3 +190,28 @@ def test_fawen_help_lists_every_command_with_its_own_help_without_loading_them()
     for name, (_modules, short) in COMMANDS.items():
         assert group.commands[name].get_short_help_str(200) == short, name
         assert f"{name}  " in out and short in out
+
+
+def test_the_fawen_program_ends_validate_at_once_with_every_line_said_and_its_exit_code(workspace, tmp_path):
+    """``fawen validate`` ends its process without the interpreter's teardown (cli.common.script):
+    what it printed must all be out first, and its exit code kept."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    good = [tmp_path / f"通知{i}.yaml" for i in range(40)]
+    for path in good:
+        shutil.copyfile(workspace.root / "examples" / SEED, path)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("文种: 通知\n发文字号: 罕政发[2026]7号\n", encoding="utf-8")
+    fawen = [sys.executable, "-m", "pipeline", "-w", str(workspace.root), "validate"]
+
+    passed = subprocess.run([*fawen, *map(str, good)], capture_output=True, text=True, timeout=120)
+    assert passed.returncode == 0, passed.stderr
+    assert passed.stdout.count("校验通过") == 40 and passed.stdout.endswith("\n")
+
+    failed = subprocess.run([*fawen, *map(str, good[:2]), str(bad)], capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 1
+    assert failed.stdout.count("校验通过") == 2 and "bad.yaml" in failed.stderr and "标题" in failed.stderr
+
+    listed = subprocess.run([*fawen, "--json", *map(str, good), str(bad)], capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 1 and len(json.loads(listed.stdout)) == 41

@@ -9,8 +9,9 @@ import importlib
 
 from pipeline.cli.common import COMMANDS
 from pipeline.cli.common import main
+from pipeline.cli.common import script
 
-__all__ = ["load_all", "main"]
+__all__ = ["load_all", "main", "script"]
 
 
 def load_all() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from typing import TYPE_CHECKING
 from typing import Any
@@ -139,6 +140,35 @@ def main(ctx: click.Context, workspace: str | None) -> None:
     """fawen：把结构化的输入文件排成符合 GB/T 9704-2012 的公文（红头文件）PDF 和 DOCX。"""
     ctx.ensure_object(dict)
     ctx.obj["workspace"] = workspace
+
+
+class _Ending:
+    """Whether the command that ran may end its process at once (``script``)."""
+
+    quick = False
+
+
+def end_quickly() -> None:
+    """Mark the command as one that only read and holds nothing to close: ``script`` then ends
+    the process without the interpreter's teardown of every module it loaded (about 30 M
+    instructions, a thirteenth of ``fawen validate``). Tests calling ``main`` are unaffected."""
+    _Ending.quick = True
+
+
+def script() -> None:
+    """The ``fawen`` program (and ``python -m pipeline``): ``main``, its process ended at once
+    after a command marked by ``end_quickly``, its output flushed first."""
+    try:
+        main()
+    except SystemExit as done:
+        if not _Ending.quick or not isinstance(done.code, int | None):
+            raise
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # a closed pipe (fawen validate … | head): nothing left to say
+            pass
+        os._exit(done.code or 0)
 
 
 def _now() -> dt.datetime:

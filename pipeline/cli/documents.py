@@ -19,6 +19,7 @@ from pipeline.cli.common import _fail
 from pipeline.cli.common import _today
 from pipeline.cli.common import _workspace
 from pipeline.cli.common import _workspace_if_any
+from pipeline.cli.common import end_quickly
 from pipeline.cli.common import main
 from pipeline.drafts import draft_reason
 from pipeline.errors import FawenError
@@ -111,6 +112,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None
                 click.echo(f"✓ {r['文件']}：{r['文种']}《{r['标题']}》，校验通过")
             else:
                 click.echo(f"✗ {r['说明']}", err=True)
+    end_quickly()
     sys.exit(_validate_exit(results))
 
 

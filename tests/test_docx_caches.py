@@ -64,3 +64,23 @@ def test_two_documents_share_no_element(notice):
     assert docs[0].keys() == docs[1].keys()
     for name, element in docs[0].items():
         assert element.getroottree().getroot() is not docs[1][name].getroottree().getroot(), name
+
+
+def test_the_compiled_body_follows_the_template_text(notice):
+    """The Jinja compiled from a template's XML is kept by that text: a template whose text
+    differs renders its own, and the template rendered before it is as it was."""
+    comp, template, layout = notice
+    before = parts(rd.render_docx(comp, template, None, layout))
+    with zipfile.ZipFile(io.BytesIO(template)) as z:
+        members = {info.filename: z.read(info.filename) for info in z.infolist()}
+    body = members["word/document.xml"].decode("utf-8")
+    assert body.count("{{ title }}") == 1
+    members["word/document.xml"] = body.replace("{{ title }}", "{{ title }}（另）").encode("utf-8")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    other = parts(rd.render_docx(comp, out.getvalue()))["word/document.xml"].decode("utf-8")
+    assert "（另）" in other
+    assert "（另）" not in before["word/document.xml"].decode("utf-8")
+    assert parts(rd.render_docx(comp, template, None, layout)) == before

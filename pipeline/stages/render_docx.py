@@ -52,6 +52,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.oxml import CT_Relationships
+from docx.opc.oxml import oxml_parser as opc_parser
 from docx.opc.oxml import serialize_part_xml
 from docx.opc.package import Unmarshaller
 from docx.opc.packuri import CONTENT_TYPES_URI
@@ -61,6 +62,7 @@ from docx.opc.part import XmlPart
 from docx.opc.pkgreader import PackageReader
 from docx.opc.pkgwriter import _ContentTypesItem
 from docx.oxml.ns import NamespacePrefixedTag
+from docx.oxml.ns import nsmap
 from docx.oxml.ns import qn as docx_qn
 from docx.oxml.parser import oxml_parser
 from docx.oxml.parser import parse_xml
@@ -70,6 +72,7 @@ from docx.shared import Pt
 from docx.styles import BabelFish
 from docxtpl import DocxTemplate
 from jinja2 import Template
+from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 from pypdf import PdfReader
@@ -135,6 +138,7 @@ class _Template(DocxTemplate):  # type: ignore[misc]  # docxtpl is untyped
     reading the template's package (``_open``)."""
 
     _patched: ClassVar[dict[str, str]] = {}
+    _jinja: ClassVar[dict[str, Template]] = {}  # by the patched XML: the same string every time
     _inert_parts: ClassVar[dict[bytes, bool]] = {}
     docx: Any
     is_rendered: bool
@@ -191,6 +195,8 @@ class _Template(DocxTemplate):  # type: ignore[misc]  # docxtpl is untyped
     def resolve_listing(self, xml: str) -> str:
         """docxtpl's, paragraph by paragraph, and only where it changes something: in a text
         with a tab, a line break, a \\a or a \\f."""
+        if not _LISTING.search(xml):
+            return xml  # the same, without going through it paragraph by paragraph
         resolve = super().resolve_listing
         return _PARAGRAPH_XML.sub(lambda m: resolve(m.group(0)) if _LISTING.search(m.group(0)) else m.group(0), xml)
 
@@ -202,6 +208,45 @@ class _Template(DocxTemplate):  # type: ignore[misc]  # docxtpl is untyped
                 self._patched.clear()
             hit = self._patched[key] = super().patch_xml(src_xml)
         return hit
+
+    def get_part_xml(self, part: Any) -> str:
+        return _part_xml(part.blob)  # a header's or footer's blob is the template's: read once
+
+    def render_xml_part(self, src_xml: str, part: Any, context: dict[str, Any], jinja_env: Any = None) -> str:
+        """docxtpl's, the template's XML prepared for Jinja and compiled once per text; the
+        rendered XML's line breaks before paragraphs taken out by plain replacing, as its
+        regular expression would."""
+        template = self._jinja.get(src_xml) if jinja_env is _ENV else None
+        if template is None:
+            if jinja_env is not _ENV:
+                return cast("str", super().render_xml_part(src_xml, part, context, jinja_env))
+            if len(self._jinja) > 64:
+                self._jinja.clear()
+            template = self._jinja[src_xml] = _ENV.from_string(_PARAGRAPH_START.sub(r"\n<w:p\1", src_xml))
+        self.current_rendering_part = part
+        try:
+            dst_xml = template.render(context)
+        except TemplateError:
+            return cast("str", super().render_xml_part(src_xml, part, context, jinja_env))  # its report of the error
+        dst_xml = dst_xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+        dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        return self.resolve_listing(dst_xml)
+
+    def fix_docpr_ids(self, tree: Any) -> None:
+        """docxtpl's, its XPath compiled once."""
+        for elt in _DOC_PR(tree):
+            self.docx_ids_index += 1
+            elt.attrib["id"] = str(self.docx_ids_index)
+
+
+_PARAGRAPH_START = re.compile(r"<w:p([ >])")  # as docxtpl's render_xml_part marks paragraphs
+_DOC_PR = etree.XPath("//wp:docPr", namespaces=nsmap)
+
+
+@functools.lru_cache(maxsize=16)
+def _part_xml(blob: bytes) -> str:
+    parsed = etree.fromstring(blob, opc_parser)  # as docxtpl parses it
+    return cast("str", etree.tostring(parsed, encoding="unicode", pretty_print=False))
 
 
 def _open(template: bytes, without_body: bool = False) -> Any:
@@ -489,11 +534,12 @@ def _style_of(p: Any) -> str | None:
 def _first(el: Any, tag: str) -> Any:
     """``el.find(tag)``, quicker where the schema puts the child first (w:pPr, w:rPr, w:pStyle):
     lxml answers find() by way of ElementPath."""
-    if len(el) and el[0].tag == tag:
-        return el[0]
-    for child in el.iterchildren(tag):
+    if not len(el):
+        return None
+    child = el[0]  # kept: lxml makes a new Python object at each look-up of a child
+    if child.tag == tag:
         return child
-    return None
+    return next(el.iterchildren(tag), None)
 
 
 def _set_right_indent(paragraph: Any, mm: float) -> None:
@@ -728,7 +774,7 @@ _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 def _child(parent: Any, name: str, order: tuple[str, ...]) -> Any:
     """The ``w:name`` child of ``parent``, added in schema order when missing."""
-    found = parent.find(_w(name))
+    found = next(parent.iterchildren(_w(name)), None)
     if found is not None:
         return found
     el = _element(f"w:{name}")
@@ -903,15 +949,19 @@ def _split_before(r: Any, child: Any, k: int) -> Any:
     """Split run ``r`` before character ``k`` of its ``child``: the part before goes into a new run
     in front, which is returned (None when nothing is before it); ``r`` keeps what follows."""
     before = []
+    rpr = None  # the first w:rPr, as _first finds it
     for c in r:
         if c is child:
             break
         if c.tag != _W_RPR:
             before.append(c)
+        elif rpr is None:
+            rpr = c
     if k == 0 and not before:
         return None
     head = _element("w:r")
-    rpr = _first(r, _W_RPR)
+    if rpr is None:
+        rpr = _first(r, _W_RPR)
     if rpr is not None:
         head.append(_copy(rpr))
     for c in before:
@@ -959,7 +1009,9 @@ def _break_before(p: Any, at: Any) -> None:
         runs = list(p.iterchildren(_W_R))
         before = runs[-1] if runs else None
     else:
-        before = next(at.itersiblings(_W_R, preceding=True), None)
+        before = at.getprevious()  # mostly the run before; else the nearest one
+        if before is not None and before.tag != _W_R:
+            before = next(before.itersiblings(_W_R, preceding=True), None)
     run = _copy(_prototype_run("w:br"))
     rpr = _first(before, _W_RPR) if before is not None else None
     if rpr is not None:
@@ -1048,6 +1100,7 @@ class _StyleSheet:
         self._by_name: dict[str, Any] = {}
         self._sizes: dict[str | None, tuple[float | None, float | None]] = {}
         self._alignments: dict[str, str | None] = {}
+        self._indents: dict[str, tuple[int, int]] = {}
         for style in self.element.iterchildren(_W_STYLE):
             self._by_id.setdefault(style.get(_W_STYLE_ID), style)  # the first, as get_by_id finds
             for name in style.iterchildren(_W_NAME):
@@ -1095,6 +1148,12 @@ class _StyleSheet:
             style = self.by_id(based.get(_W_VAL)) if based is not None else None
         return size, tracking
 
+    def indents(self, style_id: str) -> tuple[int, int]:
+        """``_style_indents`` of the style with this id ("": none)."""
+        if style_id not in self._indents:
+            self._indents[style_id] = _style_indents(self.by_id(style_id) if style_id else None)
+        return self._indents[style_id]
+
     def by_name(self, name: str) -> Any:
         """The style python-docx's ``get_by_name`` finds, or None."""
         return self._by_name.get(name)
@@ -1127,9 +1186,14 @@ class _Follower:
         self.ids = {name: style.get(qn("w:styleId")) for name, style in found.items() if style is not None}
         self.usable = len(self.ids) == len(names)
         self.tables = [b.table for b in _all_blocks(comp) if b.kind == BlockKind.TABLE and b.table is not None]
+        self._styles: dict[Any, str] = {}  # keeps each paragraph's element, so its key stays its own
 
     def style(self, p: Any) -> str:
-        return _style_of(p) or ""
+        """A paragraph's style id ("": none), read once: no paragraph's style changes here."""
+        style = self._styles.get(p)
+        if style is None:
+            style = self._styles[p] = _style_of(p) or ""
+        return style
 
     # -- matching --------------------------------------------------------------------------------
 
@@ -1340,10 +1404,18 @@ class _Follower:
             new_page = self.lines[k].page != self.lines[item.lines[n - 1]].page
             if new_page or text[pos - 1] != "\n":
                 cuts.append((pos, new_page))
-        self.fit(p, text, index, item, is_imprint)
+        condensed = self.condensed(p, text, index, item, is_imprint)
         if len(item.lines) > 1:
             self.indents(p, self.lines[item.lines[0]].x0, self.lines[item.lines[1]].x0, is_imprint)
-        starts = _runs_at(p, [pos for pos, _ in cuts])  # split once: a long paragraph has many lines
+        # split once, for both: a long paragraph has many lines (no line end falls inside a
+        # condensed line, so the runs are those two passes would make)
+        starts = _runs_at(p, [x for span, _ in condensed for x in span] + [pos for pos, _ in cuts])
+        for (a, end), val in condensed:
+            r, last = starts[a], starts[end]
+            while r is not None and r is not last:
+                if r.tag == _W_R:
+                    _rset(r, "spacing", val=val)
+                r = r.getnext()
         for pos, new_page in reversed(cuts):
             if new_page:
                 rest = _split_paragraph_at(p, starts[pos])
@@ -1354,9 +1426,12 @@ class _Follower:
             else:
                 _break_before(p, starts[pos])
 
-    def fit(self, p: Any, text: str, index: list[int], item: _Placed, is_imprint: bool) -> None:
-        """Condense a line whose text would run past the line's end in Word or LibreOffice
-        (punctuation the PDF set at half width, a Latin face wider than the PDF's)."""
+    def condensed(
+        self, p: Any, text: str, index: list[int], item: _Placed, is_imprint: bool
+    ) -> list[tuple[tuple[int, int], str]]:
+        """The lines to condense, as (characters, spacing): those whose text would run past the
+        line's end in Word or LibreOffice (punctuation the PDF set at half width, a Latin face
+        wider than the PDF's)."""
         size, tracking = _size_and_tracking(self.styles, p)
         right = g.CHAR_4 if is_imprint else 0.0
         bounds = [index[s[0]] for s in item.spans] + [len(text)]
@@ -1370,18 +1445,15 @@ class _Follower:
             val = _condensed(piece, size, tracking, room)
             if val is not None:
                 condensed.append(((a, a + len(piece)), val))
-        for runs, (_span, val) in zip(_runs_within(p, [c[0] for c in condensed]), condensed, strict=False):
-            for r in runs:
-                _rset(r, "spacing", val=val)
+        return condensed
 
     def indents(self, p: Any, x_first: float, x_rest: float, is_imprint: bool) -> None:
         """Indents of a wrapped paragraph as the PDF set them (names aligned after a label)."""
         if _alignment(self.styles, p) in ("center", "right"):
             return
-        style = self.styles.by_id(self.style(p)) if self.style(p) else None
         left = round((x_rest - g.LEFT) * TWIPS_PER_MM)
         first = round((x_first - x_rest) * TWIPS_PER_MM)
-        have = _style_indents(style)
+        have = self.styles.indents(self.style(p))
         if abs(have[0] - left) <= 20 and abs(have[1] - first) <= 20:
             return
         right = round(g.CHAR_4 * TWIPS_PER_MM) if is_imprint else 0
@@ -1682,7 +1754,7 @@ def _all_blocks(comp: Composition) -> list[Block]:
 
 def _alignment(styles: _StyleSheet, p: Any) -> str | None:
     ppr = _first(p, _W_PPR)
-    jc = ppr.find(_W_JC) if ppr is not None else None
+    jc = next(ppr.iterchildren(_W_JC), None) if ppr is not None else None
     if jc is not None:
         return cast("str | None", jc.get(_W_VAL))  # lxml: untyped
     style_el = _first(ppr, _W_PSTYLE) if ppr is not None else None
@@ -1702,10 +1774,10 @@ def _style_indents(style: Any) -> tuple[int, int]:
 def _size_and_tracking(styles: _StyleSheet, p: Any) -> tuple[float, float]:
     """The font size (pt) of a paragraph's text and its character spacing (pt)."""
     size, tracking = None, None
-    r = p.find(_W_R)
+    r = next(p.iterchildren(_W_R), None)
     rpr = _first(r, _W_RPR) if r is not None else None
     if rpr is not None:
-        sz, sp = rpr.find(_W_SZ), rpr.find(_W_SPACING)
+        sz, sp = next(rpr.iterchildren(_W_SZ), None), next(rpr.iterchildren(_W_SPACING), None)
         size = int(sz.get(_W_VAL)) / 2 if sz is not None else None
         tracking = int(sp.get(_W_VAL)) / 20 if sp is not None else None
     ppr = _first(p, _W_PPR)
@@ -1883,6 +1955,7 @@ class _Scripts(dict[int, str]):
 
 
 _SCRIPTS = _Scripts()
+_ALL_TEXT = etree.XPath("string()", smart_strings=False)  # every text within an element, joined
 _SCRIPT_CHANGE = re.compile(r"(?<=1)(?=2)|(?<=2)(?=1)")
 
 
@@ -1899,6 +1972,9 @@ def _unspace(root: Any) -> None:
     no automatic space next to it, so "2026年12月" keeps no gap, as in the PDF, in Word and in
     WPS (which follow w:autoSpaceDE/DN="0"). It is neither printed nor part of the text."""
     for p in root.iter(_W_P):
+        letters = _ALL_TEXT(p).translate(_SCRIPTS)
+        if "1" not in letters or "2" not in letters:
+            continue  # nor has its text, made of some of these letters: most paragraphs, read in C
         cuts = _script_changes(_text(p))
         if not cuts:
             continue

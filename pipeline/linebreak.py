@@ -15,12 +15,14 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
+from operator import attrgetter
 
 from pipeline.gbt9704 import NO_LINE_END
 from pipeline.gbt9704 import NO_LINE_START
 from pipeline.gbt9704 import SQUEEZABLE
 
 OPENING = set("（《「『【〔〈“‘［｛")
+_WIDTH = attrgetter("width")
 EPS = 1e-6
 
 
@@ -113,11 +115,17 @@ def _shared(pitch: float) -> dict[str, Unit | None]:
 
 def units(text: str, wide_width: float, narrow_width: Callable[[str], float]) -> list[Unit]:
     """Cut ``text`` into units. ``wide_width`` is the grid pitch; ``narrow_width`` measures a run."""
-    out: list[Unit] = []
-    append, wide = out.append, is_wide
     known = _shared(wide_width)
-    i = 0
-    n = len(text)
+    # the characters already known as wide, up to the first that is not (or a ——/…… pair), in one pass
+    out: list[Unit] = list(map(known.get, text))  # type: ignore[arg-type]
+    i = n = len(text)
+    if None in out:
+        i = out.index(None)  # type: ignore[arg-type]
+    for pair in "—…":
+        if pair in text:
+            i = min(i, text.index(pair))
+    del out[i:]
+    append, wide = out.append, is_wide
     while i < n:
         ch = text[i]
         unit = known.get(ch, _UNSEEN)
@@ -247,11 +255,14 @@ def _fix_kinsoku(line: list[Unit], queue: list[Unit], width: float) -> list[floa
 def _place(line: list[Unit], squeezes: list[float], width: float, justify: bool) -> list[float]:
     """Each unit's x offset on its line; a justified line ends on its right edge."""
     squeezed = any(squeezes)
-    advances = [u.width - s for u, s in zip(line, squeezes, strict=True)] if squeezed else [u.width for u in line]
+    advances = list(map(_WIDTH, line))
+    if squeezed:
+        advances = [a - s for a, s in zip(advances, squeezes, strict=True)]
     natural = sum(advances)
     gaps = len(line) - 1
     extra = (width - natural) / gaps if justify and gaps > 0 and width > natural else 0.0
-    xs = list(accumulate([a + extra for a in advances[:-1]], initial=0.0))
+    del advances[-1:]
+    xs = list(accumulate(map(extra.__add__, advances), initial=0.0))  # IEEE addition commutes exactly
     if squeezed:  # an opening bracket set at half width gives up its left half
         for k, (u, s) in enumerate(zip(line, squeezes, strict=True)):
             if s and u.text in OPENING:

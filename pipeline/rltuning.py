@@ -27,6 +27,11 @@ from __future__ import annotations
 import zlib
 from collections import OrderedDict
 from itertools import accumulate
+from itertools import chain
+from itertools import repeat
+from itertools import takewhile
+from operator import add
+from operator import itemgetter
 from struct import pack
 from struct import pack_into
 from struct import unpack_from
@@ -34,9 +39,11 @@ from types import ModuleType
 from typing import Any
 
 from reportlab import rl_config
+from reportlab.lib.rl_accel import add32
+from reportlab.lib.rl_accel import calcChecksum
 from reportlab.pdfbase import pdfdoc
+from reportlab.pdfbase import ttfonts
 from reportlab.pdfbase.ttfonts import TTFontFile
-from reportlab.pdfbase.ttfonts import TTFontMaker
 from reportlab.pdfbase.ttfonts import _set_ushort
 
 _deflate: ModuleType
@@ -88,14 +95,17 @@ class _Glyphs:
         self.face = face
         self.data: bytes = face.get_table("glyf")
         self.cache: dict[int, tuple[bytes, tuple[tuple[int, int], ...]]] = {}
-        hmtx: list[tuple[int, int]] = [(int(aw), int(lsb)) for aw, lsb in face.hmetrics]
-        self.hmetrics = hmtx
+        # the programs of the glyphs read that are not composites, and their checksums: a subset's
+        # glyf checksum is their sum, each program being padded to 4 bytes
+        self.simple: dict[int, bytes] = {}
+        self.sums: dict[int, int] = {}
+        self.advances = [int(aw) for aw, _ in face.hmetrics]
+        self.bearings = [int(lsb) for _, lsb in face.hmetrics]
         post = face.get_table("post")
-        self.post = b"\x00\x03\x00\x00" + post[4:16] + b"\x00" * 16
-        self.copied: list[tuple[str, bytes]] = []
+        self.copied = [_table("post", b"\x00\x03\x00\x00" + post[4:16] + b"\x00" * 16)]
         for tag in ("name", "OS/2", "cvt ", "fpgm", "prep"):
             try:
-                self.copied.append((tag, face.get_table(tag)))
+                self.copied.append(_table(tag, face.get_table(tag)))
             except KeyError:
                 pass  # cvt, fpgm and prep are optional
 
@@ -116,6 +126,9 @@ class _Glyphs:
                 at += 2 if flags & _SCALE else 4 if flags & _XY_SCALE else 8 if flags & _TWO_BY_TWO else 0
         data += b"\0" * (-len(data) % 4)  # each glyph starts on a 4-byte boundary in the subset
         known = self.cache[index] = (data, tuple(components))
+        if not components:
+            self.simple[index] = data
+            self.sums[index] = calcChecksum(data)
         return known
 
 
@@ -126,22 +139,48 @@ def _glyphs_of(face: Any) -> _Glyphs:
     return glyphs  # type: ignore[no-any-return]
 
 
+# a font file's table: its tag, its bytes in pieces, their length and checksum
+_Table = tuple[str, list[bytes], int, int]
+
+
+def _table(tag: str, data: bytes) -> _Table:
+    return (tag, [data], len(data), calcChecksum(data))
+
+
 def _make_subset(self: Any, subset: list[int]) -> bytes:
     """reportlab's ``TTFontFile.makeSubset``, byte for byte, from glyphs read once per face."""
     glyphs = _glyphs_of(self)
-    char_to_glyph = self.charToGlyph
-    glyph_map = [0]  # new index -> original
-    glyph_set = {0: 0}  # original -> new
-    code_to_glyph = []
-    for code in subset:
-        original = char_to_glyph.get(code, 0)
-        if original not in glyph_set:
-            glyph_set[original] = len(glyph_map)
-            glyph_map.append(original)
-        code_to_glyph.append(glyph_set[original])
-    # the glyphs' programs in order; a composite brings its components to the end of the list
-    # (hmtx, maxp and loca, made after, count them), with their new indices patched in
-    parts: list[bytes] = []
+    originals = list(map(self.charToGlyph.get, subset, repeat(0, len(subset))))
+    glyph_map = list(dict.fromkeys([0, *originals]))  # new index -> original, in first use
+    glyph_set = {original: new for new, original in enumerate(glyph_map)}  # original -> new
+    code_to_glyph = list(map(glyph_set.__getitem__, originals))
+    glyf = _programs(glyphs, glyph_map, glyph_set)
+    offsets = [0, *accumulate(map(len, glyf[1]))]
+    long_offsets = (offsets[-1] + 1) >> 1 > 0xFFFF
+    if long_offsets:
+        loca = pack(f">{len(offsets)}L", *offsets)
+    else:
+        loca = pack(f">{len(offsets)}H", *(o >> 1 for o in offsets))
+    cmap = [0, 1, 1, 0, 0, 12, 6, 10 + len(subset) * 2, 0, 0, len(subset), *code_to_glyph]
+    hmtx, full_metrics = _hmtx(glyphs, glyph_map)
+    head = _set_ushort(self.get_table("head"), 50, 1 if long_offsets else 0)
+    return _font_file([
+        *glyphs.copied, glyf, _table("hmtx", hmtx), _table("hhea", _set_ushort(self.get_table("hhea"), 34, full_metrics)),
+        _table("maxp", _set_ushort(self.get_table("maxp"), 4, len(glyph_map))),
+        _table("cmap", pack(f">{len(cmap)}H", *cmap)), _table("loca", loca),
+        _table("head", head[:8] + b"\0\0\0\0" + head[12:]),  # checksumAdjustment: written last
+    ])  # fmt: skip
+
+
+def _programs(glyphs: _Glyphs, glyph_map: list[int], glyph_set: dict[int, int]) -> _Table:
+    """The glyf table: the glyphs' programs in order. A composite brings its components to the
+    end of the list (hmtx, maxp and loca, made after, count them), with their new indices patched
+    in; most subsets have none, and their programs are taken from the face's cache in one pass."""
+    parts = list(map(glyphs.simple.get, glyph_map))
+    if None not in parts:
+        checksum = sum(map(glyphs.sums.__getitem__, glyph_map)) & 0xFFFFFFFF
+        return ("glyf", parts, sum(map(len, parts)), checksum)  # type: ignore[return-value,arg-type]
+    # loca needs each program's own length: the pieces stay apart
     cache, read = glyphs.cache, glyphs.glyph
     n = 0
     while n < len(glyph_map):
@@ -154,42 +193,72 @@ def _make_subset(self: Any, subset: list[int]) -> bytes:
                     glyph_map.append(component)
                 pack_into(">H", fixed, at, glyph_set[component])
             data = bytes(fixed)
-        parts.append(data)
+        if n < len(parts):
+            parts[n] = data
+        else:
+            parts.append(data)
         n += 1
-
-    output = TTFontMaker()
-    for tag, table in glyphs.copied:
-        output.add(tag, table)
-    output.add("post", glyphs.post)
-    output.add("hmtx", _hmtx(glyphs.hmetrics, glyph_map, output, self))
-    output.add("maxp", _set_ushort(self.get_table("maxp"), 4, len(glyph_map)))
-    cmap = [0, 1, 1, 0, 0, 12, 6, 10 + len(subset) * 2, 0, 0, len(subset), *code_to_glyph]
-    output.add("cmap", pack(f">{len(cmap)}H", *cmap))
-    offsets = [0, *accumulate(map(len, parts))]
-    pos = offsets[-1]
-    output.add("glyf", b"".join(parts))
-    long_offsets = (pos + 1) >> 1 > 0xFFFF
-    if long_offsets:
-        output.add("loca", pack(f">{len(offsets)}L", *offsets))
-    else:
-        output.add("loca", pack(f">{len(offsets)}H", *(o >> 1 for o in offsets)))
-    output.add("head", _set_ushort(self.get_table("head"), 50, 1 if long_offsets else 0))
-    return output.makeStream()  # type: ignore[no-any-return]
+    return ("glyf", parts, sum(map(len, parts)), calcChecksum(b"".join(parts)))  # type: ignore[return-value,arg-type]
 
 
-def _hmtx(hmetrics: list[tuple[int, int]], glyph_map: list[int], output: Any, face: Any) -> bytes:
-    """Horizontal metrics with the trailing run of equal advances folded, as reportlab does;
-    also sets the hhea table's count of full metrics."""
-    flat: list[int] = []
-    for original in glyph_map:
-        flat.extend(hmetrics[original])
-    n = len(flat) - 2
-    while n and flat[n] == flat[n - 2]:
-        n -= 2
-    n += 2
-    output.add("hhea", _set_ushort(face.get_table("hhea"), 34, n >> 1))
-    flat = flat[:n] + flat[n + 1 :: 2]
-    return pack(f">{len(flat)}H", *flat)
+def _hmtx(glyphs: _Glyphs, glyph_map: list[int]) -> tuple[bytes, int]:
+    """Horizontal metrics with the trailing run of equal advances folded, as reportlab does; and
+    the count of full metrics, for the hhea table."""
+    advances = list(map(glyphs.advances.__getitem__, glyph_map))
+    bearings = list(map(glyphs.bearings.__getitem__, glyph_map))
+    folded = len(list(takewhile(advances[-1].__eq__, reversed(advances)))) - 1  # all but the run's first
+    full = len(advances) - folded
+    flat = [*chain.from_iterable(zip(advances[:full], bearings[:full], strict=True)), *bearings[full:]]
+    return pack(f">{len(flat)}H", *flat), full
+
+
+def _font_file(tables: list[_Table]) -> bytes:
+    """``TTFontMaker.makeStream``'s bytes from tables whose checksums are known: the file's
+    checksum is theirs summed with the directory's, the tables being padded to 4 bytes."""
+    count = len(tables)
+    search = 1 << (count.bit_length() - 1)  # the largest power of 2 not above the count
+    front = [pack(">lHHHH", 0x00010000, count, search * 16, search.bit_length() - 1, (count - search) * 16)]
+    body: list[bytes] = []
+    offset, total, head_at = 12 + count * 16, 0, 0
+    for tag, parts, length, checksum in sorted(tables, key=itemgetter(0)):
+        if tag == "head":
+            head_at = len(body)
+        front.append(tag.encode("latin-1") + pack(">LLL", checksum, offset, length))
+        body += parts
+        if length % 4:
+            body.append(b"\0" * (-length % 4))
+        offset += (length + 3) & ~3
+        total += checksum
+    header = b"".join(front)
+    adjust = add32(0xB1B0AFBA, -((total + calcChecksum(header)) & 0xFFFFFFFF))
+    head = body[head_at]
+    body[head_at] = head[:8] + pack(">L", adjust) + head[12:]
+    return b"".join([header, *body])
+
+
+# ---- ToUnicode maps ------------------------------------------------------------------------------
+
+_original_to_unicode = ttfonts.makeToUnicodeCMap
+_CMAP_KEYS = ["<%02X> <" % code for code in range(256)]  # noqa: UP031 — reportlab's own format
+_HEX: dict[int, str] = {}  # a character as a ToUnicode map writes it ("4E00>"): a few thousand in use
+_HEX_MAX = 20_000
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ``makeToUnicodeCMap`` with each character's hexadecimal form made once per
+    process rather than formatted again in every subset of every document. The text is the same."""
+    if not subset or len(subset) > len(_CMAP_KEYS) or len(_HEX) + len(subset) > _HEX_MAX:
+        return _original_to_unicode(fontname, subset)  # type: ignore[no-any-return]
+    for code in set(subset).difference(_HEX):
+        _HEX[code] = "%04X>" % code  # noqa: UP031
+    pairs = "\n".join(map(add, _CMAP_KEYS, map(_HEX.__getitem__, subset)))
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
+        f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange", "<00> <%02X>" % (len(subset) - 1),
+        "endcodespacerange", f"{len(subset)} beginbfchar", pairs,
+        "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end",
+    ])  # fmt: skip
 
 
 # ---- number arrays ---------------------------------------------------------------------------
@@ -270,5 +339,7 @@ def install() -> None:
         pdfdoc.format = _format
     if pdfdoc.PDFArray.format is not _array_format:
         pdfdoc.PDFArray.format = _array_format
+    if ttfonts.makeToUnicodeCMap is not _to_unicode_cmap:
+        ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     if not isinstance(pdfdoc.PDFZCompress, _Flate):
         pdfdoc.PDFZCompress = _Flate()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ from pipeline.model import Table
 
 rltuning.install()
 _ESCAPED = [escapePDF(bytes((b,))) for b in range(256)]
+_MARK = "\0"  # between escaped codes: no escaped code contains it
+_SAME = re.compile(r"(.)\1*", re.DOTALL)  # a stretch of one character
 
 MM = g.MM
 BLACK = (0.0, 0.0, 0.0)
@@ -134,40 +137,6 @@ def _blank() -> Slot:
     return Slot(lambda top: [], blank=True)
 
 
-class _RunBuilder:
-    """Runs of one line, merged while font, spacing and position continue."""
-
-    __slots__ = ("baseline", "chars", "end", "run", "runs", "size")
-
-    def __init__(self, baseline: float, size: float) -> None:
-        self.baseline, self.size = baseline, size
-        self.runs: list[Run] = []
-        self.run: Run | None = None
-        self.chars: list[str] = []  # the current run's text, joined once it ends
-        self.end = 0.0  # where the current run's last glyph ends, mm
-
-    def add(self, x: float, font: str, ch: str, tc: float, end: float) -> None:
-        run = self.run
-        if run is not None and run.font == font and -EPS < run.char_space - tc < EPS and -EPS < self.end - x < EPS:
-            self.chars.append(ch)
-            self.end = end
-        else:
-            self.start(x, font, ch, tc, end)
-
-    def start(self, x: float, font: str, ch: str, tc: float, end: float) -> None:
-        if self.run is not None:
-            self.run.text = "".join(self.chars)
-        self.run = Run(x, self.baseline, font, self.size, ch, tc, BLACK)
-        self.runs.append(self.run)
-        self.chars = [ch]
-        self.end = end
-
-    def finish(self) -> list[Run]:
-        if self.run is not None:
-            self.run.text = "".join(self.chars)
-        return self.runs
-
-
 class Typesetter:
     """Composes one document. Not thread-safe; make one per document."""
 
@@ -216,12 +185,15 @@ class Typesetter:
         return runs
 
     def line_runs(self, line: BrokenLine, left: float, baseline: float, role: str, size: float) -> list[Run]:
-        """A broken line's runs: ``glyph_runs`` of its glyphs, in one pass (the typesetter's hot path)."""
-        out = _RunBuilder(baseline, size)
+        """A broken line's runs: ``glyph_runs`` of its glyphs, in one pass (the typesetter's hot path).
+        The current run's font, spacing and end are kept in locals, not read back from it."""
+        runs: list[Run] = []
         glyph = self.fonts.glyph
         known = self.fonts.glyphs(role)  # glyph's own table, read here without a call per character
         units, xs = line.units, line.xs
         count = len(units)
+        chars: list[str] = []  # the current run's text, joined once it ends
+        run_font, run_tc, run_end = "", 0.0, math.inf  # no run yet: nothing continues it
         for k in range(count):
             unit = units[k]
             if unit.space:
@@ -234,23 +206,32 @@ class Typesetter:
                 font, em = known.get(text) or glyph(text, role)
                 adv = end - x
                 tc = adv * MM - em * size
-                run = out.run
-                if (
-                    run is not None
-                    and run.font == font
-                    and -EPS < run.char_space - tc < EPS
-                    and -EPS < out.end - x < EPS
-                ):
-                    out.chars.append(text)
-                    out.end = x + adv
+                if run_font == font and -EPS < run_tc - tc < EPS and -EPS < run_end - x < EPS:
+                    chars.append(text)
                 else:
-                    out.start(x, font, text, tc, x + adv)
+                    if runs:
+                        runs[-1].text = "".join(chars)
+                    runs.append(Run(x, baseline, font, size, text, tc, BLACK))
+                    chars = [text]
+                    run_font, run_tc = font, tc
+                run_end = x + adv
                 continue
             for ch, adv in self._advances(text, x, end, unit.wide, role, size):
                 font, em = glyph(ch, role)
-                out.add(x, font, ch, adv * MM - em * size, x + adv)
+                tc = adv * MM - em * size
+                if run_font == font and -EPS < run_tc - tc < EPS and -EPS < run_end - x < EPS:
+                    chars.append(ch)
+                else:
+                    if runs:
+                        runs[-1].text = "".join(chars)
+                    runs.append(Run(x, baseline, font, size, ch, tc, BLACK))
+                    chars = [ch]
+                    run_font, run_tc = font, tc
                 x += adv
-        return out.finish()
+                run_end = x
+        if runs:
+            runs[-1].text = "".join(chars)
+        return runs
 
     def _advances(self, text: str, x: float, end: float, wide: bool, role: str, size: float) -> list[tuple[str, float]]:  # fmt: skip
         """Each character of a unit with its advance: a wide unit's share the same, a narrow
@@ -728,22 +709,49 @@ class Typesetter:
     def _assign_subsets(self, c: canvas.Canvas) -> None:
         """Give each face's most frequent characters the first 256-glyph subset: lines then
         switch subsets (and fonts) less often."""
-        counts: dict[str, Counter[str]] = {}
+        texts: dict[str, list[str]] = {}
         for page in self.pages:
             for run in page.runs:
-                per_font = counts.get(run.font)
+                per_font = texts.get(run.font)
                 if per_font is None:
-                    per_font = counts[run.font] = Counter()
-                per_font.update(run.text)
-        for name, per_font in counts.items():
-            font = pdfmetrics.getFont(name)
-            ordered = "".join(sorted(per_font, key=lambda ch: -per_font[ch]))
-            font.splitString(ordered, c._doc)  # noqa: SLF001 — assigns codes in this order
+                    per_font = texts[run.font] = []
+                per_font.append(run.text)
+        for name, parts in texts.items():
+            counts = Counter("".join(parts))  # counted at once: first occurrences keep their order
+            ordered = "".join(sorted(counts, key=counts.__getitem__, reverse=True))  # stable, as -count
+            pdfmetrics.getFont(name).splitString(ordered, c._doc)  # noqa: SLF001 — assigns codes in this order
 
 
-# a face: reportlab's font, each character's code byte, its subset, the subsets' names, and each
-# subset's characters
-_Face = tuple[Any, dict[int, str], dict[int, int], dict[int, str], tuple[tuple[int, frozenset[str]], ...]]
+class _Face:
+    """A face's characters as given out to its subsets: each character's subset as a one-character
+    id (a lone high surrogate, which no decoded text holds: a character left untranslated is one
+    without a code), so a run's subsets are one ``str.translate`` away; and each character's code
+    already escaped for a PDF string, ended with a NUL, which no escaped code contains (the glyph
+    spacing replaces it)."""
+
+    __slots__ = ("font", "ids", "marked", "names")
+
+    def __init__(self, font: Any, doc: Any) -> None:
+        self.font = font
+        assigned = dict(font.state[doc].assignments) if doc in font.state else {}
+        if 32 in assigned:
+            assigned.setdefault(0xA0, assigned[32])  # reportlab draws a no-break space as a space
+        self.marked = {o: _ESCAPED[n & 0xFF] + _MARK for o, n in assigned.items()}
+        self.ids = {o: chr(0xD800 + (n >> 8)) for o, n in assigned.items()}
+        self.names = {chr(0xD800 + k): font.getSubsetInternalName(k, doc) for k in {n >> 8 for n in assigned.values()}}
+
+    def split(self, text: str) -> list[tuple[str, str]] | None:
+        """(subset font name, text) pieces of ``text``, split where the subset changes; None when
+        a character has no code yet."""
+        ids = text.translate(self.ids)
+        names = self.names
+        first = ids[0]
+        if ids.count(first) == len(ids) and first in names:  # most runs lie within one subset
+            return [(names[first], text)]
+        pieces = [(m.group(1), m.start(), m.end()) for m in _SAME.finditer(ids)]
+        if not all(id_ in names for id_, _, _ in pieces):
+            return None
+        return [(names[id_], text[start:end]) for id_, start, end in pieces]
 
 
 class _Codes:
@@ -754,52 +762,47 @@ class _Codes:
     def __init__(self, doc: Any) -> None:
         self.doc = doc
         self.faces: dict[str, _Face] = {}
+        self.sizes: dict[float, str] = {}  # a run's size as written: a handful per document
 
     def _face(self, name: str) -> _Face:
         known = self.faces.get(name)
         if known is None:
-            font = pdfmetrics.getFont(name)
-            assigned = dict(font.state[self.doc].assignments) if self.doc in font.state else {}
-            if 32 in assigned:
-                assigned.setdefault(0xA0, assigned[32])  # reportlab draws a no-break space as a space
-            byte_of = {o: chr(n & 0xFF) for o, n in assigned.items()}
-            subset_of = {o: n >> 8 for o, n in assigned.items()}
-            names = {k: font.getSubsetInternalName(k, self.doc) for k in set(subset_of.values())}
-            members: dict[int, set[str]] = {k: set() for k in names}
-            for o, k in subset_of.items():
-                members[k].add(chr(o))
-            # the first subset holds the face's most frequent characters: tried first
-            chars = tuple((k, frozenset(members[k])) for k in sorted(members))
-            known = self.faces[name] = (font, byte_of, subset_of, names, chars)
+            known = self.faces[name] = _Face(pdfmetrics.getFont(name), self.doc)
         return known
 
     def chunks(self, run: Run) -> list[tuple[str, bytes]]:
-        """(subset font name, codes) for the run's text, split where the subset changes."""
-        font, byte_of, subset_of, names, chars = self._face(run.font)
-        text = run.text
-        if not text:
-            return []
-        for k, members in chars:  # most runs lie within one subset
-            if members.issuperset(text):
-                return [(names[k], text.translate(byte_of).encode("latin-1"))]
-        try:
-            subsets = [subset_of[ord(ch)] for ch in text]
-        except KeyError:  # a character not given out beforehand: reportlab assigns it
-            return [(font.getSubsetInternalName(k, self.doc), chunk) for k, chunk in font.splitString(text, self.doc)]
-        out: list[tuple[str, bytes]] = []
-        start = 0
-        for i in range(1, len(text) + 1):
-            if i == len(text) or subsets[i] != subsets[start]:
-                out.append((names[subsets[start]], text[start:i].translate(byte_of).encode("latin-1")))
-                start = i
-        return out
+        """(subset font name, codes) for the run's text, split where the subset changes; a
+        character not given out beforehand is assigned by reportlab."""
+        face = self._face(run.font)
+        font = face.font
+        return [(font.getSubsetInternalName(k, self.doc), chunk) for k, chunk in font.splitString(run.text, self.doc)]
 
     def show(self, run: Run) -> list[str]:
         """Text-showing operators for a run, the way reportlab documents for its dynamic
         (subset) fonts. The spacing goes into TJ adjustments rather than Tc: every reader then
         agrees on each glyph's position, including after a subset change."""
-        size = fp_str(run.size)
-        adjust = fp_str(-run.char_space * 1000 / run.size) if abs(run.char_space) > 1e-6 else ""
+        text = run.text
+        if not text:
+            return []
+        size = self.sizes.get(run.size)
+        if size is None:
+            size = self.sizes[run.size] = fp_str(run.size)
+        face = self.faces.get(run.font) or self._face(run.font)
+        pieces = face.split(text)
+        spaced = abs(run.char_space) > 1e-6
+        if pieces is None:
+            return self._show_assigned(run, size, spaced)
+        if spaced:
+            glue = f") {fp_str(-run.char_space * 1000 / run.size)} ("  # after every glyph, the last's cut at "("
+            marked = face.marked
+            return [f"{name} {size} Tf [({piece.translate(marked).replace(_MARK, glue)[:-2]}] TJ"
+                    for name, piece in pieces]  # fmt: skip
+        marked = face.marked
+        return [f"{name} {size} Tf ({piece.translate(marked).replace(_MARK, '')}) Tj" for name, piece in pieces]
+
+    def _show_assigned(self, run: Run, size: str, spaced: bool) -> list[str]:
+        """``show`` for a run with a character reportlab gives a code to now."""
+        adjust = fp_str(-run.char_space * 1000 / run.size) if spaced else ""
         out = []
         for name, chunk in self.chunks(run):
             if adjust:

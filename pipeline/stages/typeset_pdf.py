@@ -216,6 +216,8 @@ class Typesetter:
                     run_font, run_tc = font, tc
                 run_end = x + adv
                 continue
+            # the same run test as above, written out again: a helper called per glyph cost a
+            # fifth of this loop, the typesetter's hottest
             for ch, adv in self._advances(text, x, end, unit.wide, role, size):
                 font, em = glyph(ch, role)
                 tc = adv * MM - em * size

@@ -39,12 +39,14 @@ import time
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 from typing import ClassVar
 from typing import NamedTuple
+from typing import TypeVar
 from typing import cast
 
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
@@ -106,6 +108,8 @@ from pipeline.model import Table
 
 TWIPS_PER_MM = 1440 / 25.4
 qn = functools.lru_cache(maxsize=512)(docx_qn)  # the same Clark names, each tag's worked out once
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
 
 
 class _Environment(SandboxedEnvironment):
@@ -117,13 +121,17 @@ class _Environment(SandboxedEnvironment):
         if globals or template_class or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         key = hashlib.sha1(source.encode("utf-8")).hexdigest()
-        hit = self._compiled.get(key)
-        if hit is None:
-            hit = super().from_string(source)
-            if len(self._compiled) > 64:
-                self._compiled.clear()
-            self._compiled[key] = hit
-        return hit
+        return _kept(self._compiled, key, lambda: super(_Environment, self).from_string(source))
+
+
+def _kept(cache: dict[_Key, _Value], key: _Key, make: Callable[[], _Value]) -> _Value:
+    """``cache[key]``, made when missing; a cache past 64 entries starts again (templates are few)."""
+    hit = cache.get(key)
+    if hit is None:
+        if len(cache) > 64:
+            cache.clear()
+        hit = cache[key] = make()
+    return hit
 
 
 _ENV = _Environment(autoescape=True)
@@ -167,15 +175,11 @@ class _Template(DocxTemplate):  # type: ignore[misc]  # docxtpl is untyped
                 yield rel_key, part
 
     def _inert(self, part: Any) -> bool:
-        blob = part.blob
-        hit = self._inert_parts.get(blob)
-        if hit is None:
+        def inert() -> bool:
             xml = self.get_part_xml(part)
-            hit = self.patch_xml(xml) == xml and not _REWRITTEN.search(xml)
-            if len(self._inert_parts) > 64:
-                self._inert_parts.clear()
-            self._inert_parts[blob] = hit
-        return hit
+            return self.patch_xml(xml) == xml and not _REWRITTEN.search(xml)
+
+        return _kept(self._inert_parts, part.blob, inert)
 
     def render_properties(self, context: dict[str, Any], jinja_env: Any = None) -> None:
         """docxtpl's, a property without a tag kept as it is rather than rendered to itself."""
@@ -202,12 +206,7 @@ class _Template(DocxTemplate):  # type: ignore[misc]  # docxtpl is untyped
 
     def patch_xml(self, src_xml: str) -> str:
         key = hashlib.sha1(src_xml.encode("utf-8")).hexdigest()
-        hit = self._patched.get(key)
-        if hit is None:
-            if len(self._patched) > 64:
-                self._patched.clear()
-            hit = self._patched[key] = super().patch_xml(src_xml)
-        return hit
+        return _kept(self._patched, key, lambda: cast("str", super(_Template, self).patch_xml(src_xml)))
 
     def get_part_xml(self, part: Any) -> str:
         return _part_xml(part.blob)  # a header's or footer's blob is the template's: read once
@@ -216,13 +215,9 @@ class _Template(DocxTemplate):  # type: ignore[misc]  # docxtpl is untyped
         """docxtpl's, the template's XML prepared for Jinja and compiled once per text; the
         rendered XML's line breaks before paragraphs taken out by plain replacing, as its
         regular expression would."""
-        template = self._jinja.get(src_xml) if jinja_env is _ENV else None
-        if template is None:
-            if jinja_env is not _ENV:
-                return cast("str", super().render_xml_part(src_xml, part, context, jinja_env))
-            if len(self._jinja) > 64:
-                self._jinja.clear()
-            template = self._jinja[src_xml] = _ENV.from_string(_PARAGRAPH_START.sub(r"\n<w:p\1", src_xml))
+        if jinja_env is not _ENV:
+            return cast("str", super().render_xml_part(src_xml, part, context, jinja_env))
+        template = _kept(self._jinja, src_xml, lambda: _ENV.from_string(_PARAGRAPH_START.sub(r"\n<w:p\1", src_xml)))
         self.current_rendering_part = part
         try:
             dst_xml = template.render(context)
